@@ -1,0 +1,1 @@
+"""The Jupyter Server door: tornado handlers over the one CatalogService."""
