@@ -11,9 +11,11 @@ import threading
 from traitlets import Integer, Unicode
 from traitlets.config import Configurable
 
+from .jobs import JobRegistry
 from .routes import setup_routes
 
 SETTINGS_KEY = "model_catalog"
+JOBS_KEY = "model_catalog_jobs"
 
 
 class ModelCatalogConfig(Configurable):
@@ -65,5 +67,6 @@ def load_server_extension(server_app) -> None:
     config = ModelCatalogConfig(parent=server_app)
     web_app = server_app.web_app
     web_app.settings[SETTINGS_KEY] = ServiceHolder(config)
+    web_app.settings[JOBS_KEY] = JobRegistry(log=server_app.log)
     setup_routes(web_app)
     server_app.log.info("model-catalog-ext: REST API registered under /model-catalog/api/")

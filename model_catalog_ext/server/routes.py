@@ -1,24 +1,38 @@
-"""The route table: every URL of the REST API, in one place."""
+"""The route table: every URL of the REST API, in one place (openapi.yaml says the same)."""
 from __future__ import annotations
 
 from jupyter_server.utils import url_path_join
 
+from .handlers.artifacts import ArtifactFileHandler, ArtifactZipHandler, DownloadToFolderHandler
+from .handlers.models import ModelHandler, ModelsHandler, ModelStateHandler, VersionsHandler
+from .handlers.notebooks import JobHandler, NotebookModelsHandler, NotebookSaveHandler
 from .handlers.version import VersionHandler
 
 API_PREFIX = ("model-catalog", "api")
+MODEL_ID = r"(?P<model_id>[^/]+)"
 
 
 def api_routes():
-    """(relative pattern, handler) pairs under /model-catalog/api/."""
+    """(pattern relative to /model-catalog/api/, handler) pairs."""
     return [
         (r"version", VersionHandler),
+        (r"models", ModelsHandler),
+        (rf"models/{MODEL_ID}", ModelHandler),
+        (rf"models/{MODEL_ID}/(?P<action>activate|deactivate)", ModelStateHandler),
+        (rf"models/{MODEL_ID}/versions", VersionsHandler),
+        (rf"models/{MODEL_ID}/artifact", ArtifactZipHandler),
+        (rf"models/{MODEL_ID}/artifact/files/(?P<path>.+)", ArtifactFileHandler),
+        (rf"models/{MODEL_ID}/download", DownloadToFolderHandler),
+        (r"notebooks/models", NotebookModelsHandler),
+        (r"notebooks/save", NotebookSaveHandler),
+        (r"jobs/(?P<job_id>[0-9a-f]+)", JobHandler),
     ]
 
 
 def setup_routes(web_app) -> None:
     base_url = web_app.settings["base_url"]
     handlers = [
-        (url_path_join(base_url, *API_PREFIX, pattern), handler)
+        (url_path_join(base_url, *API_PREFIX, pattern) + "$", handler)
         for pattern, handler in api_routes()
     ]
     web_app.add_handlers(".*$", handlers)

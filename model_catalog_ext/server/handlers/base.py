@@ -1,50 +1,115 @@
 """The one base handler: JSON in, JSON out, and the single mapping from core errors to HTTP."""
 from __future__ import annotations
 
+import functools
 import json
 
 from jupyter_server.base.handlers import APIHandler
+from tornado.ioloop import IOLoop
 
-from ...errors import CatalogError
+from ...errors import CatalogError, InvalidInput
 
-# Each typed core error has exactly one HTTP status; anything unlisted is a 400.
+# Each typed error code has exactly one HTTP status.
 STATUS_BY_CODE = {
     "not_found": 404,
     "invalid_input": 400,
+    "forbidden_path": 403,
+    "payload_too_large": 413,
     "invalid_artifact": 422,
     "prepare_error": 422,
     "conflict": 412,
     "immutable_artifact": 409,
     "pending_changes": 409,
     "target_not_empty": 409,
+    "no_kernel": 409,
+    "kernel_error": 502,
     "damaged_artifact": 500,
 }
 
 
+class PayloadTooLarge(CatalogError):
+    code = "payload_too_large"
+
+
 class CatalogAPIHandler(APIHandler):
-    """Base of every model-catalog handler."""
+    """Base of every model-catalog handler: parse, call the service, serialize."""
 
     @property
     def catalog(self):
         return self.settings["model_catalog"].service
+
+    @property
+    def catalog_config(self):
+        return self.settings["model_catalog"].config
+
+    @property
+    def jobs(self):
+        return self.settings["model_catalog_jobs"]
+
+    async def run_blocking(self, fn, *args, **kwargs):
+        """Run a blocking service call (SQL, file I/O) off the event loop."""
+        return await IOLoop.current().run_in_executor(None, functools.partial(fn, *args, **kwargs))
 
     def write_json(self, data, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(data, default=str))
 
+    def json_body(self, allowed: set[str] | None = None, required: set[str] = frozenset()) -> dict:
+        """The request's JSON object; unknown or missing fields are a 400 naming them."""
+        try:
+            data = json.loads(self.request.body or b"{}")
+        except ValueError as exc:
+            raise InvalidInput(f"The request body is not valid JSON: {exc}.") from None
+        if not isinstance(data, dict):
+            raise InvalidInput("The request body must be a JSON object.")
+        if allowed is not None:
+            unknown = sorted(set(data) - allowed)
+            if unknown:
+                raise InvalidInput(
+                    f"Unknown field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(allowed))}.",
+                    unknown=unknown,
+                )
+        missing = sorted(k for k in required if data.get(k) in (None, ""))
+        if missing:
+            raise InvalidInput(f"Missing required field(s): {', '.join(missing)}.", missing=missing)
+        return data
+
+    def user_name(self) -> str | None:
+        user = self.current_user
+        return getattr(user, "username", None) or (user if isinstance(user, str) else None)
+
     def send_error_json(self, status: int, code: str, message: str, **details) -> None:
         body = {"error": code, "message": message}
         if details:
-            body["details"] = details
+            body["details"] = _jsonable(details)
         self.clear()
         self.write_json(body, status)
 
+    def write_error(self, status_code: int, **kwargs) -> None:
+        """Every error this API answers has the same shape: {"error", "message"}."""
+        exc = kwargs.get("exc_info", (None, None, None))[1]
+        if isinstance(exc, CatalogError):
+            self.send_error_json(STATUS_BY_CODE.get(exc.code, 400), exc.code, exc.message, **exc.details)
+            return
+        message = getattr(exc, "log_message", None) or self._reason
+        code = "http_error" if status_code < 500 else "internal_error"
+        if status_code >= 500 and exc is not None and not getattr(exc, "log_message", None):
+            message = f"{type(exc).__name__}: {exc}"
+        self.send_error_json(status_code, code, message)
+
     def _handle_request_exception(self, e: BaseException) -> None:
-        if isinstance(e, CatalogError) and not self._finished:
+        if isinstance(e, CatalogError):
+            if self._finished:
+                return
             status = STATUS_BY_CODE.get(e.code, 400)
-            self.log.info("model-catalog: %s %s -> %s %s", self.request.method, self.request.path, status, e)
-            self.send_error_json(status, e.code, e.message, **_jsonable(e.details))
+            self.log.info("model-catalog: %s %s -> %s: %s", self.request.method, self.request.path, status, e)
+            if self._headers_written:
+                # A stream already started: cut it so the client sees a failed transfer,
+                # never wrong bytes presented as complete.
+                self.request.connection.close()
+                return
+            self.send_error_json(status, e.code, e.message, **e.details)
             return
         super()._handle_request_exception(e)
 

@@ -1,0 +1,89 @@
+"""An entry's artifact: the whole of it as a streamed zip, one file, or a copy into the file tree."""
+from __future__ import annotations
+
+import mimetypes
+import re
+from pathlib import PurePosixPath
+
+import tornado
+from tornado.ioloop import IOLoop
+
+from ...errors import InvalidInput
+from ..paths import resolve_api_path, to_api_path
+from .base import CatalogAPIHandler
+
+TEXT_SUFFIXES = {".py", ".txt", ".yaml", ".yml", ".json", ".md", ".cfg", ".toml", ".ini", ".csv", ""}
+
+
+def safe_filename(name: str) -> str:
+    """A download name with nothing a browser or shell would trip on."""
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
+    return cleaned[:80] or "model"
+
+
+class _StreamingHandler(CatalogAPIHandler):
+    async def stream(self, chunks) -> None:
+        """Send an iterator of bytes, pulling each chunk off the event loop."""
+        loop = IOLoop.current()
+        iterator = iter(chunks)
+        while True:
+            chunk = await loop.run_in_executor(None, next, iterator, None)
+            if chunk is None:
+                break
+            self.write(chunk)
+            await self.flush()
+        self.finish()
+
+
+class ArtifactZipHandler(_StreamingHandler):
+    """GET models/{id}/artifact: the artifact as a zip, built while it streams."""
+
+    @tornado.web.authenticated
+    async def get(self, model_id):
+        entry = await self.run_blocking(self.catalog.get, model_id)
+        chunks = await self.run_blocking(self.catalog.iter_zip, model_id)
+        name = f"{safe_filename(entry.display_name)}-v{entry.version}.zip"
+        self.set_header("Content-Type", "application/zip")
+        self.set_header("Content-Disposition", f'attachment; filename="{name}"')
+        self.set_header("ETag", f'"{entry.artifact_digest}"')
+        await self.stream(chunks)
+
+
+class ArtifactFileHandler(_StreamingHandler):
+    """GET models/{id}/artifact/files/{path}: one file, e.g. score.py to show it."""
+
+    @tornado.web.authenticated
+    async def get(self, model_id, path):
+        entry = await self.run_blocking(self.catalog.get, model_id)
+        known = {item["path"]: item for item in entry.manifest}
+        if path not in known:
+            from ...errors import ModelNotFound
+
+            raise ModelNotFound(
+                f"The artifact of model '{model_id}' has no file '{path}'.",
+                files=sorted(known)[:50],
+            )
+        suffix = PurePosixPath(path).suffix.lower()
+        if suffix in TEXT_SUFFIXES:
+            content_type = "text/plain; charset=utf-8"
+        else:
+            content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
+        self.set_header("Content-Type", content_type)
+        self.set_header("Content-Length", str(known[path]["size"]))
+        self.set_header("ETag", f'"{known[path]["sha256"]}"')
+        chunks = await self.run_blocking(self.catalog.iter_file, model_id, path)
+        await self.stream(chunks)
+
+
+class DownloadToFolderHandler(CatalogAPIHandler):
+    """POST models/{id}/download {path, force_overwrite}: unpack into the server's file tree."""
+
+    @tornado.web.authenticated
+    async def post(self, model_id):
+        body = self.json_body(allowed={"path", "force_overwrite"}, required={"path"})
+        force = body.get("force_overwrite", False)
+        if not isinstance(force, bool):
+            raise InvalidInput("force_overwrite must be true or false.")
+        target = resolve_api_path(self.contents_manager, body["path"])
+        await self.run_blocking(self.catalog.download, model_id, target, force_overwrite=force)
+        self.write_json({"path": to_api_path(self.contents_manager, target)})

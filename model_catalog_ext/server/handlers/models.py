@@ -1,0 +1,196 @@
+"""Models: list, get, edit, (de)activate, delete, versions, upload."""
+from __future__ import annotations
+
+import tornado
+
+from ...errors import CatalogError, InvalidInput
+from ..upload import ArtifactUpload
+from .base import CatalogAPIHandler, PayloadTooLarge
+
+# Query parameters of GET models -> ModelQuery fields.
+LIST_PARAMS = {
+    "name": "name",
+    "text": "text",
+    "created_by": "created_by",
+    "state": "state",
+    "framework": "framework",
+    "compartment_id": "compartment_id",
+    "project_id": "project_id",
+    "created_after": "created_after",
+    "created_before": "created_before",
+    "sort": "sort",
+    "order": "order",
+    "limit": "limit",
+    "page_token": "page_token",
+}
+EDITABLE_FIELDS = {
+    "display_name",
+    "description",
+    "freeform_tags",
+    "custom_metadata",
+    "defined_metadata",
+    "provenance",
+    "project_id",
+    "compartment_id",
+}
+# Fields a client might try to PATCH that belong to the immutable artifact: the core says why.
+ARTIFACT_FIELDS = {"artifact", "artifact_digest", "artifact_size", "manifest"}
+SAVE_FIELDS = EDITABLE_FIELDS - {"provenance"} | {
+    "input_schema",
+    "output_schema",
+    "as_new_version_of",
+    "provenance",
+}
+
+
+def summary(entry) -> dict:
+    """A listing row: everything but the manifest (which can be long)."""
+    data = entry.to_dict()
+    data.pop("manifest", None)
+    return data
+
+
+def parse_list_query(handler) -> "object":
+    from ...catalog import parse_search
+
+    known = set(LIST_PARAMS) | {"q", "tag"}
+    unknown = sorted(set(handler.request.query_arguments) - known)
+    if unknown:
+        raise InvalidInput(
+            f"Unknown query parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}."
+        )
+    filters = {}
+    for param, field in LIST_PARAMS.items():
+        value = handler.get_query_argument(param, None)
+        if value is not None and value != "":
+            filters[field] = value
+    tags = handler.get_query_arguments("tag")
+    if tags:
+        filters["tags"] = tags
+    return parse_search(handler.get_query_argument("q", None), **filters)
+
+
+@tornado.web.stream_request_body
+class ModelsHandler(CatalogAPIHandler):
+    """GET models (a page of the listing) and POST models (upload an artifact + metadata).
+
+    An upload's body streams to a temporary file as it arrives, never into memory.
+    """
+
+    _upload: ArtifactUpload | None = None
+
+    async def prepare(self):
+        await super().prepare()
+        if self.request.method != "POST":
+            return
+        # Refuse strangers before a single byte of the body is stored.
+        if self.current_user is None:
+            raise tornado.web.HTTPError(403)
+        limit = self.catalog_config.max_upload_size
+        self.request.connection.set_max_body_size(limit)
+        length = self.request.headers.get("Content-Length")
+        if length is not None and length.isdigit() and int(length) > limit:
+            raise PayloadTooLarge(
+                f"The upload is {int(length)} bytes; this server accepts at most {limit} "
+                "(c.ModelCatalogConfig.max_upload_size).",
+                limit=limit,
+            )
+        self._upload = ArtifactUpload(
+            self.request.headers.get("Content-Type", ""), self.get_query_argument("metadata", None)
+        )
+
+    _body_error: CatalogError | None = None
+
+    def data_received(self, chunk: bytes) -> None:
+        # An error here would only drop the connection; keep it and answer it in post().
+        if self._upload is not None and self._body_error is None:
+            try:
+                self._upload.feed(chunk)
+            except CatalogError as exc:
+                self._body_error = exc
+
+    def on_finish(self):
+        if self._upload is not None:
+            self._upload.cleanup()
+            self._upload = None
+
+    def on_connection_close(self):
+        self.on_finish()
+
+    @tornado.web.authenticated
+    async def get(self):
+        query = parse_list_query(self)
+        page = await self.run_blocking(self.catalog.list, query)
+        self.write_json({"items": [summary(e) for e in page.items], "next_page_token": page.next_page_token})
+
+    @tornado.web.authenticated
+    async def post(self):
+        if self._body_error is not None:
+            raise self._body_error
+        metadata = self._upload.finish()
+        unknown = sorted(set(metadata) - SAVE_FIELDS)
+        if unknown:
+            raise InvalidInput(
+                f"Unknown metadata field(s) {', '.join(unknown)}; allowed: {', '.join(sorted(SAVE_FIELDS))}."
+            )
+        if "display_name" not in metadata:
+            raise InvalidInput("The metadata needs a display_name.")
+        entry = await self.run_blocking(
+            self.catalog.save, self._upload.zip_path, created_by=self.user_name(), **metadata
+        )
+        self.set_header("Location", self.request.path.rstrip("/") + "/" + entry.id)
+        self.write_json(entry.to_dict(), 201)
+
+
+class ModelHandler(CatalogAPIHandler):
+    """GET / PATCH / DELETE models/{id}."""
+
+    @tornado.web.authenticated
+    async def get(self, model_id):
+        entry = await self.run_blocking(self.catalog.get, model_id)
+        self.set_header("ETag", f'"{entry.etag}"')
+        self.write_json(entry.to_dict())
+
+    @tornado.web.authenticated
+    async def patch(self, model_id):
+        changes = self.json_body()
+        unknown = sorted(set(changes) - EDITABLE_FIELDS - ARTIFACT_FIELDS)
+        if unknown:
+            raise InvalidInput(
+                f"Unknown field(s) {', '.join(unknown)}; editable: {', '.join(sorted(EDITABLE_FIELDS))}.",
+                unknown=unknown,
+            )
+        if not changes:
+            raise InvalidInput("Nothing to change: send at least one editable field.")
+        etag = self.request.headers.get("If-Match")
+        if etag is not None:
+            etag = etag.strip().removeprefix("W/").strip('"')
+        entry = await self.run_blocking(self.catalog.update, model_id, etag=etag, **changes)
+        self.set_header("ETag", f'"{entry.etag}"')
+        self.write_json(entry.to_dict())
+
+    @tornado.web.authenticated
+    async def delete(self, model_id):
+        await self.run_blocking(self.catalog.delete, model_id)
+        self.set_status(204)
+        self.finish()
+
+
+class ModelStateHandler(CatalogAPIHandler):
+    """POST models/{id}/activate and models/{id}/deactivate."""
+
+    @tornado.web.authenticated
+    async def post(self, model_id, action):
+        method = self.catalog.activate if action == "activate" else self.catalog.deactivate
+        entry = await self.run_blocking(method, model_id)
+        self.write_json(entry.to_dict())
+
+
+class VersionsHandler(CatalogAPIHandler):
+    """GET models/{id}/versions: the whole version set, ascending."""
+
+    @tornado.web.authenticated
+    async def get(self, model_id):
+        entries = await self.run_blocking(self.catalog.versions, model_id)
+        self.write_json({"items": [summary(e) for e in entries]})
+

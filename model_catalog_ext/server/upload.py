@@ -1,0 +1,114 @@
+"""Where an uploaded artifact goes while it arrives: a temporary file, never memory."""
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from ..errors import InvalidInput
+from .multipart import MultipartStream
+
+MAX_METADATA_BYTES = 1024 * 1024
+
+
+class _FileSink:
+    def __init__(self, path: Path):
+        self._file = open(path, "wb")
+
+    def write(self, data: bytes) -> None:
+        self._file.write(data)
+
+    def close(self) -> None:
+        self._file.close()
+
+
+class _MemorySink:
+    def __init__(self, limit: int):
+        self.data = bytearray()
+        self._limit = limit
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+        if len(self.data) > self._limit:
+            raise InvalidInput("The 'metadata' part is larger than 1 MiB.")
+
+    def close(self) -> None:
+        pass
+
+
+class ArtifactUpload:
+    """Receives ``POST models``: multipart (parts 'metadata' + 'artifact') or a raw zip body."""
+
+    def __init__(self, content_type: str, metadata_param: str | None):
+        self.dir = Path(tempfile.mkdtemp(prefix="model-catalog-upload-"))
+        self.zip_path = self.dir / "artifact.zip"
+        self._metadata_sink: _MemorySink | None = None
+        self._metadata_param = metadata_param
+        self._raw = None
+        self._multipart = None
+        self._artifact_seen = False
+        kind = content_type.split(";")[0].strip().lower()
+        if kind == "multipart/form-data":
+            boundary = _boundary(content_type)
+            self._multipart = MultipartStream(boundary, self._open_part)
+        elif kind in ("application/zip", "application/x-zip-compressed", "application/octet-stream"):
+            self._raw = open(self.zip_path, "wb")
+            self._artifact_seen = True
+        else:
+            raise InvalidInput(
+                f"Upload the artifact as multipart/form-data (parts 'metadata' and 'artifact') or as "
+                f"an application/zip body; got Content-Type '{content_type or 'none'}'."
+            )
+
+    def _open_part(self, name, filename, headers):
+        if name == "metadata":
+            self._metadata_sink = _MemorySink(MAX_METADATA_BYTES)
+            return self._metadata_sink
+        if name == "artifact":
+            if self._artifact_seen:
+                raise InvalidInput("Send one 'artifact' part only.")
+            self._artifact_seen = True
+            return _FileSink(self.zip_path)
+        raise InvalidInput(f"Unknown multipart part '{name}'; send 'metadata' and 'artifact'.")
+
+    def feed(self, chunk: bytes) -> None:
+        if self._raw is not None:
+            self._raw.write(chunk)
+        else:
+            self._multipart.feed(chunk)
+
+    def finish(self) -> dict:
+        """Close the body and return the metadata JSON object."""
+        if self._raw is not None:
+            self._raw.close()
+            text = self._metadata_param
+        else:
+            self._multipart.finish()
+            text = bytes(self._metadata_sink.data).decode("utf-8") if self._metadata_sink else None
+        if not self._artifact_seen:
+            raise InvalidInput("The upload has no 'artifact' part (a .zip of the artifact directory).")
+        if not text:
+            raise InvalidInput("The upload has no metadata: send a 'metadata' JSON part with at least display_name.")
+        try:
+            metadata = json.loads(text)
+        except ValueError as exc:
+            raise InvalidInput(f"The metadata is not valid JSON: {exc}.") from None
+        if not isinstance(metadata, dict):
+            raise InvalidInput("The metadata must be a JSON object such as {\"display_name\": \"churn\"}.")
+        return metadata
+
+    def cleanup(self) -> None:
+        if self._raw is not None and not self._raw.closed:
+            self._raw.close()
+        for child in self.dir.iterdir():
+            child.unlink()
+        os.rmdir(self.dir)
+
+
+def _boundary(content_type: str) -> bytes:
+    for piece in content_type.split(";")[1:]:
+        key, _, value = piece.strip().partition("=")
+        if key.lower() == "boundary":
+            return value.strip().strip('"').encode("latin-1")
+    raise InvalidInput("The multipart Content-Type has no boundary.")
