@@ -1,0 +1,134 @@
+"""Save the model of a running notebook: discovery, the save job, provenance, download, predict."""
+import asyncio
+import io
+import json
+import subprocess
+import sys
+import zipfile
+
+import tornado.httpclient
+
+from .notebook_session import git, make_repo_with_notebook, run_in_kernel, start_session, TRAIN_CODE
+
+API = ("model-catalog", "api")
+NOTEBOOK = "work/train.ipynb"
+
+
+async def call(jp_fetch, *parts, expect=200, **kwargs):
+    try:
+        response = await jp_fetch(*API, *parts, **kwargs)
+    except tornado.httpclient.HTTPClientError as exc:
+        assert exc.code == expect, (exc.code, exc.response.body)
+        return json.loads(exc.response.body)
+    assert response.code == expect, response.code
+    return json.loads(response.body)
+
+
+async def wait_for_job(jp_fetch, job_id, timeout=300):
+    seen_steps = set()
+    for _ in range(int(timeout / 0.25)):
+        job = await call(jp_fetch, "jobs", job_id)
+        seen_steps.add(job["step"])
+        if job["state"] in ("succeeded", "failed"):
+            return job, seen_steps
+        await asyncio.sleep(0.25)
+    raise AssertionError(f"job {job_id} did not finish")
+
+
+async def test_save_model_from_a_running_notebook(jp_fetch, jp_root_dir, jp_serverapp, tmp_path):
+    make_repo_with_notebook(jp_root_dir, NOTEBOOK)
+    commit = git(jp_root_dir, "rev-parse", "HEAD").strip()
+
+    no_kernel = await call(jp_fetch, "notebooks", "models", params={"path": NOTEBOOK}, expect=409)
+    assert no_kernel["error"] == "no_kernel" and "run" in no_kernel["message"].lower()
+
+    kernel_id = await start_session(jp_fetch, NOTEBOOK)
+    await run_in_kernel(jp_serverapp.kernel_manager, kernel_id, TRAIN_CODE)
+
+    found = await call(jp_fetch, "notebooks", "models", params={"path": NOTEBOOK})
+    assert found["kernel_id"] == kernel_id
+    assert [m["name"] for m in found["models"]] == ["clf"]
+    assert found["models"][0]["framework"] == "scikit-learn"
+    assert {s["name"] for s in found["samples"]} >= {"X", "X_small", "y_small"}
+    assert found["pending_changes"] == {"dirty": False, "files": []}
+
+    started = await call(
+        jp_fetch, "notebooks", "save", method="POST", expect=202,
+        body=json.dumps({
+            "path": NOTEBOOK, "variable": "clf", "display_name": "iris-logreg",
+            "description": "from the notebook", "freeform_tags": {"version": "1"},
+            "X_sample": "X_small", "y_sample": "y_small", "ignore_pending_changes": False,
+        }),
+    )
+    job, steps = await wait_for_job(jp_fetch, started["job_id"])
+    assert job["state"] == "succeeded", job["error"]
+    assert steps & {"preparing and verifying in the notebook's kernel", "saving into the catalog", "done"}
+    model = job["model"]
+    assert model["display_name"] == "iris-logreg" and model["freeform_tags"] == {"version": "1"}
+    provenance = model["provenance"]
+    assert provenance["git_commit"] == commit and provenance["git_branch"] == "main"
+    assert provenance["repository_url"] == "https://git.example.com/team/churn.git"
+    assert provenance["training_script"] == NOTEBOOK and provenance["git_dirty"] is False
+    assert model["defined_metadata"]["Framework"] == "scikit-learn"
+    assert model["defined_metadata"]["Algorithm"] == "LogisticRegression"
+
+    # Download the zip and predict with it in a fresh process that knows nothing of the catalog.
+    response = await jp_fetch(*API, "models", model["id"], "artifact")
+    target = tmp_path / "downloaded"
+    with zipfile.ZipFile(io.BytesIO(response.body)) as archive:
+        archive.extractall(target)
+    assert (target / "score.py").exists()
+    script = (
+        "import sys, json; sys.path.insert(0, sys.argv[1]); import score; "
+        "rows = [[5.1, 3.5, 1.4, 0.2], [6.7, 3.0, 5.2, 2.3]]; "
+        "import pandas as pd; "
+        "cols = [c['name'] for c in json.load(open(sys.argv[1] + '/input_schema.json'))['schema']]; "
+        "print(json.dumps(score.predict(pd.DataFrame(rows, columns=cols))))"
+    )
+    out = subprocess.run([sys.executable, "-c", script, str(target)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    prediction = json.loads(out.stdout.strip().splitlines()[-1])["prediction"]
+    assert [int(p) for p in prediction] == [0, 2]
+
+
+async def test_pending_changes_are_refused_unless_ignored(jp_fetch, jp_root_dir, jp_serverapp):
+    notebook = make_repo_with_notebook(jp_root_dir, NOTEBOOK)
+    kernel_id = await start_session(jp_fetch, NOTEBOOK)
+    await run_in_kernel(jp_serverapp.kernel_manager, kernel_id, TRAIN_CODE)
+    notebook.write_text(notebook.read_text().replace("max_iter=500", "max_iter=600"))
+
+    found = await call(jp_fetch, "notebooks", "models", params={"path": NOTEBOOK})
+    assert found["pending_changes"]["dirty"] is True
+    assert NOTEBOOK in found["pending_changes"]["files"]
+
+    body = {"path": NOTEBOOK, "variable": "clf", "display_name": "dirty", "X_sample": "X_small"}
+    refused = await call(jp_fetch, "notebooks", "save", method="POST", body=json.dumps(body), expect=409)
+    assert refused["error"] == "pending_changes" and NOTEBOOK in refused["details"]["files"]
+    assert (await call(jp_fetch, "models", params={"state": "ALL"}))["items"] == []
+
+    started = await call(jp_fetch, "notebooks", "save", method="POST", expect=202,
+                         body=json.dumps({**body, "ignore_pending_changes": True}))
+    job, _ = await wait_for_job(jp_fetch, started["job_id"])
+    assert job["state"] == "succeeded", job["error"]
+    assert job["model"]["provenance"]["git_dirty"] is True
+
+
+async def test_save_errors_are_clear(jp_fetch, jp_root_dir, jp_serverapp):
+    make_repo_with_notebook(jp_root_dir, NOTEBOOK)
+    kernel_id = await start_session(jp_fetch, NOTEBOOK)
+    await run_in_kernel(jp_serverapp.kernel_manager, kernel_id, TRAIN_CODE)
+    base = {"path": NOTEBOOK, "display_name": "x"}
+    missing_var = await call(jp_fetch, "notebooks", "save", method="POST", expect=202,
+                             body=json.dumps({**base, "variable": "nope"}))
+    job, _ = await wait_for_job(jp_fetch, missing_var["job_id"])
+    assert job["state"] == "failed" and "nope" in job["error"]["message"]
+    for body, status in [
+        ({**base, "variable": "clf", "colour": 1}, 400),
+        ({"path": NOTEBOOK, "variable": "clf"}, 400),
+        ({**base, "variable": "clf", "path": "../outside.ipynb"}, 403),
+        ({**base, "variable": "clf", "path": "/etc/passwd"}, 403),
+        ({**base, "variable": "clf", "as_onnx": "yes"}, 400),
+    ]:
+        await call(jp_fetch, "notebooks", "save", method="POST", body=json.dumps(body), expect=status)
+    unknown_job = await call(jp_fetch, "jobs", "abc123", expect=404)
+    assert unknown_job["error"] == "not_found"
