@@ -51,6 +51,11 @@ async def test_upload_get_list_and_versions(jp_fetch):
     assert nothing["items"] == []
     by_text = await fetch_json(jp_fetch, "models", params={"q": "chur"})
     assert [m["id"] for m in by_text["items"]] == [entry["id"]]
+    # `text` and the words of `q` narrow together (found by the fuzzer: once a 500).
+    both = await fetch_json(jp_fetch, "models", params={"q": "chur", "text": "first"})
+    assert [m["id"] for m in both["items"]] == [entry["id"]]
+    neither = await fetch_json(jp_fetch, "models", params={"q": "chur", "text": "second"})
+    assert neither["items"] == []
 
     v2 = await upload(jp_fetch, {"display_name": "churn", "as_new_version_of": entry["id"]}, artifact_files(2))
     assert v2["version"] == 2 and v2["parent_id"] == entry["id"]

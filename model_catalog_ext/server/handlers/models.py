@@ -1,6 +1,8 @@
 """Models: list, get, edit, (de)activate, delete, versions, upload."""
 from __future__ import annotations
 
+import dataclasses
+
 import tornado
 
 from ...errors import CatalogError, InvalidInput
@@ -67,7 +69,13 @@ def parse_list_query(handler) -> "object":
     tags = handler.get_query_arguments("tag")
     if tags:
         filters["tags"] = tags
-    return parse_search(handler.get_query_argument("q", None), **filters)
+    # `text` is also what free words of `q` become: both narrow the search together.
+    text = filters.pop("text", None)
+    query = parse_search(handler.get_query_argument("q", None), **filters)
+    if text:
+        combined = " ".join(part for part in (query.text, text) if part)
+        query = dataclasses.replace(query, text=combined).normalized()
+    return query
 
 
 @tornado.web.stream_request_body
