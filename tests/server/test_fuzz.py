@@ -82,7 +82,7 @@ def test_no_server_errors_under_fuzzing(live_server):
         [st, "run", str(SPEC), "--url", f"{base}/model-catalog/api",
          "-H", f"Authorization: token {TOKEN}", "--checks", "not_a_server_error",
          "--max-examples", "25", "--seed", "1", "--request-timeout", "30"],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True, text=True, timeout=900, cwd=log.parent,  # its cache dir goes there
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-6000:] + "\n--- server log ---\n" + log.read_text()[-4000:]
