@@ -1,0 +1,174 @@
+"""ModelArtifact: an artifact directory you can reload, predict with and verify before saving."""
+from __future__ import annotations
+
+import importlib.util
+import sys
+import uuid
+from pathlib import Path
+
+from ..errors import InvalidArtifact
+from . import layout, metadata, schema
+
+
+class ModelArtifact:
+    """A model artifact directory (ours or one made by ADS).
+
+    ``reload()`` imports score.py (again, after you edited it) and calls ``load_model()``;
+    ``model`` is what it returned; ``predict(data)`` calls score.predict; ``verify()`` runs
+    the same in a separate clean process and reports what failed.
+    """
+
+    def __init__(self, artifact_dir):
+        path = Path(artifact_dir).expanduser().absolute()
+        if not path.is_dir():
+            raise InvalidArtifact(
+                f"{path} is not a directory. Pass the folder that holds score.py, or create "
+                "one with prepare() / prepare_generic_model().",
+                path=str(path),
+            )
+        self.artifact_dir = path
+        self._score = None
+        self._model = None
+        self._loaded = False
+
+    def __repr__(self) -> str:
+        return f"ModelArtifact({str(self.artifact_dir)!r})"
+
+    # -- score.py ------------------------------------------------------------------------
+
+    def reload(self) -> "ModelArtifact":
+        """Import score.py afresh and call its load_model(); returns self."""
+        score_path = self.artifact_dir / layout.SCORE_PY
+        if not score_path.is_file():
+            raise InvalidArtifact(
+                f"{self.artifact_dir} has no score.py. Create it with prepare() or "
+                "prepare_generic_model(), or add a score.py with load_model() and "
+                "predict(data, model=load_model()).",
+                path=str(self.artifact_dir), missing=[layout.SCORE_PY],
+            )
+        source = score_path.read_bytes()
+        try:
+            compile(source, str(score_path), "exec")
+        except SyntaxError as exc:
+            raise InvalidArtifact(
+                f"score.py has a syntax error at line {exc.lineno}: {exc.msg}. Fix "
+                f"{score_path} and call reload() again.",
+                path=str(score_path), line=exc.lineno,
+            ) from exc
+        # The artifact folder goes on sys.path like ADS does: score.py may import helper
+        # modules shipped next to it, and pickles may refer to them.
+        if str(self.artifact_dir) not in sys.path:
+            sys.path.insert(0, str(self.artifact_dir))
+        spec = importlib.util.spec_from_file_location(f"score_{uuid.uuid4().hex}", score_path)
+        module = importlib.util.module_from_spec(spec)
+        # no __pycache__ in the artifact: it would be uploaded with it (and ADS deletes it)
+        write_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
+        try:
+            spec.loader.exec_module(module)
+        except ModuleNotFoundError as exc:
+            raise InvalidArtifact(
+                f"score.py imports {exc.name!r}, which is not installed in this environment. "
+                "Install the artifact's requirements (pip install -r requirements.txt).",
+                path=str(score_path), module=exc.name,
+            ) from exc
+        except Exception as exc:
+            raise InvalidArtifact(
+                f"Importing score.py raised {type(exc).__name__}: {exc}. Fix score.py (its "
+                "load_model() runs on import, as predict's default argument) and reload().",
+                path=str(score_path),
+            ) from exc
+        finally:
+            sys.dont_write_bytecode = write_bytecode
+        for name in ("load_model", "predict"):
+            if not callable(getattr(module, name, None)):
+                raise InvalidArtifact(
+                    f"score.py defines no {name}(). It needs load_model() and "
+                    "predict(data, model=load_model()).",
+                    path=str(score_path),
+                )
+        self._score = module
+        self._model = module.load_model()
+        self._loaded = True
+        return self
+
+    @property
+    def score(self):
+        """The imported score.py module (imported on first use)."""
+        if not self._loaded:
+            self.reload()
+        return self._score
+
+    @property
+    def model(self):
+        """What score.load_model() returned (score.py is imported on first use)."""
+        if not self._loaded:
+            self.reload()
+        return self._model
+
+    def predict(self, data):
+        """score.predict(data) in this process: quick feedback while editing score.py."""
+        return self.score.predict(data)
+
+    # -- verification --------------------------------------------------------------------
+
+    def verify(self, data=None, use_venv: bool = False, timeout: float = 300.0):
+        """Run load_model() + predict() in a separate clean Python process.
+
+        ``data`` defaults to data-sample.json. With ``use_venv=True`` the process runs in a
+        fresh virtual environment built from requirements.txt (cached by its content).
+        Returns a VerificationReport (``.ok``, ``.checks``, ``.summary()``); the outcome is
+        also stored as the ArtifactTestResults defined metadata.
+        """
+        from .verify import run
+
+        report = run(self.artifact_dir, data=data, use_venv=use_venv, timeout=timeout)
+        doc = metadata.read(self.artifact_dir)
+        defined = doc.setdefault("defined_metadata", {})
+        defined["ArtifactTestResults"] = {
+            "ok": report.ok,
+            "use_venv": use_venv,
+            "python": report.python,
+            "checks": report.checks,
+        }
+        try:
+            metadata.write(self.artifact_dir, doc)
+        except OSError:
+            pass  # a read-only artifact (e.g. a downloaded copy) still gets its report
+        self._last_report = report
+        return report
+
+    # -- metadata ------------------------------------------------------------------------
+
+    @property
+    def defined_metadata(self) -> dict:
+        """ADS defined metadata: UseCaseType, Framework, FrameworkVersion, Algorithm,
+        Hyperparameters, ArtifactTestResults (None where unknown)."""
+        return metadata.defined_metadata(metadata.read(self.artifact_dir))
+
+    @property
+    def preparation(self) -> dict:
+        """How prepare() made the artifact: serializer, model_file, onnx_fallback_reason, files."""
+        return dict(metadata.read(self.artifact_dir).get("preparation") or {})
+
+    @property
+    def provenance(self) -> dict | None:
+        """Git provenance captured when the artifact was prepared, if any."""
+        return metadata.read(self.artifact_dir).get("provenance")
+
+    @property
+    def input_schema(self) -> dict | None:
+        return schema.read_schemas(self.artifact_dir)[0]
+
+    @property
+    def output_schema(self) -> dict | None:
+        return schema.read_schemas(self.artifact_dir)[1]
+
+    @property
+    def runtime(self) -> dict | None:
+        """runtime.yaml as a dict, or None when there is none."""
+        path = self.artifact_dir / layout.RUNTIME_YAML
+        if not path.is_file():
+            return None
+        import yaml
+
+        return yaml.safe_load(path.read_text())

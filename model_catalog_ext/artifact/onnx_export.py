@@ -1,0 +1,235 @@
+"""Convert a model to ONNX and check ONNX Runtime agrees with it on the sample.
+
+scikit-learn estimators and pipelines go through skl2onnx, XGBoost and LightGBM (their
+scikit-learn API) through onnxmltools. The result is only used when ONNX Runtime's
+predictions on the sample match the original model's within tolerance; otherwise the
+caller keeps the pickled model and records :class:`OnnxNotUsed`'s reason.
+"""
+from __future__ import annotations
+
+import copy
+import logging
+import warnings
+from dataclasses import dataclass
+
+from . import frameworks
+from .schema import Column
+
+log = logging.getLogger(__name__)
+
+# Old enough for the ONNX Runtime releases still in use (ADS pins onnxruntime 1.17):
+# opset 15 and IR version 8 load everywhere from onnxruntime 1.10 on.
+TARGET_OPSET = {"": 15, "ai.onnx.ml": 3}
+MAX_IR_VERSION = 8
+RTOL, ATOL = 1e-3, 1e-4
+
+
+class OnnxNotUsed(Exception):
+    """ONNX conversion was not possible or not faithful; ``str(exc)`` says why."""
+
+
+@dataclass
+class OnnxModel:
+    data: bytes
+    input_mode: str  # "tensor" or "columns" (see score_onnx.py.tmpl)
+    onnx_input_dtype: str  # numpy dtype of the single tensor input
+    features: list  # [{name, dtype, onnx_input, onnx_dtype}]
+    max_abs_diff: float  # largest difference seen on the sample (0.0 for labels only)
+
+
+def _numeric(column: Column) -> bool:
+    return column.dtype == "bool" or column.dtype.startswith(
+        ("int", "uint", "float", "Int", "UInt", "Float")
+    )
+
+
+def _has_column_transformer(model) -> bool:
+    name = type(model).__name__
+    if name == "ColumnTransformer":
+        return True
+    for attr in ("steps", "transformer_list", "transformers"):
+        for item in getattr(model, attr, None) or []:
+            if isinstance(item, tuple) and len(item) >= 2 and _has_column_transformer(item[1]):
+                return True
+    return False
+
+
+def _column_onnx_dtype(column: Column) -> str:
+    if column.dtype.startswith(("int", "uint", "Int", "UInt")):
+        return "int64"
+    if column.dtype.startswith(("float", "Float")) or column.dtype == "bool":
+        return "float32"
+    return "str"
+
+
+def _convert(model, info, columns: list[Column], mode: str):
+    n = len(columns)
+    if info.framework == frameworks.SKLEARN:
+        from skl2onnx import to_onnx
+        from skl2onnx.common import data_types as T
+    else:
+        from onnxmltools.convert.common import data_types as T
+    if mode == "tensor":
+        initial_types = [("input", T.FloatTensorType([None, n]))]
+    else:
+        kinds = {"int64": T.Int64TensorType, "float32": T.FloatTensorType,
+                 "str": T.StringTensorType}
+        initial_types = [(c.name, kinds[_column_onnx_dtype(c)]([None, 1])) for c in columns]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        if info.framework == frameworks.SKLEARN:
+            # No options={"zipmap": False}: any options make skl2onnx walk every
+            # sub-estimator (each tree of a forest) with dir() -- most of the conversion
+            # time. The ZipMap it adds is cut off afterwards instead.
+            onx = to_onnx(model, initial_types=initial_types, target_opset=TARGET_OPSET)
+            return _strip_zipmap(onx)
+        import onnxmltools
+
+        if mode != "tensor":
+            raise OnnxNotUsed(f"{info.algorithm} takes one numeric matrix; the sample has non-numeric columns")
+        if info.framework == frameworks.XGBOOST:
+            model = copy.deepcopy(model)
+            # onnxmltools only understands XGBoost's default f0, f1, ... feature names
+            model.get_booster().feature_names = None
+            return onnxmltools.convert_xgboost(model, initial_types=initial_types,
+                                               target_opset=TARGET_OPSET[""])
+        extra = {"zipmap": False} if info.use_case_type and "classification" in info.use_case_type else {}
+        return onnxmltools.convert_lightgbm(model, initial_types=initial_types,
+                                            target_opset=TARGET_OPSET[""], **extra)
+
+
+def _strip_zipmap(onx):
+    """Make the class probabilities a plain [rows, classes] tensor output (the ZipMap's
+    input) instead of a sequence of {label: probability} maps."""
+    from onnx import helper
+
+    graph = onx.graph
+    zipmaps = [n for n in graph.node if n.op_type == "ZipMap"]
+    if not zipmaps:
+        return onx
+    for node in zipmaps:
+        source, target = node.input[0], node.output[0]
+        graph.node.remove(node)
+        for i, out in enumerate(graph.output):
+            if out.name == target:
+                graph.output.remove(out)
+                graph.output.insert(i, helper.make_tensor_value_info(source, 1, [None, None]))
+                break
+    return onx
+
+
+def _feeds(session, columns: list[Column], mode: str):
+    import numpy as np
+
+    if mode == "tensor":
+        matrix = np.column_stack([np.asarray(c.values).astype("float32") for c in columns])
+        return {session.get_inputs()[0].name: matrix}
+    feeds = {}
+    for c in columns:
+        kind = _column_onnx_dtype(c)
+        values = np.asarray(c.values)
+        arr = values.astype(str).astype(object) if kind == "str" else values.astype(kind)
+        feeds[c.name] = arr.reshape(-1, 1)
+    return feeds
+
+
+def _compare(model, onnx_bytes: bytes, X_sample, columns: list[Column], mode: str, info,
+             expected=None) -> float:
+    """Largest difference between the model and ONNX Runtime on the sample; raises
+    OnnxNotUsed when they disagree."""
+    import numpy as np
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.log_severity_level = 3
+    options.enable_cpu_mem_arena = False  # a one-off check on a few rows: no arena to keep
+    options.intra_op_num_threads = 1
+    session = ort.InferenceSession(onnx_bytes, sess_options=options,
+                                   providers=["CPUExecutionProvider"])
+    outputs = session.run(None, _feeds(session, columns, mode))
+    expected = np.asarray(model.predict(X_sample) if expected is None else expected)
+    got = np.asarray(outputs[0])
+    if got.ndim == 2 and got.shape[1] == 1 and expected.ndim == 1:
+        got = got.ravel()
+    if got.shape != expected.shape:
+        raise OnnxNotUsed(f"ONNX Runtime returned shape {got.shape}, the model {expected.shape}")
+    classification = bool(info.use_case_type and "classification" in info.use_case_type)
+    if classification or expected.dtype.kind in "OUSb":
+        same = got.astype(str) == expected.astype(str)
+        if not same.all():
+            return_rows = np.flatnonzero(~same)[:5].tolist()
+            raise OnnxNotUsed(
+                f"ONNX Runtime predicts other labels than the model on sample rows {return_rows}"
+            )
+        diff = 0.0
+        if len(outputs) > 1 and hasattr(model, "predict_proba"):
+            proba = np.asarray(model.predict_proba(X_sample))
+            got_p = np.asarray(outputs[1])
+            if got_p.shape == proba.shape:
+                diff = float(np.max(np.abs(got_p - proba))) if proba.size else 0.0
+                if not np.allclose(got_p, proba, rtol=RTOL, atol=ATOL):
+                    raise OnnxNotUsed(
+                        f"ONNX Runtime's class probabilities differ from the model's by up to {diff:.3g} "
+                        f"(tolerance {ATOL} + {RTOL}*|p|)"
+                    )
+        return diff
+    expected = expected.astype("float64")
+    got = got.astype("float64")
+    diff = float(np.max(np.abs(got - expected))) if expected.size else 0.0
+    scale = float(np.max(np.abs(expected))) if expected.size else 0.0
+    if not np.allclose(got, expected, rtol=RTOL, atol=ATOL * max(1.0, scale)):
+        raise OnnxNotUsed(
+            f"ONNX Runtime's predictions differ from the model's by up to {diff:.3g} "
+            f"(tolerance {RTOL} relative)"
+        )
+    return diff
+
+
+def convertible(info) -> bool:
+    """Whether a converter exists for this kind of model at all."""
+    return info.framework in (frameworks.SKLEARN, frameworks.XGBOOST, frameworks.LIGHTGBM) and not info.is_native_booster
+
+
+def to_onnx(model, info, X_sample, columns: list[Column], expected=None) -> OnnxModel:
+    """Convert and check; raises OnnxNotUsed with the reason when ONNX cannot be used.
+    ``expected``: model.predict(X_sample) when the caller already has it."""
+    if not convertible(info):
+        raise OnnxNotUsed(f"no ONNX converter for {info.framework} {info.algorithm}")
+    if X_sample is None:
+        raise OnnxNotUsed("no X_sample to check the ONNX model against; pass X_sample")
+    try:
+        if info.framework == frameworks.SKLEARN:
+            import skl2onnx  # noqa: F401
+        else:
+            import onnxmltools  # noqa: F401
+        import onnxruntime  # noqa: F401
+    except ImportError as exc:
+        raise OnnxNotUsed(
+            f"{exc.name} is not installed (pip install 'model-catalog-ext[onnx]')"
+        ) from exc
+    all_numeric = all(_numeric(c) for c in columns)
+    modes = ["tensor", "columns"] if all_numeric and not _has_column_transformer(model) else ["columns"]
+    if info.framework != frameworks.SKLEARN:
+        modes = ["tensor"]
+    reasons = []
+    for mode in modes:
+        try:
+            onx = _convert(model, info, columns, mode)
+            if onx.ir_version > MAX_IR_VERSION:
+                onx.ir_version = MAX_IR_VERSION
+            data = onx.SerializeToString()
+            diff = _compare(model, data, X_sample, columns, mode, info, expected)
+        except OnnxNotUsed as exc:
+            reasons.append(str(exc))
+            continue
+        except Exception as exc:  # converters raise anything from RuntimeError to KeyError
+            log.debug("ONNX conversion failed", exc_info=True)
+            reasons.append(f"the converter failed: {type(exc).__name__}: {exc}")
+            continue
+        features = [
+            {"name": c.name, "dtype": c.dtype, "onnx_input": c.name if mode == "columns" else "input",
+             "onnx_dtype": _column_onnx_dtype(c) if mode == "columns" else "float32"}
+            for c in columns
+        ]
+        return OnnxModel(data, mode, "float32", features, diff)
+    raise OnnxNotUsed("; ".join(reasons))

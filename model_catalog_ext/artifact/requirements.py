@@ -1,0 +1,128 @@
+"""``requirements.txt`` from what the artifact really imports, pinned to installed versions.
+
+Two sources: the top-level imports of ``score.py`` (read with ``ast``), and the modules a
+pickled model refers to (read from the pickle stream's GLOBAL opcodes, so a pipeline holding
+an XGBoost step asks for xgboost even though score.py never names it). Each module is mapped
+to the distribution that provides it and pinned to the version installed here.
+"""
+from __future__ import annotations
+
+import ast
+import importlib
+import sys
+from functools import lru_cache
+
+# Modules that belong to the interpreter, not to a distribution.
+_STDLIB = set(getattr(sys, "stdlib_module_names", ())) | {"__main__", "builtins", "score"}
+
+
+def imports_of_source(source: str) -> set[str]:
+    """Top-level module names imported anywhere in a Python source text."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name.split(".", 1)[0] for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+            found.add(node.module.split(".", 1)[0])
+    return found
+
+
+def modules_in_pickle(data: bytes) -> set[str]:
+    """Top-level modules whose classes/functions a pickle stream refers to."""
+    import pickletools
+
+    found: set[str] = set()
+    strings: list = []  # recent string pushes, for STACK_GLOBAL
+    memo: dict = {}
+    last = None
+    for opcode, arg, _pos in pickletools.genops(data):
+        name = opcode.name
+        if name in ("GLOBAL", "INST"):
+            found.add(str(arg).split(" ", 1)[0].split(".", 1)[0])
+        elif name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE"):
+            last = arg
+            strings.append(arg)
+        elif name in ("BINGET", "LONG_BINGET", "GET"):
+            last = memo.get(arg)
+            strings.append(last)
+        elif name in ("MEMOIZE",):
+            memo[len(memo)] = last
+        elif name in ("BINPUT", "LONG_BINPUT", "PUT"):
+            memo[arg] = last
+        elif name == "STACK_GLOBAL":
+            if len(strings) >= 2 and isinstance(strings[-2], str):
+                found.add(strings[-2].split(".", 1)[0])
+        else:
+            last = None
+        del strings[:-2]
+    return found
+
+
+def modules_of_object(obj) -> set[str]:
+    """Modules needed to unpickle ``obj`` (pickled in memory with the standard pickler)."""
+    import pickle
+
+    try:
+        data = pickle.dumps(obj, protocol=4)
+    except Exception:
+        # objects only cloudpickle can handle: their class modules are still the best guess
+        return {(type(obj).__module__ or "").split(".", 1)[0]}
+    return modules_in_pickle(data)
+
+
+# Import names that differ from their distribution's name (saves scanning every installed one).
+_KNOWN = {"sklearn": ["scikit-learn"], "yaml": ["PyYAML"], "git": ["GitPython"]}
+
+
+@lru_cache(maxsize=1)
+def _packages_distributions() -> dict:
+    import importlib.metadata
+
+    return importlib.metadata.packages_distributions()
+
+
+def distribution_of(module: str) -> str | None:
+    """The installed distribution that provides top-level ``module``, if any."""
+    if not module or module in _STDLIB or module.startswith("_"):
+        return None
+    import importlib.metadata
+
+    names = _KNOWN.get(module)
+    if names is None:
+        try:  # most modules are named like their distribution: skip the full scan
+            importlib.metadata.version(module)
+            names = [module]
+        except importlib.metadata.PackageNotFoundError:
+            names = _packages_distributions().get(module)
+    return names[0] if names else None
+
+
+def pinned(distributions) -> list[str]:
+    """``name==version`` for each installed distribution, sorted by name, duplicates removed."""
+    import importlib.metadata
+
+    lines = {}
+    for dist in distributions:
+        if not dist:
+            continue
+        try:
+            meta = importlib.metadata.metadata(dist)
+            name = meta["Name"] or dist
+            lines[name.lower()] = f"{name}=={meta['Version']}"
+        except importlib.metadata.PackageNotFoundError:
+            continue
+    return [lines[k] for k in sorted(lines)]
+
+
+def requirements_for(modules, extra_distributions=()) -> list[str]:
+    """Pinned requirement lines for modules (top-level names) plus named distributions."""
+    dists = {distribution_of(m) for m in modules}
+    dists.update(extra_distributions)
+    dists.discard(None)
+    dists.discard("model-catalog-ext")  # the artifact must not need us to run
+    return pinned(dists)
+
+
+def render(lines: list[str], header: str) -> str:
+    """The text of requirements.txt."""
+    return "".join(f"# {h}\n" for h in header.splitlines()) + "".join(f"{l}\n" for l in lines)

@@ -1,0 +1,181 @@
+"""Run an artifact's score.py in a separate clean process and report what failed.
+
+The child is a fresh interpreter started with ``-I`` (no PYTHONPATH, no user site, no
+current directory on sys.path), so it sees only the artifact directory and the
+interpreter's own site-packages -- or, with ``use_venv=True``, a virtual environment holding
+nothing but the artifact's requirements.txt.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from . import layout
+
+_WORKER = Path(__file__).with_name("verify_worker.py")
+
+
+@dataclass
+class VerificationReport:
+    """What ``ModelArtifact.verify()`` found. ``ok`` is True only when every check passed."""
+
+    ok: bool
+    checks: list = field(default_factory=list)  # [{name, ok, message}]
+    prediction: object = None
+    timings: dict = field(default_factory=dict)
+    python: str | None = None
+    log: str = ""  # the tail of what score.py printed
+    executable: str | None = None  # the interpreter that ran the checks
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @property
+    def failures(self) -> list:
+        return [c for c in self.checks if not c["ok"]]
+
+    def summary(self) -> str:
+        """One line per check, failures first."""
+        lines = []
+        for c in self.failures + [c for c in self.checks if c["ok"]]:
+            lines.append(f"{'PASS' if c['ok'] else 'FAIL'} {c['name']}: {c['message']}")
+        return "\n".join(lines)
+
+    def raise_for_failure(self) -> None:
+        """Raise InvalidArtifact listing the failed checks, if any."""
+        if not self.ok:
+            from ..errors import InvalidArtifact
+
+            raise InvalidArtifact("The artifact failed verification:\n" + self.summary(),
+                                  checks=self.checks)
+
+    def __repr__(self) -> str:
+        return f"VerificationReport(ok={self.ok})\n{self.summary()}"
+
+
+def cache_dir() -> Path:
+    """Where verify venvs are kept: $MODEL_CATALOG_CACHE_DIR, else ~/.cache/model-catalog-ext."""
+    root = os.environ.get("MODEL_CATALOG_CACHE_DIR")
+    if root:
+        return Path(root)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "model-catalog-ext"
+
+
+def _to_json_ready(data):
+    """Data for the child process, as JSON (numpy and pandas objects converted)."""
+    cls = type(data)
+    if cls.__module__.startswith("pandas") and cls.__name__ == "DataFrame":
+        return {str(k): v for k, v in data.to_dict(orient="list").items()}
+    if cls.__module__.startswith("pandas") and cls.__name__ == "Series":
+        return data.tolist()
+    if hasattr(data, "tolist") and hasattr(data, "ndim"):
+        return data.tolist()
+    return data
+
+
+def _clean_env() -> dict:
+    # -I already ignores PYTHON* variables; drop them anyway so nothing downstream sees them.
+    return {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+
+
+def _venv_python(artifact_dir: Path, timeout: float) -> tuple[str | None, str]:
+    """Python of a venv with exactly requirements.txt installed (cached by its content).
+    Returns (python, "") or (None, error message)."""
+    req = artifact_dir / layout.REQUIREMENTS_TXT
+    text = req.read_text() if req.is_file() else ""
+    key = hashlib.sha256(f"{sys.version}\n{text}".encode()).hexdigest()[:16]
+    root = cache_dir() / "verify-venvs"
+    venv = root / key
+    python = venv / "bin" / "python"
+    if python.exists():
+        return str(python), ""
+    root.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
+    try:
+        base = getattr(sys, "_base_executable", sys.executable)
+        subprocess.run([base, "-m", "venv", str(building)], check=True, capture_output=True,
+                       timeout=timeout)
+        if text.strip():
+            done = subprocess.run(
+                [str(building / "bin" / "python"), "-m", "pip", "install", "-q",
+                 "--disable-pip-version-check", "-r", str(req)],
+                capture_output=True, text=True, timeout=timeout)
+            if done.returncode != 0:
+                return None, (f"pip install -r requirements.txt failed in a fresh venv:\n"
+                              f"{done.stderr.strip()[-2000:]}")
+        # venvs hard-code their path: rename before anything is run from the final one
+        shutil.rmtree(building / "bin" / "__pycache__", ignore_errors=True)
+        try:
+            os.rename(building, venv)
+        except OSError:  # another process made it first
+            shutil.rmtree(building, ignore_errors=True)
+            return str(python), ""
+        building = None
+        # the venv's scripts point at the temporary path; python itself does not care
+        return str(python), ""
+    except subprocess.TimeoutExpired:
+        return None, f"creating the verification venv took longer than {timeout:.0f}s"
+    except subprocess.CalledProcessError as exc:
+        return None, f"python -m venv failed: {exc.stderr!r}"
+    finally:
+        if building is not None:
+            shutil.rmtree(building, ignore_errors=True)
+
+
+def run(artifact_dir, data=None, use_venv: bool = False, timeout: float = 300.0) -> VerificationReport:
+    """Verify ``artifact_dir`` in a clean process (see module docstring)."""
+    artifact_dir = Path(artifact_dir).absolute()
+    started = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="model-catalog-verify-") as tmp:
+        tmp = Path(tmp)
+        if data is None:
+            sample = artifact_dir / layout.DATA_SAMPLE
+            data_arg = str(sample) if sample.is_file() else "-"
+        else:
+            data_path = tmp / "data.json"
+            try:
+                data_path.write_text(json.dumps(_to_json_ready(data)))
+            except (TypeError, ValueError) as exc:
+                return VerificationReport(False, [{
+                    "name": "data", "ok": False,
+                    "message": f"verify() data must be JSON-serializable, a DataFrame or an array ({exc}).",
+                }])
+            data_arg = str(data_path)
+        python = sys.executable
+        if use_venv:
+            python, error = _venv_python(artifact_dir, timeout)
+            if python is None:
+                return VerificationReport(False, [{"name": "requirements", "ok": False, "message": error}])
+        result_path = tmp / "result.json"
+        cmd = [python, "-I", "-B", str(_WORKER), str(artifact_dir), data_arg, str(result_path)]
+        try:
+            done = subprocess.run(cmd, cwd=str(artifact_dir if artifact_dir.is_dir() else tmp),
+                                  env=_clean_env(), capture_output=True, text=True,
+                                  timeout=timeout, stdin=subprocess.DEVNULL)
+        except subprocess.TimeoutExpired:
+            return VerificationReport(False, [{
+                "name": "process", "ok": False,
+                "message": f"score.py did not finish within {timeout:.0f}s (load_model or predict hangs?)",
+            }])
+        log = (done.stdout + done.stderr)[-4000:]
+        if not result_path.is_file():
+            return VerificationReport(False, [{
+                "name": "process", "ok": False,
+                "message": f"the verification process died (exit code {done.returncode}): {log[-1500:]}",
+            }], log=log)
+        raw = json.loads(result_path.read_text())
+    checks = raw.get("checks", [])
+    timings = dict(raw.get("timings") or {})
+    timings["total_s"] = round(time.perf_counter() - started, 4)
+    ok = bool(checks) and all(c["ok"] for c in checks)
+    return VerificationReport(ok, checks, raw.get("prediction"), timings, raw.get("python"), log,
+                              raw.get("executable"))

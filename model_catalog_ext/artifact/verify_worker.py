@@ -1,0 +1,305 @@
+"""The clean-process half of ``ModelArtifact.verify()``.
+
+Run as a script by a fresh interpreter (``python -I verify_worker.py ARTIFACT_DIR DATA RESULT``),
+so it must import nothing but the standard library: the artifact's own ``score.py`` brings
+whatever else it needs, and finding that out is the point. It writes a JSON report to RESULT:
+``{"checks": [{"name", "ok", "message"}, ...], "prediction": ..., "timings": {...}}``.
+"""
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import importlib.util
+import json
+import os
+import re
+import sys
+import time
+import traceback
+
+REQUIRED_FILES = ("score.py", "runtime.yaml")
+_REQ_LINE = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[[^\]]*\])?\s*(.*?)\s*(?:#.*)?$")
+_CHECK_TYPES = {
+    "int": (int,),
+    "uint": (int,),
+    "float": (int, float),
+    "bool": (bool,),
+}
+
+
+def _check(report, name, ok, message):
+    report["checks"].append({"name": name, "ok": bool(ok), "message": message})
+    return ok
+
+
+def _normalize(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def check_files(artifact_dir: str, report: dict) -> bool:
+    missing = [f for f in REQUIRED_FILES if not os.path.isfile(os.path.join(artifact_dir, f))]
+    if missing:
+        return _check(
+            report, "files", False,
+            f"Missing {', '.join(missing)} in {artifact_dir}. Run prepare()/prepare_generic_model() "
+            "to write them, or add them by hand (score.py needs load_model() and predict()).",
+        )
+    return _check(report, "files", True, "score.py and runtime.yaml are present")
+
+
+def check_requirements(artifact_dir: str, report: dict) -> bool:
+    path = os.path.join(artifact_dir, "requirements.txt")
+    if not os.path.isfile(path):
+        return _check(report, "requirements", True, "no requirements.txt: nothing to check")
+    problems, checked = [], 0
+    with open(path, encoding="utf-8") as fh:
+        for raw in fh:
+            line = raw.strip()
+            if not line or line.startswith(("#", "-")):
+                continue
+            line = line.split(";", 1)[0]  # environment markers: out of scope here
+            match = _REQ_LINE.match(line)
+            if not match:
+                continue
+            name, spec = match.group(1), match.group(2).strip()
+            checked += 1
+            try:
+                installed = importlib.metadata.version(name)
+            except importlib.metadata.PackageNotFoundError:
+                problems.append(f"{name} is not installed (pip install '{name}{spec}')")
+                continue
+            if spec.startswith("==") and "*" not in spec:
+                wanted = spec[2:].strip()
+                if installed != wanted:
+                    problems.append(f"{name}=={wanted} is required but {installed} is installed")
+    if problems:
+        return _check(
+            report, "requirements", False,
+            "; ".join(problems) + ". Install the artifact's requirements "
+            "(pip install -r requirements.txt) or verify with use_venv=True.",
+        )
+    return _check(report, "requirements", True, f"{checked} requirement(s) installed")
+
+
+def import_score(artifact_dir: str, report: dict):
+    path = os.path.join(artifact_dir, "score.py")
+    try:
+        with open(path, "rb") as fh:
+            source = fh.read()
+        ast.parse(source, filename=path)
+    except SyntaxError as exc:
+        _check(
+            report, "import", False,
+            f"score.py has a syntax error at line {exc.lineno}: {exc.msg}. Fix score.py and "
+            "call reload()/verify() again.",
+        )
+        return None
+    spec = importlib.util.spec_from_file_location("score", path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["score"] = module
+    try:
+        spec.loader.exec_module(module)
+    except ModuleNotFoundError as exc:
+        _check(
+            report, "import", False,
+            f"score.py imports {exc.name!r}, which is not installed here. Add it to "
+            f"requirements.txt and install it. ({exc})",
+        )
+        return None
+    except Exception as exc:
+        _check(
+            report, "import", False,
+            f"importing score.py raised {type(exc).__name__}: {exc} (this includes "
+            f"load_model() run by predict()'s default argument).\n{_tail()}",
+        )
+        return None
+    missing = [f for f in ("load_model", "predict") if not callable(getattr(module, f, None))]
+    if missing:
+        _check(
+            report, "import", False,
+            f"score.py has no {' or '.join(missing)}(): define load_model() and "
+            "predict(data, model=load_model()).",
+        )
+        return None
+    _check(report, "import", True, "score.py imported")
+    return module
+
+
+def _tail(limit: int = 8) -> str:
+    lines = traceback.format_exc().rstrip().splitlines()
+    return "\n".join(lines[-limit:])
+
+
+def _scalar_ok(value, dtype: str) -> bool:
+    if value is None:
+        return True
+    for prefix, types in _CHECK_TYPES.items():
+        if dtype.startswith(prefix):
+            return isinstance(value, types) and (prefix == "bool" or not isinstance(value, bool))
+    if dtype in ("object", "str", "string", "category"):
+        return isinstance(value, (str, int, float, bool))
+    return True
+
+
+def _allowed_values(feature: dict):
+    for constraint in (feature.get("domain") or {}).get("constraints") or []:
+        expr = str(constraint.get("expression", "")).strip()
+        if expr.startswith("$x in "):
+            try:
+                return ast.literal_eval(expr[len("$x in "):])
+            except (ValueError, SyntaxError):
+                return None
+    return None
+
+
+def check_output_schema(prediction, output_schema, n_rows, report: dict) -> bool:
+    """The output matches output_schema.json: row count, value types, allowed values."""
+    if not output_schema or not output_schema.get("schema"):
+        return _check(report, "output_schema", True, "no output schema: nothing to compare")
+    features = output_schema["schema"]
+    values = prediction.get("prediction") if isinstance(prediction, dict) else prediction
+    if isinstance(prediction, dict) and "prediction" not in prediction:
+        return _check(
+            report, "output_schema", False,
+            f"predict() returned keys {sorted(prediction)}; expected a 'prediction' entry "
+            "as described by output_schema.json.",
+        )
+    if not isinstance(values, list):
+        values = [values]
+    problems = []
+    if n_rows is not None and len(values) != n_rows:
+        problems.append(f"{len(values)} predictions for {n_rows} input rows")
+    if len(features) == 1:
+        feature = features[0]
+        dtype = str(feature.get("dtype", ""))
+        flat = [v[0] if isinstance(v, list) and len(v) == 1 else v for v in values]
+        bad = [v for v in flat if not _scalar_ok(v, dtype)]
+        if bad:
+            problems.append(f"values {bad[:3]!r} are not of dtype {dtype}")
+        allowed = _allowed_values(feature)
+        if allowed is not None:
+            outside = [v for v in flat if v not in allowed]
+            if outside:
+                problems.append(f"values {outside[:3]!r} are not among {allowed!r}")
+    else:
+        for row in values:
+            if not isinstance(row, (list, dict)) or len(row) != len(features):
+                problems.append(f"a prediction row {row!r} does not have {len(features)} fields")
+                break
+    if problems:
+        return _check(
+            report, "output_schema", False,
+            "The output does not match output_schema.json: " + "; ".join(problems)
+            + ". Fix _handle_output() in score.py, or prepare again to refresh the schema.",
+        )
+    return _check(report, "output_schema", True, "the output matches output_schema.json")
+
+
+def _count_rows(data):
+    if isinstance(data, dict) and set(data) <= {"data", "data_type"} and "data" in data:
+        data = data["data"]
+        if isinstance(data, str):
+            try:
+                data = json.loads(data)
+            except ValueError:
+                return None
+    if isinstance(data, list):
+        if data and not isinstance(data[0], (list, dict)):
+            return 1
+        return len(data)
+    if isinstance(data, dict) and data:
+        first = next(iter(data.values()))
+        if isinstance(first, (list, dict)):
+            return len(first)
+        return 1
+    return None
+
+
+def run(artifact_dir: str, data_path: str | None) -> dict:
+    report = {"checks": [], "prediction": None, "timings": {}}
+    started = time.perf_counter()
+    artifact_dir = os.path.abspath(artifact_dir)
+    if not check_files(artifact_dir, report) and not os.path.isfile(
+        os.path.join(artifact_dir, "score.py")
+    ):
+        return report
+    check_requirements(artifact_dir, report)
+    sys.path.insert(0, artifact_dir)
+    module = import_score(artifact_dir, report)
+    report["timings"]["import_s"] = round(time.perf_counter() - started, 4)
+    if module is None:
+        return report
+    try:
+        model = module.load_model()
+        _check(report, "load_model", model is not None, "load_model() returned a model"
+               if model is not None else "load_model() returned None: make it return the model.")
+    except Exception as exc:
+        _check(report, "load_model", False, f"load_model() raised {type(exc).__name__}: {exc}\n{_tail()}")
+        return report
+    if data_path is None:
+        _check(report, "predict", False,
+               "No data to predict on: pass data to verify() or keep data-sample.json in the artifact.")
+        return report
+    with open(data_path, encoding="utf-8") as fh:
+        data = json.load(fh)
+    t0 = time.perf_counter()
+    try:
+        prediction = module.predict(data, model)
+    except Exception as exc:
+        _check(report, "predict", False,
+               f"predict() raised {type(exc).__name__}: {exc}\n{_tail()}")
+        return report
+    report["timings"]["predict_s"] = round(time.perf_counter() - t0, 4)
+    _check(report, "predict", True, "predict() returned")
+    try:
+        text = json.dumps(prediction)
+    except (TypeError, ValueError) as exc:
+        _check(report, "json", False,
+               f"predict() returned something JSON cannot encode ({exc}). Convert numpy values "
+               "with .tolist() in _handle_output().")
+        return report
+    _check(report, "json", True, "the output is JSON-serializable")
+    report["prediction"] = json.loads(text) if len(text) <= 1_000_000 else None
+    output_schema = None
+    for name in ("output_schema.json", "schema.json"):
+        path = os.path.join(artifact_dir, name)
+        if os.path.isfile(path):
+            with open(path, encoding="utf-8") as fh:
+                doc = json.load(fh)
+            output_schema = doc.get("output_schema", doc) if name == "schema.json" else doc
+            if name == "schema.json" and "output_schema" not in doc:
+                output_schema = None
+            break
+    check_output_schema(prediction, output_schema, _count_rows(data), report)
+    return report
+
+
+def _peak_rss_mb():
+    """This process's own peak RSS. VmHWM, not getrusage: Linux carries ru_maxrss over
+    from the (much bigger) parent across fork+exec."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        return None
+    return None
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    artifact_dir, data_path, result_path = argv[0], argv[1], argv[2]
+    report = run(artifact_dir, None if data_path == "-" else data_path)
+    peak = _peak_rss_mb()
+    if peak is not None:
+        report["timings"]["peak_rss_mb"] = peak
+    report["python"] = sys.version.split()[0]
+    report["executable"] = sys.executable
+    with open(result_path, "w", encoding="utf-8") as fh:
+        json.dump(report, fh, default=repr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""capture_provenance / find_notebook_path against real git repositories made in tmp."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+
+from model_catalog_ext.errors import PendingChanges
+from model_catalog_ext.provenance import (EMPTY_PROVENANCE, capture_provenance,
+                                          find_notebook_path, strip_credentials)
+
+
+@pytest.fixture(autouse=True)
+def git_identity(monkeypatch, tmp_path):
+    for key, value in {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.org",
+                       "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.org",
+                       "GIT_CONFIG_GLOBAL": str(tmp_path / "gitconfig"),
+                       "GIT_CONFIG_NOSYSTEM": "1"}.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.delenv("JPY_SESSION_NAME", raising=False)
+
+
+def git(cwd, *args) -> str:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True,
+                          text=True).stdout.strip()
+
+
+def make_repo(path, remote=None):
+    path.mkdir(parents=True, exist_ok=True)
+    git(path, "init", "-q", "-b", "main")
+    (path / "notebooks").mkdir()
+    (path / "notebooks" / "train.ipynb").write_text("{}")
+    (path / "README.md").write_text("hi")
+    git(path, "add", ".")
+    git(path, "commit", "-q", "-m", "first")
+    if remote:
+        git(path, "remote", "add", "origin", remote)
+    return path
+
+
+def test_not_a_repository_gives_empty_provenance(tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text("print(1)")
+    assert capture_provenance(training_script_path=script) == EMPTY_PROVENANCE
+    assert capture_provenance(artifact_dir=tmp_path / "missing" / "art") == EMPTY_PROVENANCE
+
+
+def test_clean_repository_with_a_token_in_the_remote(tmp_path):
+    repo = make_repo(tmp_path / "repo", "https://alice:ghp_SECRET123@github.example.com/org/proj.git")
+    prov = capture_provenance(training_script_path=repo / "notebooks" / "train.ipynb")
+    assert prov == {
+        "git_branch": "main",
+        "git_commit": git(repo, "rev-parse", "HEAD"),
+        "repository_url": "https://github.example.com/org/proj.git",
+        "script_dir": "notebooks",
+        "training_script": "notebooks/train.ipynb",
+        "git_dirty": False,
+    }
+    assert "SECRET" not in str(prov) and "alice" not in str(prov)
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("https://user:token@host.example/a/b.git", "https://host.example/a/b.git"),
+    ("https://oauth2:glpat-xyz@gitlab.example:8443/g/p.git?private_token=abc#frag",
+     "https://gitlab.example:8443/g/p.git"),
+    ("http://TOKEN@host/x", "http://host/x"),
+    ("git@github.com:org/repo.git", "git@github.com:org/repo.git"),
+    ("deploy:hunter2@git.example:org/repo.git", "deploy@git.example:org/repo.git"),
+    ("ssh://git:pw@git.example:2222/org/repo.git", "ssh://git@git.example:2222/org/repo.git"),
+    ("ssh://git.example/org/repo.git", "ssh://git.example/org/repo.git"),
+    ("/srv/git/repo.git", "/srv/git/repo.git"),
+    (None, None),
+])
+def test_strip_credentials(url, expected):
+    assert strip_credentials(url) == expected
+
+
+def test_ssh_remote_is_recorded_without_password(tmp_path):
+    repo = make_repo(tmp_path / "repo", "ssh://git:s3cret@git.example:2222/org/repo.git")
+    prov = capture_provenance(training_script_path=repo / "notebooks" / "train.ipynb")
+    assert prov["repository_url"] == "ssh://git@git.example:2222/org/repo.git"
+
+
+def test_uncommitted_changes_to_the_script_are_refused_with_the_files(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    script = repo / "notebooks" / "train.ipynb"
+    script.write_text('{"cells": []}')
+    with pytest.raises(PendingChanges) as info:
+        capture_provenance(training_script_path=script)
+    assert info.value.details["files"] == ["notebooks/train.ipynb"]
+    assert "ignore_pending_changes=True" in str(info.value)
+    assert info.value.code == "pending_changes"
+    prov = capture_provenance(training_script_path=script, ignore_pending_changes=True)
+    assert prov["git_dirty"] is True and prov["training_script"] == "notebooks/train.ipynb"
+
+
+def test_uncommitted_files_in_the_artifact_are_listed(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    art = repo / "artifacts" / "m1"
+    art.mkdir(parents=True)
+    (art / "score.py").write_text("x = 1\n")
+    (art / "__pycache__").mkdir()
+    (art / "__pycache__" / "score.cpython-311.pyc").write_bytes(b"\0")
+    with pytest.raises(PendingChanges) as info:
+        capture_provenance(training_script_path=repo / "notebooks" / "train.ipynb", artifact_dir=art)
+    assert info.value.details["files"] == ["artifacts/m1/score.py"]
+
+
+def test_changes_elsewhere_only_make_the_repo_dirty(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    (repo / "README.md").write_text("changed")
+    prov = capture_provenance(training_script_path=repo / "notebooks" / "train.ipynb")
+    assert prov["git_dirty"] is True
+
+
+def test_detached_head(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    first = git(repo, "rev-parse", "HEAD")
+    (repo / "README.md").write_text("second")
+    git(repo, "commit", "-qam", "second")
+    git(repo, "checkout", "-q", first)
+    prov = capture_provenance(training_script_path=repo / "notebooks" / "train.ipynb")
+    assert prov["git_branch"] is None
+    assert prov["git_commit"] == first
+
+
+def test_no_remote(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    prov = capture_provenance(training_script_path=repo / "notebooks" / "train.ipynb")
+    assert prov["repository_url"] is None
+    assert prov["git_branch"] == "main"
+
+
+def test_non_origin_remote_is_used_when_there_is_no_origin(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    git(repo, "remote", "add", "upstream", "https://u:p@host.example/up.git")
+    prov = capture_provenance(training_script_path=repo / "notebooks" / "train.ipynb")
+    assert prov["repository_url"] == "https://host.example/up.git"
+
+
+def test_submodule_reports_its_own_repository(tmp_path):
+    sub = make_repo(tmp_path / "sub", "https://bob:tok@host.example/sub.git")
+    outer = make_repo(tmp_path / "outer", "https://host.example/outer.git")
+    git(outer, "-c", "protocol.file.allow=always", "submodule", "add", "-q", str(sub), "libs/sub")
+    git(outer, "commit", "-qm", "add submodule")
+    script = outer / "libs" / "sub" / "notebooks" / "train.ipynb"
+    prov = capture_provenance(training_script_path=script)
+    assert prov["git_commit"] == git(sub, "rev-parse", "HEAD")
+    assert prov["training_script"] == "notebooks/train.ipynb"
+    assert prov["repository_url"] == str(sub)  # the submodule's origin is where it was cloned from
+    assert prov["git_dirty"] is False
+    outer_prov = capture_provenance(training_script_path=outer / "notebooks" / "train.ipynb")
+    assert outer_prov["git_commit"] == git(outer, "rev-parse", "HEAD")
+    assert outer_prov["repository_url"] == "https://host.example/outer.git"
+
+
+def test_empty_repository(tmp_path):
+    repo = tmp_path / "empty"
+    repo.mkdir()
+    git(repo, "init", "-q", "-b", "trunk")
+    prov = capture_provenance(artifact_dir=repo / "art", ignore_pending_changes=True)
+    assert prov["git_commit"] is None
+    assert prov["git_branch"] == "trunk"
+    assert prov["repository_url"] is None
+    script = repo / "train.py"
+    script.write_text("print(1)")
+    with pytest.raises(PendingChanges) as info:
+        capture_provenance(training_script_path=script)
+    assert info.value.details["files"] == ["train.py"]
+
+
+def test_find_notebook_path_uses_the_jupyter_session(monkeypatch, tmp_path):
+    assert find_notebook_path() is None  # not in a kernel: no guessing from __file__
+    nb = tmp_path / "work" / "train.ipynb"
+    nb.parent.mkdir()
+    nb.write_text("{}")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(nb))
+    assert find_notebook_path() == str(nb)
+    # an API path relative to the server root; the kernel runs in the notebook's folder
+    monkeypatch.setenv("JPY_SESSION_NAME", "work/train.ipynb")
+    monkeypatch.chdir(nb.parent)
+    assert find_notebook_path() == str(nb)
+
+
+def test_notebook_from_the_session_is_the_training_script(monkeypatch, tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    monkeypatch.setenv("JPY_SESSION_NAME", str(repo / "notebooks" / "train.ipynb"))
+    monkeypatch.chdir(tmp_path)  # the process's cwd is outside the repo: the session wins
+    prov = capture_provenance()
+    assert prov["training_script"] == "notebooks/train.ipynb"
