@@ -5,7 +5,7 @@ from jupyter_server.utils import url_path_join
 
 from .handlers.artifacts import ArtifactFileHandler, ArtifactZipHandler, DownloadToFolderHandler
 from .handlers.models import ModelHandler, ModelsHandler, ModelStateHandler, VersionsHandler
-from .handlers.notebooks import JobHandler, NotebookModelsHandler, NotebookSaveHandler
+from .handlers.notebooks import FileSaveHandler, JobHandler, NotebookModelsHandler, NotebookSaveHandler
 from .handlers.version import VersionHandler
 
 API_PREFIX = ("model-catalog", "api")
@@ -25,6 +25,7 @@ def api_routes():
         (rf"models/{MODEL_ID}/download", DownloadToFolderHandler),
         (r"notebooks/models", NotebookModelsHandler),
         (r"notebooks/save", NotebookSaveHandler),
+        (r"files/save", FileSaveHandler),
         (r"jobs/(?P<job_id>[0-9a-f]+)", JobHandler),
     ]
 

@@ -161,3 +161,81 @@ class JobHandler(CatalogAPIHandler):
 
             raise ModelNotFound(f"No job '{job_id}' on this server (finished jobs are kept for an hour).")
         self.write_json(job.to_dict())
+
+
+FILE_SAVE_FIELDS = {
+    "path",
+    "training_script",
+    "display_name",
+    "description",
+    "freeform_tags",
+    "project_id",
+    "compartment_id",
+    "as_new_version_of",
+    "ignore_pending_changes",
+}
+MODEL_FILE_SUFFIXES = (".onnx", ".joblib", ".pkl", ".pickle")
+
+
+class FileSaveHandler(CatalogAPIHandler):
+    """POST files/save: wrap a serialized model file of the file tree into an artifact and save it.
+
+    The file is loaded in the server's process to write its schema and metadata: that is
+    the user's own file in the user's own server, the same trust as opening it in a notebook.
+    """
+
+    @tornado.web.authenticated
+    async def post(self):
+        body = self.json_body(allowed=FILE_SAVE_FIELDS, required={"path", "display_name"})
+        if body.get("ignore_pending_changes") is not None and not isinstance(body["ignore_pending_changes"], bool):
+            raise InvalidInput("ignore_pending_changes must be true or false.")
+        model_file = resolve_api_path(self.contents_manager, body["path"], must_exist=True)
+        if model_file.suffix.lower() not in MODEL_FILE_SUFFIXES or not model_file.is_file():
+            raise InvalidInput(
+                f"'{body['path']}' is not a model file this can wrap; use a {', '.join(MODEL_FILE_SUFFIXES)} file."
+            )
+        script = model_file
+        if body.get("training_script"):
+            script = resolve_api_path(self.contents_manager, body["training_script"], must_exist=True)
+        if not body.get("ignore_pending_changes"):
+            state = await self.run_blocking(pending_changes, script)
+            if state["files"]:
+                raise PendingChanges(
+                    "Uncommitted changes in the git repository: " + ", ".join(state["files"])
+                    + ". Commit them, or save with 'ignore uncommitted changes'.",
+                    files=state["files"],
+                )
+        job = self.jobs.start("file-save", lambda job: self._save(job, body, model_file, script))
+        self.write_json({"job_id": job.id}, 202)
+
+    async def _save(self, job, body: dict, model_file: Path, script: Path) -> dict:
+        from ...artifact import prepare_model_file
+        from ...provenance import capture_provenance
+
+        job.report("reading provenance", 0.05)
+        provenance = await self.run_blocking(
+            capture_provenance,
+            training_script_path=str(script),
+            ignore_pending_changes=bool(body.get("ignore_pending_changes")),
+        )
+        workdir = Path(tempfile.mkdtemp(prefix="model-catalog-file-"))
+        try:
+            job.report("preparing the artifact", 0.2)
+            artifact = await self.run_blocking(prepare_model_file, model_file, workdir / "artifact")
+            job.report("saving into the catalog", 0.6)
+            entry = await self.run_blocking(
+                self.catalog.save,
+                artifact.artifact_dir,
+                display_name=body["display_name"],
+                description=body.get("description") or "",
+                freeform_tags=body.get("freeform_tags") or None,
+                project_id=body.get("project_id") or None,
+                compartment_id=body.get("compartment_id") or None,
+                as_new_version_of=body.get("as_new_version_of") or None,
+                defined_metadata=artifact.defined_metadata or None,
+                provenance=provenance,
+                created_by=self.user_name(),
+            )
+            return entry.to_dict()
+        finally:
+            shutil.rmtree(workdir, ignore_errors=True)

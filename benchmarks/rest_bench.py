@@ -1,0 +1,228 @@
+"""The REST API under load it will really see: listing 100,000 models over HTTP, and a
+1 GiB artifact download, each against a baseline measured in the same run.
+
+    python benchmarks/rest_bench.py [--models 100000] [--repeat 40] [--size-mb 1024] [--no-mlflow]
+
+- list: GET /model-catalog/api/models (first page of 50) for each query of
+  catalog_list.QUERIES on a real Jupyter Server over loopback HTTP (keep-alive), against
+  MLflow's tracking server (`mlflow server` on the same data, its registered-model search).
+  Target: tag filter median <= 20 ms.
+- download: GET models/{id}/artifact (a streamed zip) written to a file on the same disk,
+  against `cp` of the artifact's big file. Target >= 50 % of cp; server RSS growth <= 64 MB.
+"""
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from catalog_list import QUERIES, _p95, load_ours, mlflow_python, run_mlflow  # noqa: E402
+
+TOKEN = "bench-token-0123456789abcdef"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_http(port: int, path: str, headers=None, timeout=120) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", path, headers=headers or {})
+            if conn.getresponse().status < 500:
+                return
+        except OSError:
+            time.sleep(0.5)
+    raise RuntimeError(f"nothing answered on :{port}{path}")
+
+
+def start_jupyter(tmp: Path, catalog: Path) -> tuple[subprocess.Popen, int]:
+    port = free_port()
+    root = tmp / "root"
+    root.mkdir(exist_ok=True)
+    env = {**os.environ, "MODEL_CATALOG_URL": f"sqlite:///{catalog / 'catalog.db'}",
+           "MODEL_CATALOG_ARTIFACT_ROOT": str(catalog / "blobs"), "JUPYTER_RUNTIME_DIR": str(tmp / "rt")}
+    cmd = [sys.executable, "-m", "jupyter_server", f"--port={port}", "--ip=127.0.0.1", "--no-browser",
+           f"--IdentityProvider.token={TOKEN}", f"--ServerApp.root_dir={root}",
+           "--ServerApp.jpserver_extensions={'model_catalog_ext': True}", "--ServerApp.log_level=WARN"]
+    if os.geteuid() == 0:
+        cmd.append("--allow-root")
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_http(port, "/model-catalog/api/version", {"Authorization": f"token {TOKEN}"})
+    return proc, port
+
+
+def time_get(port: int, paths: dict[str, str], repeat: int, headers=None) -> dict:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    out = {}
+    for label, path in paths.items():
+        samples, rows = [], None
+        for i in range(repeat + 1):
+            t0 = time.perf_counter()
+            conn.request("GET", path, headers=headers or {})
+            response = conn.getresponse()
+            body = response.read()
+            elapsed = (time.perf_counter() - t0) * 1000
+            assert response.status == 200, (response.status, body[:300])
+            if i:  # the first is a warm-up
+                samples.append(elapsed)
+            data = json.loads(body)
+            rows = len(data.get("items", data.get("registered_models", [])))
+        out[label] = {"median": statistics.median(samples), "p95": _p95(samples), "rows": rows}
+    conn.close()
+    return out
+
+
+def bench_list(tmp: Path, models: int, repeat: int, with_mlflow: bool) -> dict:
+    catalog = tmp / "catalog"
+    catalog.mkdir()
+    svc, _ = load_ours(catalog, models)
+    svc.close()
+    proc, port = start_jupyter(tmp, catalog)
+    try:
+        paths = {label: "/model-catalog/api/models?" + urllib.parse.urlencode({"q": search, "limit": 50})
+                 for label, search, _ in QUERIES}
+        ours = time_get(port, paths, repeat, {"Authorization": f"token {TOKEN}"})
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    theirs = None
+    if with_mlflow and run_mlflow(tmp, models, 1) is not None:  # builds tmp/mlflow.db
+        python = mlflow_python()
+        mport = free_port()
+        mproc = subprocess.Popen(
+            [str(python), "-m", "mlflow", "server", "--backend-store-uri", f"sqlite:///{tmp / 'mlflow.db'}",
+             "--host", "127.0.0.1", "--port", str(mport), "--workers", "1"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp)
+        try:
+            wait_http(mport, "/health", timeout=180)
+            paths = {label: "/api/2.0/mlflow/registered-models/search?" + urllib.parse.urlencode(
+                {"max_results": 50, **({"filter": flt} if flt else {})}) for label, _, flt in QUERIES}
+            theirs = time_get(mport, paths, repeat)
+        finally:
+            mproc.terminate()
+            mproc.wait(30)
+    return {"ours": ours, "mlflow": theirs}
+
+
+def make_big_artifact(directory: Path, size_mb: int) -> Path:
+    directory.mkdir(parents=True)
+    (directory / "score.py").write_text("def load_model():\n    return None\n\ndef predict(data, model=None):\n    return {}\n")
+    block = os.urandom(4 * 1024 * 1024)
+    with open(directory / "weights.bin", "wb") as f:
+        for i in range(size_mb // 4):
+            f.write(block[i % 7:] + block[: i % 7])  # distinct blocks, no accidental dedup tricks
+    return directory / "weights.bin"
+
+
+def rss_peak(pid: int, stop: threading.Event, out: dict) -> None:
+    import psutil
+
+    process = psutil.Process(pid)
+    peak = process.memory_info().rss
+    while not stop.is_set():
+        peak = max(peak, process.memory_info().rss)
+        time.sleep(0.02)
+    out["peak"] = peak
+
+
+def bench_download(tmp: Path, size_mb: int) -> dict:
+    import psutil  # noqa: F401  (fail early if missing)
+
+    from model_catalog_ext.catalog import open_catalog
+
+    catalog = tmp / "dl-catalog"
+    big = make_big_artifact(tmp / "big-artifact", size_mb)
+    with open_catalog(url=f"sqlite:///{catalog / 'catalog.db'}", artifact_root=str(catalog / "blobs")) as svc:
+        model_id = svc.save(big.parent, display_name="big").id
+    subprocess.run(["sync"], check=True)
+    # Baseline: cp of the big file on the same disk (page cache as warm as ours).
+    t0 = time.perf_counter()
+    subprocess.run(["cp", str(big), str(tmp / "cp-copy.bin")], check=True)
+    cp_s = time.perf_counter() - t0
+    os.remove(tmp / "cp-copy.bin")
+    proc, port = start_jupyter(tmp, catalog)
+    try:
+        import psutil
+
+        before = psutil.Process(proc.pid).memory_info().rss
+        stop, peak = threading.Event(), {}
+        watcher = threading.Thread(target=rss_peak, args=(proc.pid, stop, peak))
+        watcher.start()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
+        t0 = time.perf_counter()
+        conn.request("GET", f"/model-catalog/api/models/{model_id}/artifact", headers={"Authorization": f"token {TOKEN}"})
+        response = conn.getresponse()
+        assert response.status == 200, response.status
+        written = 0
+        with open(tmp / "download.zip", "wb") as f:
+            while chunk := response.read(1024 * 1024):
+                f.write(chunk)
+                written += len(chunk)
+        http_s = time.perf_counter() - t0
+        stop.set()
+        watcher.join()
+    finally:
+        proc.terminate()
+        proc.wait(30)
+    size = big.stat().st_size
+    return {"bytes": size, "zip_bytes": written, "cp_s": cp_s, "http_s": http_s,
+            "ratio": cp_s / http_s, "rss_growth_mb": (peak["peak"] - before) / 2**20}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--models", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=40)
+    ap.add_argument("--size-mb", type=int, default=1024)
+    ap.add_argument("--no-mlflow", action="store_true")
+    ap.add_argument("--skip-download", action="store_true")
+    args = ap.parse_args(argv)
+    ok = True
+    with tempfile.TemporaryDirectory(prefix="rest-bench-", dir=Path(__file__).resolve().parents[1]) as tmp:
+        tmp = Path(tmp)
+        lists = bench_list(tmp, args.models, args.repeat, not args.no_mlflow)
+        print(f"\nGET models over loopback HTTP, first page of 50, {args.models:,} models, {args.repeat} runs (ms)")
+        header = f"{'query':<16}{'ours med':>10}{'ours p95':>10}{'rows':>6}"
+        if lists["mlflow"]:
+            header += f"{'mlflow med':>12}{'mlflow p95':>12}{'rows':>6}{'speed-up':>10}"
+        print(header)
+        for label, _, _ in QUERIES:
+            o = lists["ours"][label]
+            line = f"{label:<16}{o['median']:>10.2f}{o['p95']:>10.2f}{o['rows']:>6}"
+            if label.startswith("tag exact"):
+                ok &= o["median"] <= 20
+            if lists["mlflow"]:
+                t = lists["mlflow"][label]
+                line += f"{t['median']:>12.2f}{t['p95']:>12.2f}{t['rows']:>6}{t['median'] / o['median']:>9.1f}x"
+            print(line)
+        if not args.skip_download:
+            dl = bench_download(tmp, args.size_mb)
+            print(f"\ndownload of a {dl['bytes'] / 2**20:.0f} MiB artifact as a streamed zip over HTTP")
+            print(f"cp: {dl['cp_s']:.2f} s ({dl['bytes'] / dl['cp_s'] / 2**20:.0f} MiB/s)   "
+                  f"HTTP: {dl['http_s']:.2f} s ({dl['bytes'] / dl['http_s'] / 2**20:.0f} MiB/s)   "
+                  f"ratio {dl['ratio'] * 100:.0f} % of cp   server RSS growth {dl['rss_growth_mb']:.1f} MB")
+            ok &= dl["ratio"] >= 0.5 and dl["rss_growth_mb"] <= 64
+    print(f"targets (tag filter <= 20 ms over HTTP; download >= 50 % of cp, RSS growth <= 64 MB): "
+          f"{'met' if ok else 'NOT met'}")
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
