@@ -59,9 +59,12 @@ export async function requestAPI<T>(
   query: Record<string, string | number | boolean | undefined | null> = {}
 ): Promise<T> {
   const url = apiUrl(settings, endPoint, query);
+  // JupyterLab's default `no-store` appends a bare cache-busting number to GET URLs; the
+  // server ignores it, but `no-cache` (revalidate) keeps URLs clean and still never stale.
+  const requestInit: RequestInit = { cache: 'no-cache', ...init };
   let response: Response;
   try {
-    response = await ServerConnection.makeRequest(url, init, settings);
+    response = await ServerConnection.makeRequest(url, requestInit, settings);
   } catch (error) {
     throw new ServerConnection.NetworkError(error as TypeError);
   }
@@ -99,4 +102,281 @@ export function fetchServerVersion(
   settings?: ServerConnection.ISettings
 ): Promise<IServerVersion> {
   return requestAPI<IServerVersion>('version', {}, settings);
+}
+
+// ---------------------------------------------------------------------------------------
+// Types mirroring the REST contract (model_catalog_ext/server/openapi.yaml).
+
+export type LifecycleState = 'ACTIVE' | 'INACTIVE';
+
+export interface ISchemaColumn {
+  name: string;
+  dtype?: string;
+  feature_type?: string;
+  order?: number;
+  required?: boolean;
+  description?: string;
+  domain?: unknown;
+}
+
+export interface IModelSchema {
+  schema: ISchemaColumn[];
+  version?: string;
+}
+
+export interface IProvenance {
+  git_branch: string | null;
+  git_commit: string | null;
+  repository_url: string | null;
+  script_dir: string | null;
+  training_script: string | null;
+  git_dirty: boolean;
+}
+
+export interface IManifestFile {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface ICustomMetadata {
+  key: string;
+  value: unknown;
+  category?: string;
+  description?: string;
+}
+
+/** A catalog entry ("ModelEntry"). `manifest` is only present on single-model GETs. */
+export interface IModelEntry {
+  id: string;
+  compartment_id: string | null;
+  project_id: string | null;
+  display_name: string;
+  description: string;
+  created_by: string;
+  time_created: string;
+  time_updated: string | null;
+  lifecycle_state: LifecycleState;
+  freeform_tags: Record<string, string>;
+  defined_metadata: Record<string, any>;
+  custom_metadata: ICustomMetadata[];
+  input_schema: IModelSchema | null;
+  output_schema: IModelSchema | null;
+  provenance: Partial<IProvenance>;
+  version_set_id: string;
+  version: number;
+  parent_id: string | null;
+  artifact_digest: string;
+  artifact_size: number;
+  manifest?: IManifestFile[];
+  etag: string;
+}
+
+export interface IModelPage {
+  items: IModelEntry[];
+  next_page_token: string | null;
+}
+
+export type SortField = 'time_created' | 'name' | 'version';
+export type SortOrder = 'asc' | 'desc';
+
+/** Query of GET models. `q` is the search-box grammar (see search.ts). */
+export interface IListQuery {
+  q?: string;
+  state?: 'ACTIVE' | 'INACTIVE' | 'ALL';
+  sort?: SortField;
+  order?: SortOrder;
+  limit?: number;
+  page_token?: string | null;
+}
+
+/** The fields PATCH models/{id} accepts. */
+export interface IModelChanges {
+  display_name?: string;
+  description?: string;
+  freeform_tags?: Record<string, string>;
+  custom_metadata?: ICustomMetadata[];
+  project_id?: string | null;
+  compartment_id?: string | null;
+}
+
+export interface INotebookVariable {
+  name: string;
+  type: string;
+  framework?: string | null;
+  repr?: string;
+}
+
+export interface INotebookSample {
+  name: string;
+  type: string;
+  shape?: number[] | null;
+  columns?: string[] | null;
+}
+
+export interface INotebookModels {
+  kernel_id: string;
+  models: INotebookVariable[];
+  samples: INotebookSample[];
+  pending_changes: { dirty: boolean; files: string[] };
+}
+
+/** Common metadata of a save request (notebook variable or model file). */
+export interface ISaveMetadata {
+  display_name: string;
+  description?: string;
+  freeform_tags?: Record<string, string>;
+  project_id?: string | null;
+  compartment_id?: string | null;
+  as_new_version_of?: string | null;
+  ignore_pending_changes?: boolean;
+}
+
+export interface ISaveNotebookRequest extends ISaveMetadata {
+  path: string;
+  variable: string;
+  X_sample?: string | null;
+  y_sample?: string | null;
+  as_onnx?: boolean;
+}
+
+export interface ISaveFileRequest extends ISaveMetadata {
+  path: string;
+}
+
+export interface IJobError {
+  error: string;
+  message: string;
+  details?: Record<string, any>;
+}
+
+export interface IJob {
+  id: string;
+  state: 'pending' | 'running' | 'succeeded' | 'failed';
+  step?: string | null;
+  progress?: number | null;
+  model: IModelEntry | null;
+  error: IJobError | null;
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+/**
+ * The one typed client of the catalog's REST API. Components and the model talk to the
+ * server only through an instance of this class (tests hand in a fake one).
+ */
+export class CatalogClient {
+  constructor(readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
+
+  private json<T>(endPoint: string, init: RequestInit = {}, query: Query = {}): Promise<T> {
+    return requestAPI<T>(endPoint, init, this.settings, query);
+  }
+
+  private post<T>(endPoint: string, body?: unknown): Promise<T> {
+    return this.json<T>(endPoint, {
+      method: 'POST',
+      body: body === undefined ? undefined : JSON.stringify(body)
+    });
+  }
+
+  version(): Promise<IServerVersion> {
+    return fetchServerVersion(this.settings);
+  }
+
+  /** One page of GET models. */
+  listModels(query: IListQuery = {}, init: RequestInit = {}): Promise<IModelPage> {
+    return this.json<IModelPage>('models', init, { ...query } as Query);
+  }
+
+  getModel(id: string): Promise<IModelEntry> {
+    return this.json<IModelEntry>(`models/${encodeURIComponent(id)}`);
+  }
+
+  /** PATCH metadata; with an etag the server answers 412 `conflict` when it is stale. */
+  updateModel(id: string, changes: IModelChanges, etag?: string): Promise<IModelEntry> {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (etag) {
+      headers['If-Match'] = `"${etag}"`;
+    }
+    return this.json<IModelEntry>(`models/${encodeURIComponent(id)}`, {
+      method: 'PATCH',
+      headers,
+      body: JSON.stringify(changes)
+    });
+  }
+
+  deactivate(id: string): Promise<IModelEntry> {
+    return this.post<IModelEntry>(`models/${encodeURIComponent(id)}/deactivate`);
+  }
+
+  activate(id: string): Promise<IModelEntry> {
+    return this.post<IModelEntry>(`models/${encodeURIComponent(id)}/activate`);
+  }
+
+  async deleteModel(id: string): Promise<void> {
+    await this.json<void>(`models/${encodeURIComponent(id)}`, { method: 'DELETE' });
+  }
+
+  async versions(id: string): Promise<IModelEntry[]> {
+    const answer = await this.json<{ items: IModelEntry[] }>(
+      `models/${encodeURIComponent(id)}/versions`
+    );
+    return answer.items;
+  }
+
+  /**
+   * The URL of the artifact zip, for a browser download. The browser sends Jupyter's
+   * auth cookie itself; a token (when the page has one) goes in the query.
+   */
+  artifactUrl(id: string): string {
+    return apiUrl(this.settings, `models/${encodeURIComponent(id)}/artifact`, {
+      token: this.settings.token || undefined
+    });
+  }
+
+  /** The text of one artifact file (score.py, requirements.txt, ...). */
+  async artifactFileText(id: string, path: string): Promise<string> {
+    const encodedPath = path.split('/').map(encodeURIComponent).join('/');
+    const url = apiUrl(this.settings, `models/${encodeURIComponent(id)}/artifact/files/${encodedPath}`);
+    const response = await ServerConnection.makeRequest(url, { cache: 'no-cache' }, this.settings);
+    const text = await response.text();
+    if (!response.ok) {
+      let message = `${response.status} ${response.statusText}`;
+      let code = 'http_error';
+      try {
+        const data = JSON.parse(text);
+        message = data.message ?? message;
+        code = data.error ?? code;
+      } catch {
+        // not JSON: keep the status line
+      }
+      throw new CatalogRequestError(response.status, code, message);
+    }
+    return text;
+  }
+
+  /** Unpack the artifact into a folder of the server's file tree. */
+  downloadToFolder(id: string, path: string, forceOverwrite = false): Promise<{ path: string }> {
+    return this.post<{ path: string }>(`models/${encodeURIComponent(id)}/download`, {
+      path,
+      force_overwrite: forceOverwrite
+    });
+  }
+
+  /** The model variables and samples held by a notebook's kernel (409 `no_kernel` if none). */
+  notebookModels(path: string): Promise<INotebookModels> {
+    return this.json<INotebookModels>('notebooks/models', {}, { path });
+  }
+
+  saveNotebookModel(request: ISaveNotebookRequest): Promise<{ job_id: string }> {
+    return this.post<{ job_id: string }>('notebooks/save', request);
+  }
+
+  saveModelFile(request: ISaveFileRequest): Promise<{ job_id: string }> {
+    return this.post<{ job_id: string }>('files/save', request);
+  }
+
+  job(jobId: string): Promise<IJob> {
+    return this.json<IJob>(`jobs/${encodeURIComponent(jobId)}`);
+  }
 }

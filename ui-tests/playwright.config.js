@@ -6,6 +6,7 @@ const baseConfig = require('@jupyterlab/galata/lib/playwright-config');
 
 module.exports = {
   ...baseConfig,
+  testDir: './tests',
   timeout: 120 * 1000,
   retries: process.env.CI ? 1 : 0,
   workers: 1,
@@ -15,6 +16,8 @@ module.exports = {
     video: 'off',
     trace: 'off',
     screenshot: 'only-on-failure',
+    viewport: { width: 1280, height: 800 },
+    acceptDownloads: true,
     launchOptions: {
       executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
       args: [

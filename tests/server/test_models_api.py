@@ -56,6 +56,11 @@ async def test_upload_get_list_and_versions(jp_fetch):
     assert [m["id"] for m in both["items"]] == [entry["id"]]
     neither = await fetch_json(jp_fetch, "models", params={"q": "chur", "text": "second"})
     assert neither["items"] == []
+    # JupyterLab's request helper adds a bare numeric cache-buster; it is not a filter.
+    busted = await fetch_json(jp_fetch, "models", params={"q": "chur", "1795608869858": ""})
+    assert [m["id"] for m in busted["items"]] == [entry["id"]]
+    typo = await fetch_json(jp_fetch, "models", params={"stat": "ALL"}, expect=400)
+    assert "stat" in typo["message"]
 
     v2 = await upload(jp_fetch, {"display_name": "churn", "as_new_version_of": entry["id"]}, artifact_files(2))
     assert v2["version"] == 2 and v2["parent_id"] == entry["id"]

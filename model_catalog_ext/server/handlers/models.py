@@ -56,7 +56,8 @@ def parse_list_query(handler) -> "object":
     from ...catalog import parse_search
 
     known = set(LIST_PARAMS) | {"q", "tag"}
-    unknown = sorted(set(handler.request.query_arguments) - known)
+    # JupyterLab's ServerConnection appends a bare number to GETs as a cache-buster.
+    unknown = sorted(k for k in set(handler.request.query_arguments) - known if not k.isdigit())
     if unknown:
         raise InvalidInput(
             f"Unknown query parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}."

@@ -1,0 +1,544 @@
+import { PathExt } from '@jupyterlab/coreutils';
+import { closeIcon, ReactWidget } from '@jupyterlab/ui-components';
+import { Widget } from '@lumino/widgets';
+import React, { useEffect, useRef, useState } from 'react';
+
+import {
+  CatalogClient,
+  CatalogRequestError,
+  IModelEntry,
+  INotebookModels,
+  ISaveFileRequest,
+  ISaveNotebookRequest
+} from '../api';
+import { TagEditor } from './TagChips';
+
+export interface ISaveDialogOptions {
+  /** A notebook (save one of its kernel's variables) or a model file (.onnx/.joblib/.pkl). */
+  kind: 'notebook' | 'file';
+  path: string;
+  client: CatalogClient;
+  defaultProjectId?: string;
+  defaultCompartmentId?: string;
+  /** Open the notebook (offered when it has no running kernel). */
+  openNotebook?: (path: string) => void;
+  /** Preselected "new version of" entry. */
+  asNewVersionOf?: IModelEntry | null;
+}
+
+export type SaveRequest =
+  | { kind: 'notebook'; request: ISaveNotebookRequest }
+  | { kind: 'file'; request: ISaveFileRequest };
+
+/** Search the catalog for the entry a save becomes a new version of. */
+function ModelPicker(props: {
+  client: CatalogClient;
+  value: IModelEntry | null;
+  onChange: (entry: IModelEntry | null) => void;
+}): JSX.Element {
+  const [text, setText] = useState('');
+  const [results, setResults] = useState<IModelEntry[]>([]);
+  const [open, setOpen] = useState(false);
+  useEffect(() => {
+    if (!open) {
+      return;
+    }
+    let alive = true;
+    const timer = setTimeout(() => {
+      props.client
+        .listModels({ q: text.trim() || undefined, state: 'ALL', limit: 8 })
+        .then(page => alive && setResults(page.items))
+        .catch(() => alive && setResults([]));
+    }, 200);
+    return () => {
+      alive = false;
+      clearTimeout(timer);
+    };
+  }, [text, open]);
+
+  if (props.value) {
+    return (
+      <div className="mc-Picker-chosen">
+        <span className="mc-Chip">
+          <span className="mc-Chip-key">{props.value.display_name}</span>
+          <span className="mc-Chip-value">v{props.value.version}</span>
+          <button
+            className="mc-Chip-remove"
+            aria-label="Save as a new model instead"
+            title="Save as a new model instead"
+            onClick={() => props.onChange(null)}
+          >
+            ×
+          </button>
+        </span>
+        <span className="mc-Hint">the saved model becomes the next version of this one</span>
+      </div>
+    );
+  }
+  return (
+    <div className="mc-Picker">
+      <input
+        className="jp-mod-styled mc-Picker-input"
+        placeholder="(a new model) — type to find one to version"
+        aria-label="Save as a new version of"
+        value={text}
+        onFocus={() => setOpen(true)}
+        onBlur={() => setTimeout(() => setOpen(false), 200)}
+        onChange={event => {
+          setText(event.target.value);
+          setOpen(true);
+        }}
+      />
+      {open && results.length > 0 && (
+        <ul className="mc-Picker-results" role="listbox">
+          {results.map(entry => (
+            <li
+              key={entry.id}
+              role="option"
+              aria-selected={false}
+              onMouseDown={event => {
+                event.preventDefault();
+                props.onChange(entry);
+                setText('');
+                setOpen(false);
+              }}
+            >
+              <span className="mc-Row-name">{entry.display_name}</span>{' '}
+              <span className="mc-Row-version">v{entry.version}</span>{' '}
+              <span className="mc-Dim">{entry.created_by}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+type KernelInfo =
+  | { status: 'loading' }
+  | { status: 'no_kernel'; message: string }
+  | { status: 'error'; message: string }
+  | { status: 'ready'; data: INotebookModels };
+
+/** The form of the save dialog. */
+export function SaveForm(props: {
+  options: ISaveDialogOptions;
+  onSubmit: (request: SaveRequest) => void;
+  onCancel: () => void;
+}): JSX.Element {
+  const { options } = props;
+  const isNotebook = options.kind === 'notebook';
+  const baseName = PathExt.basename(options.path, PathExt.extname(options.path));
+  const [kernel, setKernel] = useState<KernelInfo>(
+    isNotebook ? { status: 'loading' } : { status: 'ready', data: null as any }
+  );
+  const [variable, setVariable] = useState('');
+  const [xSample, setXSample] = useState('');
+  const [ySample, setYSample] = useState('');
+  const [name, setName] = useState(isNotebook ? '' : baseName);
+  const [nameTouched, setNameTouched] = useState(false);
+  const [description, setDescription] = useState('');
+  const [tags, setTags] = useState<Record<string, string>>({});
+  const [tagError, setTagError] = useState<string | null>(null);
+  const [projectId, setProjectId] = useState(options.defaultProjectId ?? '');
+  const [compartmentId, setCompartmentId] = useState(options.defaultCompartmentId ?? '');
+  const [parent, setParent] = useState<IModelEntry | null>(options.asNewVersionOf ?? null);
+  const [asOnnx, setAsOnnx] = useState(false);
+  const [ignorePending, setIgnorePending] = useState(false);
+  const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    if (!isNotebook) {
+      return;
+    }
+    let alive = true;
+    setKernel({ status: 'loading' });
+    options.client
+      .notebookModels(options.path)
+      .then(data => {
+        if (!alive) {
+          return;
+        }
+        setKernel({ status: 'ready', data });
+        const first = data.models[0]?.name ?? '';
+        setVariable(current => current || first);
+        if (!nameTouched && first) {
+          setName(first === 'model' ? baseName : `${baseName}-${first}`);
+        }
+        const sampleNames = data.samples.map(s => s.name);
+        setXSample(current => current || (sampleNames.find(n => /^x(_|$)|^X/.test(n)) ?? ''));
+        setYSample(current => current || (sampleNames.find(n => /^y(_|$)/.test(n)) ?? ''));
+      })
+      .catch(error => {
+        if (!alive) {
+          return;
+        }
+        if (error instanceof CatalogRequestError && error.code === 'no_kernel') {
+          setKernel({ status: 'no_kernel', message: error.message });
+        } else {
+          setKernel({ status: 'error', message: (error as Error).message });
+        }
+      });
+    return () => {
+      alive = false;
+    };
+  }, [attempt]);
+
+  const data = kernel.status === 'ready' ? kernel.data : null;
+  const pending = isNotebook && data?.pending_changes?.dirty ? data.pending_changes.files : null;
+  const problems: string[] = [];
+  if (!name.trim()) {
+    problems.push('Give the model a name.');
+  }
+  if (tagError) {
+    problems.push('Fix the tag being typed, or clear it.');
+  }
+  if (isNotebook && !variable) {
+    problems.push('Choose the variable that holds the model.');
+  }
+  if (pending && !ignorePending) {
+    problems.push('Commit the pending changes, or tick “Ignore uncommitted changes”.');
+  }
+  const canSave = kernel.status === 'ready' && problems.length === 0;
+
+  const submit = () => {
+    if (!canSave) {
+      return;
+    }
+    const common = {
+      path: options.path,
+      display_name: name.trim(),
+      description,
+      freeform_tags: tags,
+      project_id: projectId.trim() || null,
+      compartment_id: compartmentId.trim() || null,
+      as_new_version_of: parent?.id ?? null,
+      ignore_pending_changes: ignorePending
+    };
+    if (isNotebook) {
+      props.onSubmit({
+        kind: 'notebook',
+        request: {
+          ...common,
+          variable,
+          X_sample: xSample || null,
+          y_sample: ySample || null,
+          as_onnx: asOnnx
+        }
+      });
+    } else {
+      props.onSubmit({ kind: 'file', request: common });
+    }
+  };
+
+  let kernelPart: React.ReactNode = null;
+  if (isNotebook) {
+    if (kernel.status === 'loading') {
+      kernelPart = <div className="mc-Panel-loading">Asking the notebook’s kernel for its models…</div>;
+    } else if (kernel.status === 'no_kernel') {
+      kernelPart = (
+        <div className="mc-Banner mc-Banner-warn mc-NoKernel" role="alert">
+          <p>
+            <strong>{PathExt.basename(options.path)}</strong> has no running kernel, so there is
+            no trained model to save yet. Open the notebook, run the cells that train the model,
+            then save again.
+          </p>
+          <p className="mc-Dim">{kernel.message}</p>
+          <div className="mc-Banner-buttons">
+            {options.openNotebook && (
+              <button
+                className="jp-Button jp-mod-styled jp-mod-accept"
+                onClick={() => {
+                  options.openNotebook!(options.path);
+                  props.onCancel();
+                }}
+              >
+                Open notebook
+              </button>
+            )}
+            <button className="jp-Button jp-mod-styled" onClick={() => setAttempt(attempt + 1)}>
+              Try again
+            </button>
+          </div>
+        </div>
+      );
+    } else if (kernel.status === 'error') {
+      kernelPart = (
+        <div className="mc-Banner mc-Banner-error" role="alert">
+          <p>{kernel.message}</p>
+          <button className="jp-Button jp-mod-styled" onClick={() => setAttempt(attempt + 1)}>
+            Try again
+          </button>
+        </div>
+      );
+    } else if (data && data.models.length === 0) {
+      kernelPart = (
+        <div className="mc-Banner mc-Banner-warn" role="alert">
+          <p>
+            The kernel holds no model variable this catalog can save (scikit-learn, XGBoost,
+            LightGBM, ONNX, …). Run the cells that train it, then refresh.
+          </p>
+          <button className="jp-Button jp-mod-styled" onClick={() => setAttempt(attempt + 1)}>
+            Refresh
+          </button>
+        </div>
+      );
+    } else if (data) {
+      kernelPart = (
+        <>
+          <fieldset className="mc-Field">
+            <legend>Model variable</legend>
+            <div className="mc-Variables">
+              {data.models.map(model => (
+                <label key={model.name} className="mc-Variable" title={model.repr}>
+                  <input
+                    type="radio"
+                    name="mc-variable"
+                    value={model.name}
+                    checked={variable === model.name}
+                    onChange={() => {
+                      setVariable(model.name);
+                      if (!nameTouched) {
+                        setName(model.name === 'model' ? baseName : `${baseName}-${model.name}`);
+                      }
+                    }}
+                  />
+                  <span className="mc-Mono">{model.name}</span>
+                  <span className="mc-Dim">
+                    {model.type}
+                    {model.framework ? ` · ${model.framework}` : ''}
+                  </span>
+                </label>
+              ))}
+            </div>
+          </fieldset>
+          <div className="mc-Field-row">
+            <label className="mc-Field">
+              <span>Input sample (X)</span>
+              <select
+                className="jp-mod-styled"
+                aria-label="Input sample"
+                value={xSample}
+                onChange={event => setXSample(event.target.value)}
+              >
+                <option value="">(none)</option>
+                {data.samples.map(sample => (
+                  <option key={sample.name} value={sample.name}>
+                    {sample.name} — {sample.type}
+                    {sample.shape ? ` ${sample.shape.join('×')}` : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label className="mc-Field">
+              <span>Output sample (y)</span>
+              <select
+                className="jp-mod-styled"
+                aria-label="Output sample"
+                value={ySample}
+                onChange={event => setYSample(event.target.value)}
+              >
+                <option value="">(none)</option>
+                {data.samples.map(sample => (
+                  <option key={sample.name} value={sample.name}>
+                    {sample.name} — {sample.type}
+                    {sample.shape ? ` ${sample.shape.join('×')}` : ''}
+                  </option>
+                ))}
+              </select>
+            </label>
+          </div>
+        </>
+      );
+    }
+  }
+
+  const formReady = kernel.status === 'ready' && (!isNotebook || (data?.models.length ?? 0) > 0);
+
+  return (
+    <form
+      className="mc-SaveForm"
+      onSubmit={event => {
+        event.preventDefault();
+        submit();
+      }}
+    >
+      {kernelPart}
+      {formReady && (
+        <>
+          <label className="mc-Field">
+            <span>Name</span>
+            <input
+              className={`jp-mod-styled${name.trim() ? '' : ' mc-mod-invalid'}`}
+              aria-label="Name"
+              name="display_name"
+              value={name}
+              autoFocus
+              onChange={event => {
+                setName(event.target.value);
+                setNameTouched(true);
+              }}
+            />
+          </label>
+          <label className="mc-Field">
+            <span>Description</span>
+            <textarea
+              className="jp-mod-styled"
+              aria-label="Description"
+              rows={2}
+              value={description}
+              onChange={event => setDescription(event.target.value)}
+            />
+          </label>
+          <div className="mc-Field">
+            <span>Tags</span>
+            <TagEditor tags={tags} onChange={setTags} onPendingError={setTagError} />
+          </div>
+          <div className="mc-Field-row">
+            <label className="mc-Field">
+              <span>Project</span>
+              <input
+                className="jp-mod-styled"
+                aria-label="Project"
+                value={projectId}
+                placeholder="(none)"
+                onChange={event => setProjectId(event.target.value)}
+              />
+            </label>
+            <label className="mc-Field">
+              <span>Compartment</span>
+              <input
+                className="jp-mod-styled"
+                aria-label="Compartment"
+                value={compartmentId}
+                placeholder="(none)"
+                onChange={event => setCompartmentId(event.target.value)}
+              />
+            </label>
+          </div>
+          <div className="mc-Field">
+            <span>Save as a new version of</span>
+            <ModelPicker client={options.client} value={parent} onChange={setParent} />
+          </div>
+          {isNotebook && (
+            <label className="mc-Check">
+              <input type="checkbox" checked={asOnnx} onChange={e => setAsOnnx(e.target.checked)} />
+              Convert to ONNX (portable; the artifact loads with onnxruntime)
+            </label>
+          )}
+          {pending && (
+            <div className="mc-Banner mc-Banner-warn mc-Pending">
+              <p>These files have uncommitted changes, so the saved provenance would not match git:</p>
+              <ul>
+                {pending.map(file => (
+                  <li key={file} className="mc-Mono">
+                    {file}
+                  </li>
+                ))}
+              </ul>
+              <label className="mc-Check">
+                <input
+                  type="checkbox"
+                  checked={ignorePending}
+                  onChange={e => setIgnorePending(e.target.checked)}
+                />
+                Ignore uncommitted changes
+              </label>
+            </div>
+          )}
+        </>
+      )}
+      <div className="mc-SaveForm-footer">
+        <span className="mc-Dim mc-SaveForm-problem">{formReady ? problems[0] ?? '' : ''}</span>
+        <button type="button" className="jp-Button jp-mod-styled jp-mod-reject" onClick={props.onCancel}>
+          Cancel
+        </button>
+        <button
+          type="submit"
+          className="jp-Button jp-mod-styled jp-mod-accept mc-SaveForm-save"
+          disabled={!canSave || !formReady}
+        >
+          Save
+        </button>
+      </div>
+    </form>
+  );
+}
+
+/**
+ * A modal of our own (JupyterLab's Dialog submits on Enter in any input, which a chip
+ * editor needs for itself). It looks like a JupyterLab dialog and closes on Escape.
+ */
+class SaveDialogWidget extends ReactWidget {
+  constructor(
+    private readonly _options: ISaveDialogOptions,
+    private readonly _resolve: (value: SaveRequest | null) => void
+  ) {
+    super();
+    this.addClass('jp-Dialog');
+    this.addClass('mc-SaveDialog');
+    this.node.setAttribute('role', 'dialog');
+    this.node.setAttribute('aria-modal', 'true');
+    this.node.addEventListener('keydown', event => {
+      if (event.key === 'Escape') {
+        event.stopPropagation();
+        this.finish(null);
+      }
+    });
+  }
+
+  finish(value: SaveRequest | null): void {
+    if (this.isDisposed) {
+      return;
+    }
+    this._resolve(value);
+    this.dispose();
+  }
+
+  protected render(): JSX.Element {
+    const title =
+      this._options.kind === 'notebook' ? 'Save model to catalog' : 'Save model file to catalog';
+    return (
+      <DialogFrame title={title} subtitle={this._options.path} onClose={() => this.finish(null)}>
+        <SaveForm
+          options={this._options}
+          onSubmit={request => this.finish(request)}
+          onCancel={() => this.finish(null)}
+        />
+      </DialogFrame>
+    );
+  }
+}
+
+function DialogFrame(props: {
+  title: string;
+  subtitle: string;
+  onClose: () => void;
+  children: React.ReactNode;
+}): JSX.Element {
+  const ref = useRef<HTMLDivElement>(null);
+  return (
+    <div className="jp-Dialog-content mc-SaveDialog-content" ref={ref}>
+      <div className="jp-Dialog-header">
+        <div className="jp-Dialog-title">
+          {props.title}
+          <div className="mc-SaveDialog-subtitle mc-Mono" title={props.subtitle}>
+            {props.subtitle}
+          </div>
+        </div>
+        <button className="mc-IconButton mc-SaveDialog-close" aria-label="Close" onClick={props.onClose}>
+          <closeIcon.react tag="span" />
+        </button>
+      </div>
+      <div className="jp-Dialog-body">{props.children}</div>
+    </div>
+  );
+}
+
+/** Show the save dialog; resolves with the request to send, or null when cancelled. */
+export function showSaveDialog(options: ISaveDialogOptions): Promise<SaveRequest | null> {
+  return new Promise(resolve => {
+    const widget = new SaveDialogWidget(options, resolve);
+    Widget.attach(widget, document.body);
+  });
+}

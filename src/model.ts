@@ -1,0 +1,458 @@
+import { ISignal, Signal } from '@lumino/signaling';
+
+import {
+  IListQuery,
+  IModelChanges,
+  IModelEntry,
+  IModelPage,
+  SortField,
+  SortOrder
+} from './api';
+import { parseSearch } from './search';
+
+/** What the list model needs from the REST client (a fake in tests). */
+export interface IListSource {
+  listModels(query: IListQuery): Promise<IModelPage>;
+}
+
+/** The panel's options that shape the listing. */
+export interface IListOptions {
+  search: string;
+  sort: SortField;
+  order: SortOrder;
+  showInactive: boolean;
+  pageSize: number;
+}
+
+export const DEFAULT_LIST_OPTIONS: IListOptions = {
+  search: '',
+  sort: 'time_created',
+  order: 'desc',
+  showInactive: false,
+  pageSize: 100
+};
+
+/** The order each sort field reads best in. */
+export function defaultOrder(sort: SortField): SortOrder {
+  return sort === 'name' ? 'asc' : 'desc';
+}
+
+/**
+ * The state of the catalog list: options, the rows loaded so far, paging and errors.
+ *
+ * - Option changes re-query the server after `debounceMs` (search typing) or at once
+ *   (sort, toggle, refresh). The rows on screen stay until the new first page arrives, so
+ *   the list never blanks; answers to superseded requests are dropped.
+ * - `loadMore()` appends the next page; it is safe to call on every scroll event.
+ */
+export class CatalogListModel {
+  constructor(
+    readonly source: IListSource,
+    options: Partial<IListOptions> = {},
+    readonly debounceMs = 200
+  ) {
+    this._options = { ...DEFAULT_LIST_OPTIONS, ...options };
+  }
+
+  /** Emitted on every state change (rows, loading flags, options, errors). */
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+
+  get options(): Readonly<IListOptions> {
+    return this._options;
+  }
+
+  get items(): readonly IModelEntry[] {
+    return this._items;
+  }
+
+  /** True once the first answer for the current options arrived. */
+  get loaded(): boolean {
+    return this._loaded;
+  }
+
+  /** A request for the first page is under way (rows shown may be the previous query's). */
+  get refreshing(): boolean {
+    return this._refreshing;
+  }
+
+  /** The next page is being fetched. */
+  get loadingMore(): boolean {
+    return this._loadingMore;
+  }
+
+  get hasMore(): boolean {
+    return this._nextToken !== null;
+  }
+
+  /** The server's (or the parser's) message for the current search, if it failed. */
+  get error(): string | null {
+    return this._error;
+  }
+
+  /** The search text as the server receives it, and its state filter. */
+  buildQuery(pageToken: string | null = null): IListQuery {
+    const { search, sort, order, showInactive, pageSize } = this._options;
+    const parsed = parseSearch(search);
+    const query: IListQuery = {
+      q: search.trim() || undefined,
+      sort,
+      order,
+      limit: pageSize
+    };
+    if (!parsed.setsState) {
+      query.state = showInactive ? 'ALL' : 'ACTIVE';
+    }
+    if (pageToken) {
+      query.page_token = pageToken;
+    }
+    return query;
+  }
+
+  /** Change options; a search change is debounced, anything else re-queries at once. */
+  setOptions(changes: Partial<IListOptions>): void {
+    const next = { ...this._options, ...changes };
+    if (changes.sort && !changes.order && changes.sort !== this._options.sort) {
+      next.order = defaultOrder(changes.sort);
+    }
+    const same = (Object.keys(next) as (keyof IListOptions)[]).every(
+      key => next[key] === this._options[key]
+    );
+    if (same) {
+      return;
+    }
+    const onlySearch = (Object.keys(changes) as (keyof IListOptions)[]).every(
+      key => key === 'search' || changes[key] === this._options[key]
+    );
+    this._options = next;
+    this._changed.emit();
+    if (!this._loaded && !this._refreshing && this._generation === 0) {
+      return; // nothing shown yet: the first refresh() uses these options
+    }
+    if (onlySearch && this.debounceMs > 0) {
+      this._schedule();
+    } else {
+      void this.refresh();
+    }
+  }
+
+  /** Query the first page again for the current options; resolves when it is shown. */
+  async refresh(): Promise<void> {
+    this._cancelTimer();
+    const parsed = parseSearch(this._options.search);
+    if (parsed.error) {
+      // Say what is wrong without asking the server; keep the rows we have.
+      this._error = parsed.error;
+      this._refreshing = false;
+      this._changed.emit();
+      return;
+    }
+    const generation = ++this._generation;
+    this._refreshing = true;
+    this._changed.emit();
+    try {
+      const page = await this.source.listModels(this.buildQuery());
+      if (generation !== this._generation) {
+        return;
+      }
+      this._items = page.items;
+      this._nextToken = page.next_page_token;
+      this._error = null;
+      this._loaded = true;
+    } catch (error) {
+      if (generation !== this._generation) {
+        return;
+      }
+      this._error = (error as Error).message;
+    } finally {
+      if (generation === this._generation) {
+        this._refreshing = false;
+        this._loadingMore = false;
+        this._changed.emit();
+      }
+    }
+  }
+
+  /** Fetch and append the next page, unless one is already coming or there is none. */
+  async loadMore(): Promise<void> {
+    if (this._nextToken === null || this._loadingMore || this._refreshing) {
+      return;
+    }
+    const generation = this._generation;
+    this._loadingMore = true;
+    this._changed.emit();
+    try {
+      const page = await this.source.listModels(this.buildQuery(this._nextToken));
+      if (generation !== this._generation) {
+        return;
+      }
+      // A row can move between pages if the catalog changed meanwhile: keep ids unique.
+      const seen = new Set(this._items.map(item => item.id));
+      this._items = this._items.concat(page.items.filter(item => !seen.has(item.id)));
+      this._nextToken = page.next_page_token;
+    } catch (error) {
+      if (generation === this._generation) {
+        this._error = (error as Error).message;
+      }
+    } finally {
+      if (generation === this._generation) {
+        this._loadingMore = false;
+        this._changed.emit();
+      }
+    }
+  }
+
+  /** Replace a row in place after an edit elsewhere (details view), or drop it when it
+   * no longer belongs to the list (deactivated while inactive ones are hidden). */
+  updateEntry(entry: IModelEntry): void {
+    const index = this._items.findIndex(item => item.id === entry.id);
+    if (index < 0) {
+      return;
+    }
+    const hidden =
+      entry.lifecycle_state === 'INACTIVE' &&
+      !this._options.showInactive &&
+      !parseSearch(this._options.search).setsState;
+    const items = this._items.slice();
+    if (hidden) {
+      items.splice(index, 1);
+    } else {
+      items[index] = entry;
+    }
+    this._items = items;
+    this._changed.emit();
+  }
+
+  /** Drop a deleted entry from the rows. */
+  removeEntry(id: string): void {
+    const items = this._items.filter(item => item.id !== id);
+    if (items.length !== this._items.length) {
+      this._items = items;
+      this._changed.emit();
+    }
+  }
+
+  dispose(): void {
+    this._cancelTimer();
+    this._generation++;
+    Signal.clearData(this);
+  }
+
+  private _schedule(): void {
+    this._cancelTimer();
+    this._timer = setTimeout(() => {
+      this._timer = null;
+      void this.refresh();
+    }, this.debounceMs);
+  }
+
+  private _cancelTimer(): void {
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+      this._timer = null;
+    }
+  }
+
+  private _options: IListOptions;
+  private _items: IModelEntry[] = [];
+  private _nextToken: string | null = null;
+  private _loaded = false;
+  private _refreshing = false;
+  private _loadingMore = false;
+  private _error: string | null = null;
+  private _generation = 0;
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _changed = new Signal<this, void>(this);
+}
+
+/** Catalog-wide events, so every view of an entry stays in step with the others. */
+export class CatalogEvents {
+  /** An entry's metadata or state changed (edit, activate, deactivate). */
+  get entryChanged(): ISignal<this, IModelEntry> {
+    return this._entryChanged;
+  }
+  /** An entry was deleted. */
+  get entryDeleted(): ISignal<this, string> {
+    return this._entryDeleted;
+  }
+  /** A new entry was saved (the list should show it). */
+  get entryAdded(): ISignal<this, IModelEntry> {
+    return this._entryAdded;
+  }
+  emitChanged(entry: IModelEntry): void {
+    this._entryChanged.emit(entry);
+  }
+  emitDeleted(id: string): void {
+    this._entryDeleted.emit(id);
+  }
+  emitAdded(entry: IModelEntry): void {
+    this._entryAdded.emit(entry);
+  }
+  private _entryChanged = new Signal<this, IModelEntry>(this);
+  private _entryDeleted = new Signal<this, string>(this);
+  private _entryAdded = new Signal<this, IModelEntry>(this);
+}
+
+/** What the details model needs from the REST client. */
+export interface IDetailsSource {
+  getModel(id: string): Promise<IModelEntry>;
+  versions(id: string): Promise<IModelEntry[]>;
+  updateModel(id: string, changes: IModelChanges, etag?: string): Promise<IModelEntry>;
+}
+
+/** Outcome of an inline edit. */
+export type SaveOutcome = 'saved' | 'conflict' | 'failed';
+
+/**
+ * The state of one model's details view: the entry (with its manifest), its version set,
+ * and inline edits guarded by the entry's etag.
+ */
+export class ModelDetailsModel {
+  constructor(
+    readonly source: IDetailsSource,
+    readonly events: CatalogEvents,
+    id: string
+  ) {
+    this._id = id;
+    events.entryChanged.connect(this._onEntryChanged, this);
+    events.entryDeleted.connect(this._onEntryDeleted, this);
+  }
+
+  get changed(): ISignal<this, void> {
+    return this._changed;
+  }
+  get id(): string {
+    return this._id;
+  }
+  get entry(): IModelEntry | null {
+    return this._entry;
+  }
+  get versions(): readonly IModelEntry[] {
+    return this._versions;
+  }
+  get loading(): boolean {
+    return this._loading;
+  }
+  /** The last failure's message (load or save). */
+  get error(): string | null {
+    return this._error;
+  }
+  /** True after a save found the entry changed elsewhere: the view offers "reload". */
+  get conflict(): boolean {
+    return this._conflict;
+  }
+  get deleted(): boolean {
+    return this._deleted;
+  }
+
+  /** Show another entry (a version of the same set, usually). */
+  async show(id: string): Promise<void> {
+    this._id = id;
+    this._entry = null;
+    await this.load();
+  }
+
+  /** (Re)load the entry and its versions from the server; clears a conflict. */
+  async load(): Promise<void> {
+    const id = this._id;
+    this._loading = true;
+    this._changed.emit();
+    try {
+      const [entry, versions] = await Promise.all([
+        this.source.getModel(id),
+        this.source.versions(id).catch(() => [] as IModelEntry[])
+      ]);
+      if (id !== this._id) {
+        return;
+      }
+      this._entry = entry;
+      this._versions = versions;
+      this._error = null;
+      this._conflict = false;
+    } catch (error) {
+      if (id === this._id) {
+        this._error = (error as Error).message;
+      }
+    } finally {
+      if (id === this._id) {
+        this._loading = false;
+        this._changed.emit();
+      }
+    }
+  }
+
+  /** Save inline edits with the etag we loaded; a stale etag becomes `conflict`. */
+  async save(changes: IModelChanges): Promise<SaveOutcome> {
+    const entry = this._entry;
+    if (!entry) {
+      return 'failed';
+    }
+    try {
+      const updated = await this.source.updateModel(entry.id, changes, entry.etag);
+      // PATCH answers without the manifest; keep the one we have (artifacts never change).
+      this._entry = { ...updated, manifest: updated.manifest ?? entry.manifest };
+      this._error = null;
+      this._conflict = false;
+      this._versions = this._versions.map(v => (v.id === updated.id ? updated : v));
+      this._changed.emit();
+      this.events.emitChanged(this._entry);
+      return 'saved';
+    } catch (error) {
+      const status = (error as { status?: number }).status;
+      const code = (error as { code?: string }).code;
+      if (status === 412 || code === 'conflict') {
+        this._conflict = true;
+        this._error = 'This model was changed elsewhere — reload to see the new version, then edit again.';
+        this._changed.emit();
+        return 'conflict';
+      }
+      this._error = (error as Error).message;
+      this._changed.emit();
+      return 'failed';
+    }
+  }
+
+  /** Use an entry we received elsewhere (an action's answer). */
+  setEntry(entry: IModelEntry): void {
+    if (entry.id !== this._id) {
+      return;
+    }
+    this._entry = { ...entry, manifest: entry.manifest ?? this._entry?.manifest };
+    this._versions = this._versions.map(v => (v.id === entry.id ? entry : v));
+    this._changed.emit();
+  }
+
+  dispose(): void {
+    Signal.disconnectReceiver(this);
+    Signal.clearData(this);
+  }
+
+  private _onEntryChanged(_: CatalogEvents, entry: IModelEntry): void {
+    if (entry.id === this._id && entry !== this._entry) {
+      this.setEntry(entry);
+    } else if (this._versions.some(v => v.id === entry.id)) {
+      this._versions = this._versions.map(v => (v.id === entry.id ? entry : v));
+      this._changed.emit();
+    }
+  }
+
+  private _onEntryDeleted(_: CatalogEvents, id: string): void {
+    if (id === this._id) {
+      this._deleted = true;
+      this._changed.emit();
+    } else if (this._versions.some(v => v.id === id)) {
+      this._versions = this._versions.filter(v => v.id !== id);
+      this._changed.emit();
+    }
+  }
+
+  private _id: string;
+  private _entry: IModelEntry | null = null;
+  private _versions: IModelEntry[] = [];
+  private _loading = false;
+  private _error: string | null = null;
+  private _conflict = false;
+  private _deleted = false;
+  private _changed = new Signal<this, void>(this);
+}
