@@ -1,0 +1,145 @@
+"""``Model``: one catalog entry you can edit and commit, as in ADS."""
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from ..catalog.entry import ModelEntry
+from ..catalog.service import ARTIFACT_FIELDS, EDITABLE
+from ..errors import ImmutableArtifact
+
+# ADS attribute names that map onto ours.
+_ALIASES = {"provenance_metadata": "provenance", "metadata_custom": "custom_metadata",
+            "metadata_taxonomy": "defined_metadata", "schema_input": "input_schema",
+            "schema_output": "output_schema"}
+
+
+class Model:
+    """A model in the catalog.
+
+    Read any field as an attribute (``m.display_name``, ``m.freeform_tags``, ``m.manifest``
+    ...).  Assign editable fields (display_name, description, freeform_tags,
+    defined_metadata, custom_metadata, provenance_metadata, compartment_id, project_id),
+    then :meth:`commit` them or :meth:`rollback`.  The artifact never changes: to change it,
+    save a new version (``ModelArtifact(path).save(..., as_new_version_of=m.id)``).
+    """
+
+    def __init__(self, entry: ModelEntry, service):
+        object.__setattr__(self, "_entry", entry)
+        object.__setattr__(self, "_service", service)
+        object.__setattr__(self, "_pending", {})
+
+    # --- attribute access ---------------------------------------------------------------
+    def __getattr__(self, name: str):
+        field = _ALIASES.get(name, name)
+        pending = object.__getattribute__(self, "_pending")
+        if field in pending:
+            return pending[field]
+        entry = object.__getattribute__(self, "_entry")
+        if hasattr(entry, field):
+            value = getattr(entry, field)
+            # hand out copies so in-place edits go through assignment (and get committed)
+            return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+        raise AttributeError(f"'Model' object has no attribute {name!r}")
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        field = _ALIASES.get(name, name)
+        if field in ARTIFACT_FIELDS:
+            raise ImmutableArtifact(
+                f"The artifact of model {self._entry.id} never changes ({name} comes from it). "
+                f"Artifacts never change: save a new version with as_new_version_of='{self._entry.id}'.")
+        if field not in EDITABLE:
+            raise AttributeError(f"{name} cannot be changed; editable: {', '.join(EDITABLE)}.")
+        self._pending[field] = copy.deepcopy(value)
+
+    def __dir__(self):
+        return sorted(set(super().__dir__()) | set(vars(self._entry)) | set(_ALIASES))
+
+    def __repr__(self) -> str:
+        e = self._entry
+        dirty = f", {len(self._pending)} uncommitted change(s)" if self._pending else ""
+        return f"Model(id={e.id!r}, display_name={self.display_name!r}, version={e.version}, " \
+               f"lifecycle_state={e.lifecycle_state!r}{dirty})"
+
+    @property
+    def provenance_metadata(self) -> dict:
+        """Git provenance: git_branch, git_commit, repository_url, script_dir, training_script, git_dirty."""
+        return self.__getattr__("provenance")
+
+    @provenance_metadata.setter
+    def provenance_metadata(self, value: dict) -> None:
+        self.__setattr__("provenance", value)
+
+    @property
+    def pending_changes(self) -> dict:
+        """Assigned but not yet committed fields."""
+        return copy.deepcopy(self._pending)
+
+    # --- actions ----------------------------------------------------------------------------
+    def commit(self, force: bool = False) -> "Model":
+        """Save the assigned fields to the catalog.
+
+        Refused with :class:`~model_catalog_ext.errors.Conflict` when someone changed the
+        model since it was read, unless ``force=True`` (their change is then overwritten).
+        """
+        if self._pending:
+            entry = self._service.update(self._entry.id, etag=None if force else self._entry.etag, **self._pending)
+            object.__setattr__(self, "_entry", entry)
+            self._pending.clear()
+        return self
+
+    def rollback(self) -> "Model":
+        """Forget the uncommitted changes (back to what was last read from the catalog)."""
+        self._pending.clear()
+        return self
+
+    def refresh(self) -> "Model":
+        """Re-read the model from the catalog (uncommitted changes are kept)."""
+        object.__setattr__(self, "_entry", self._service.get(self._entry.id))
+        return self
+
+    def deactivate(self) -> "Model":
+        """Hide the model from default listings (it stays downloadable)."""
+        object.__setattr__(self, "_entry", self._service.deactivate(self._entry.id))
+        return self
+
+    def activate(self) -> "Model":
+        """Show an inactive model in default listings again."""
+        object.__setattr__(self, "_entry", self._service.activate(self._entry.id))
+        return self
+
+    def delete(self) -> None:
+        """Remove the model from the catalog (its blobs go unless other models use them)."""
+        self._service.delete(self._entry.id)
+
+    def versions(self) -> list["Model"]:
+        """Every version of this model (its version set), by ascending version."""
+        return [Model(e, self._service) for e in self._service.versions(self._entry.id)]
+
+    def to_dict(self) -> dict:
+        """The model's fields as JSON-ready data (uncommitted changes included)."""
+        data = self._entry.to_dict()
+        data.update(copy.deepcopy(self._pending))
+        return data
+
+    def to_dataframe(self):
+        """The fields as a one-column pandas DataFrame (ADS's view of a model)."""
+        import pandas as pd
+
+        return pd.DataFrame({"value": pd.Series(self.to_dict())})
+
+    def download(self, target_dir, force_overwrite: bool = False):
+        """Write the artifact's files into ``target_dir``; returns a ModelArtifact."""
+        from .artifact import ModelArtifact
+
+        path = self._service.download(self._entry.id, target_dir, force_overwrite=force_overwrite)
+        return ModelArtifact(path)
+
+    def load(self, target_dir=None, force_overwrite: bool = False):
+        """Download the artifact (to a new temporary folder by default) and return it as a
+        ModelArtifact; ``.model`` / ``.predict(...)`` then load it."""
+        if target_dir is None:
+            import tempfile
+
+            target_dir = tempfile.mkdtemp(prefix=f"model-{self._entry.id}-")
+        return self.download(target_dir, force_overwrite=force_overwrite)

@@ -1,0 +1,412 @@
+"""Content-addressed blob storage: a file's bytes live under their sha256 and never change.
+
+Two implementations of one small protocol:
+
+- :class:`LocalBlobStore` for plain paths and ``file://`` URLs.  A blob is written to
+  ``tmp/`` under a unique name, fsync'ed, then hard-linked to ``sha256/<ab>/<digest>``
+  (``link`` fails if the name exists, so a stored blob is never rewritten) and the
+  directory is fsync'ed: the bytes are durable before any catalog entry can point at them.
+- :class:`FsspecBlobStore` for object storage (``s3://``, ``gcs://``, ``oci://``...), where
+  an upload becomes visible atomically when it completes, so no rename is needed.
+
+Both hash while copying (see hashing.py) and skip the copy when the same bytes are stored.
+"""
+from __future__ import annotations
+
+import errno
+import hashlib
+import os
+import threading
+import uuid
+import zlib
+from dataclasses import dataclass
+from typing import BinaryIO, Callable, Iterator
+
+from ..errors import InvalidArtifact
+from .hashing import CHUNK_SIZE, ChunkHasher
+
+Opener = Callable[[], BinaryIO]
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class StoredBlob:
+    """What :meth:`put` learned: the digest, size, chunk digests and whether bytes were written."""
+
+    sha256: str
+    size: int
+    chunk_digests: bytes
+    written: bool
+    crc32: int | None = None
+
+
+def _changed(name: str) -> InvalidArtifact:
+    return InvalidArtifact(
+        f"The file '{name}' changed while it was being saved. "
+        "Wait until nothing writes to the artifact and save again.",
+        path=name,
+    )
+
+
+class BlobStore:
+    """The protocol; subclasses implement the storage primitives."""
+
+    url: str
+    chunk_size = CHUNK_SIZE
+    supports_pread = False
+    # True when _write_stream already hashes before writing (no separate dedup pass needed).
+    hashes_before_write = False
+
+    # --- primitives -------------------------------------------------------------------
+    def exists(self, sha256: str) -> bool:
+        raise NotImplementedError
+
+    def open(self, sha256: str) -> BinaryIO:
+        """Open a stored blob for reading (FileNotFoundError when missing)."""
+        raise NotImplementedError
+
+    def delete(self, sha256: str) -> None:
+        """Remove a blob; missing is fine (deletion is idempotent)."""
+        raise NotImplementedError
+
+    def iter_digests(self) -> Iterator[str]:
+        """Every stored digest (for garbage collection and checks)."""
+        raise NotImplementedError
+
+    def _write_small(self, sha256: str, data: bytes) -> None:
+        raise NotImplementedError
+
+    def _write_stream(self, name: str, opener: Opener, size: int, progress: Progress | None) -> StoredBlob:
+        raise NotImplementedError
+
+    def location(self, sha256: str) -> str:
+        """Where the blob lives, for messages."""
+        raise NotImplementedError
+
+    # --- shared logic ---------------------------------------------------------------
+    def put(self, name: str, opener: Opener, size: int, *, likely_present: bool = False,
+            progress: Progress | None = None) -> StoredBlob:
+        """Store the bytes ``opener()`` yields (``size`` of them) and return their digest.
+
+        ``likely_present`` (a blob of this size is already stored) makes us hash first and
+        copy only when the digest is new, so re-saving identical bytes reads but never writes.
+        """
+        if size <= self.chunk_size:
+            with opener() as src:
+                data = src.read(size + 1)
+            if len(data) != size:
+                raise _changed(name)
+            sha = hashlib.sha256(data).hexdigest()
+            written = not self.exists(sha)
+            if written:
+                self._write_small(sha, data)
+            if progress:
+                progress(size)
+            return StoredBlob(sha, size, b"", written, zlib.crc32(data))
+        if likely_present and not self.hashes_before_write:
+            # Only the file digest: if the blob is stored, its row already has the chunk
+            # digests and CRC, so a re-save costs one sha256 pass and no write.
+            sha = _sha256_only(name, opener, size, self.chunk_size)
+            if self.exists(sha):
+                if progress:
+                    progress(size)
+                return StoredBlob(sha, size, b"", False, None)
+        return self._write_stream(name, opener, size, progress)
+
+
+def _sha256_only(name: str, opener: Opener, size: int, chunk_size: int) -> str:
+    digest, total = hashlib.sha256(), 0
+    with opener() as src:
+        while chunk := src.read(chunk_size):
+            digest.update(chunk)
+            total += len(chunk)
+    if total != size:
+        raise _changed(name)
+    return digest.hexdigest()
+
+
+def _hash_only(name: str, opener: Opener, size: int, chunk_size: int) -> tuple[str, bytes, int]:
+    hasher = ChunkHasher(chunk_size)
+    try:
+        with opener() as src:
+            while chunk := src.read(chunk_size):
+                hasher.update(chunk)
+    except BaseException:
+        hasher.abort()
+        raise
+    sha, digests = hasher.finish()
+    if hasher.size != size:
+        raise _changed(name)
+    return sha, digests, hasher.crc32
+
+
+class LocalBlobStore(BlobStore):
+    """Blobs as read-only files under a local directory."""
+
+    def __init__(self, root: str):
+        self.root = os.path.abspath(os.path.expanduser(root))
+        self.url = self.root
+        self._tmp = os.path.join(self.root, "tmp")
+        self._data = os.path.join(self.root, "sha256")
+        os.makedirs(self._tmp, exist_ok=True)
+        os.makedirs(self._data, exist_ok=True)
+
+    def _path(self, sha256: str) -> str:
+        return os.path.join(self._data, sha256[:2], sha256)
+
+    def location(self, sha256: str) -> str:
+        return self._path(sha256)
+
+    def exists(self, sha256: str) -> bool:
+        return os.path.isfile(self._path(sha256))
+
+    def open(self, sha256: str) -> BinaryIO:
+        return open(self._path(sha256), "rb", buffering=0)
+
+    supports_pread = True  # verified reads fetch chunks in parallel with os.pread
+
+    def delete(self, sha256: str) -> None:
+        try:
+            os.unlink(self._path(sha256))
+        except FileNotFoundError:
+            pass
+
+    def iter_digests(self) -> Iterator[str]:
+        for shard in sorted(os.listdir(self._data)):
+            folder = os.path.join(self._data, shard)
+            if os.path.isdir(folder):
+                yield from sorted(os.listdir(folder))
+
+    def tmp_files(self) -> list[str]:
+        """Leftovers of interrupted saves (safe to delete when no save is running)."""
+        return [os.path.join(self._tmp, n) for n in os.listdir(self._tmp)]
+
+    def _new_tmp(self):
+        path = os.path.join(self._tmp, f"{uuid.uuid4().hex}.part")
+        return path, open(path, "xb", buffering=0)
+
+    def _write_small(self, sha256: str, data: bytes) -> None:
+        tmp, f = self._new_tmp()
+        try:
+            with f:
+                _write_all(f, data)
+                os.fsync(f.fileno())
+            self._publish(tmp, sha256)
+        finally:
+            _unlink_quietly(tmp)
+
+    def _write_stream(self, name: str, opener: Opener, size: int, progress: Progress | None) -> StoredBlob:
+        tmp, f = self._new_tmp()
+        hasher = ChunkHasher(self.chunk_size)
+        flusher = _Flusher(f.fileno())
+        try:
+            with f, opener() as src:
+                while chunk := src.read(self.chunk_size):
+                    hasher.update(chunk)
+                    _write_all(f, chunk)
+                    flusher.wrote(len(chunk))
+                    if progress:
+                        progress(len(chunk))
+                flusher.stop()
+                # Durable before the entry that will reference it becomes visible.
+                os.fsync(f.fileno())
+            sha, digests = hasher.finish()
+            if hasher.size != size:
+                raise _changed(name)
+            written = self._publish(tmp, sha)
+            return StoredBlob(sha, size, digests, written, hasher.crc32)
+        except BaseException:
+            flusher.stop()
+            hasher.abort()
+            raise
+        finally:
+            _unlink_quietly(tmp)
+
+    def _publish(self, tmp: str, sha256: str) -> bool:
+        """Give ``tmp`` its content address; False when those bytes were already there."""
+        os.chmod(tmp, 0o444)
+        final = self._path(sha256)
+        shard = os.path.dirname(final)
+        for _ in range(2):
+            try:
+                os.link(tmp, final)  # never replaces: a stored blob is never rewritten
+                break
+            except FileExistsError:
+                return False
+            except FileNotFoundError:
+                os.makedirs(shard, exist_ok=True)
+                _fsync_dir(self._data)
+            except OSError as exc:  # filesystems without hard links
+                if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
+                    raise
+                os.makedirs(shard, exist_ok=True)
+                if os.path.exists(final):
+                    return False
+                os.replace(tmp, final)  # same bytes if two savers race: harmless
+                break
+        _fsync_dir(shard)
+        return True
+
+
+class FsspecBlobStore(BlobStore):
+    """Blobs as objects under an fsspec URL (``s3://bucket/prefix`` ...)."""
+
+    hashes_before_write = True
+
+    def __init__(self, url: str, storage_options: dict | None = None):
+        import fsspec
+
+        self.url = url.rstrip("/")
+        self.fs, self._root = fsspec.core.url_to_fs(self.url, **(storage_options or {}))
+        self._root = self._root.rstrip("/")
+
+    def _path(self, sha256: str) -> str:
+        return f"{self._root}/sha256/{sha256[:2]}/{sha256}"
+
+    def location(self, sha256: str) -> str:
+        return f"{self.url}/sha256/{sha256[:2]}/{sha256}"
+
+    def exists(self, sha256: str) -> bool:
+        try:
+            return self.fs.exists(self._path(sha256))
+        except FileNotFoundError:
+            return False
+
+    def open(self, sha256: str) -> BinaryIO:
+        return self.fs.open(self._path(sha256), "rb", block_size=self.chunk_size, cache_type="none")
+
+    def delete(self, sha256: str) -> None:
+        try:
+            self.fs.rm_file(self._path(sha256))
+        except FileNotFoundError:
+            pass
+        self.fs.invalidate_cache()
+
+    def iter_digests(self) -> Iterator[str]:
+        self.fs.invalidate_cache()
+        try:
+            paths = self.fs.find(f"{self._root}/sha256")
+        except FileNotFoundError:
+            return
+        for path in sorted(paths):
+            yield path.rsplit("/", 1)[-1]
+
+    def _write_small(self, sha256: str, data: bytes) -> None:
+        self.fs.pipe_file(self._path(sha256), data)
+        self.fs.invalidate_cache()
+
+    def _write_stream(self, name: str, opener: Opener, size: int, progress: Progress | None) -> StoredBlob:
+        # The key is the digest, which we only know after reading: hash first, then upload
+        # straight to the final key (an object appears atomically when its upload completes).
+        sha, digests, crc = _hash_only(name, opener, size, self.chunk_size)
+        if self.exists(sha):
+            if progress:
+                progress(size)
+            return StoredBlob(sha, size, digests, False, crc)
+        hasher = ChunkHasher(self.chunk_size)
+        out = self.fs.open(self._path(sha), "wb", block_size=max(self.chunk_size, 5 * 2**20))
+        try:
+            with opener() as src:
+                while chunk := src.read(self.chunk_size):
+                    hasher.update(chunk)
+                    out.write(chunk)
+                    if progress:
+                        progress(len(chunk))
+            got, digests = hasher.finish()
+        except BaseException:
+            hasher.abort()
+            _discard(out)
+            raise
+        if got != sha or hasher.size != size:
+            _discard(out)  # never publish bytes under the wrong address
+            raise _changed(name)
+        out.close()
+        self.fs.invalidate_cache()
+        return StoredBlob(sha, size, digests, True, hasher.crc32)
+
+
+class _Flusher:
+    """Push written pages to disk on a side thread while the copy goes on.
+
+    Without it the kernel keeps a large blob's pages dirty until the final fsync, which then
+    waits for all of them; flushing every few chunks overlaps the disk writes with reading
+    and hashing, so the final fsync only waits for the tail.
+    """
+
+    EVERY = 32 * 1024 * 1024
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self._pending = 0
+        self._wake = threading.Event()
+        self._done = False
+        self._thread: threading.Thread | None = None
+
+    def wrote(self, n: int) -> None:
+        self._pending += n
+        if self._pending >= self.EVERY:
+            self._pending = 0
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="catalog-flusher", daemon=True)
+                self._thread.start()
+            self._wake.set()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            if self._done:
+                return
+            try:
+                os.fdatasync(self.fd) if hasattr(os, "fdatasync") else os.fsync(self.fd)
+            except OSError:
+                return  # the final fsync reports real errors
+
+    def stop(self) -> None:
+        if self._thread is not None and not self._done:
+            self._done = True
+            self._wake.set()
+            self._thread.join()
+
+
+def _discard(f) -> None:
+    discard = getattr(f, "discard", None)
+    if discard is not None:
+        discard()
+    else:
+        f.close()
+
+
+def _write_all(f, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        view = view[f.write(view):]
+
+
+def _fsync_dir(path: str) -> None:
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some filesystems refuse fsync on directories; the data is synced
+        pass
+    finally:
+        os.close(fd)
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def open_blob_store(url: str, storage_options: dict | None = None) -> BlobStore:
+    """A local store for paths and ``file://``; fsspec for every other protocol."""
+    if url.startswith("file://"):
+        return LocalBlobStore(url[len("file://"):])
+    if "://" not in url:
+        return LocalBlobStore(url)
+    return FsspecBlobStore(url, storage_options)

@@ -1,0 +1,121 @@
+"""sha256 on background threads, while the caller does the I/O.
+
+``hashlib`` releases the GIL on large buffers, so hashing chunk *n* overlaps with reading
+chunk *n+1* and writing chunk *n* on the caller's thread: a save runs near disk speed
+instead of disk + hash time.  Besides the whole-file digest we keep one sha256 per
+``CHUNK_SIZE`` chunk, so a download can check each chunk before serving it (a damaged
+byte is never handed out although files are streamed, not checked whole first).  The two
+digests run on two threads: each is as costly as the other, and together they would
+otherwise be the slowest part of a save.
+"""
+from __future__ import annotations
+
+import hashlib
+import queue
+import threading
+import zlib
+
+CHUNK_SIZE = 4 * 1024 * 1024
+# Chunks in flight between the I/O and each hashing thread: bounds memory to a few chunks.
+QUEUE_DEPTH = 4
+_DONE = object()
+
+
+class _Worker:
+    """One thread applying ``consume`` to the queued chunks in order."""
+
+    def __init__(self, consume, name: str):
+        self._consume = consume
+        self._queue: queue.Queue = queue.Queue(QUEUE_DEPTH)
+        self.error: BaseException | None = None
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
+        self._thread.start()
+
+    def put(self, data) -> None:
+        self._queue.put(data)
+
+    def close(self) -> None:
+        self._queue.put(_DONE)
+        self._thread.join()
+
+    def _run(self) -> None:
+        while True:
+            data = self._queue.get()
+            if data is _DONE:
+                return
+            if self.error is None:
+                try:
+                    self._consume(data)
+                except BaseException as exc:  # keep draining so the producer never blocks
+                    self.error = exc
+
+
+class ChunkHasher:
+    """Feed bytes in order; :meth:`finish` returns ``(sha256 hex, chunk digests)``.
+
+    Chunk digests are the concatenated 32-byte sha256 of each ``chunk_size`` slice; empty
+    when the data fits one chunk (the file digest already covers it).  ``crc32`` (known
+    after finish) lets a zip download write its headers without computing it again.
+    """
+
+    def __init__(self, chunk_size: int = CHUNK_SIZE, threaded: bool = True):
+        self.chunk_size = chunk_size
+        self._file = hashlib.sha256()
+        self._chunk = hashlib.sha256()
+        self._chunk_fill = 0
+        self._digests: list[bytes] = []
+        self.size = 0
+        self.crc32 = 0
+        self._workers: list[_Worker] = []
+        if threaded:
+            self._workers = [_Worker(self._consume_file, "catalog-hash-file"),
+                             _Worker(self._consume_chunks, "catalog-hash-chunks")]
+
+    def update(self, data: bytes) -> None:
+        """Queue ``data`` for hashing (blocks when a hasher is QUEUE_DEPTH chunks behind)."""
+        self.size += len(data)
+        if not self._workers:
+            self._consume_file(data)
+            self._consume_chunks(data)
+        for worker in self._workers:
+            worker.put(data)
+
+    def finish(self) -> tuple[str, bytes]:
+        """Wait for the queued bytes and return ``(hexdigest, chunk_digests)``."""
+        self.abort()
+        if self._chunk_fill:
+            self._digests.append(self._chunk.digest())
+            self._chunk_fill = 0
+        digests = b"".join(self._digests) if len(self._digests) > 1 else b""
+        return self._file.hexdigest(), digests
+
+    def abort(self) -> None:
+        """Stop the threads (idempotent); re-raises a hashing error."""
+        workers, self._workers = self._workers, []
+        for worker in workers:
+            worker.close()
+        for worker in workers:
+            if worker.error is not None:
+                raise worker.error
+
+    def _consume_file(self, data: bytes) -> None:
+        self._file.update(data)
+        self.crc32 = zlib.crc32(data, self.crc32)
+
+    def _consume_chunks(self, data: bytes) -> None:
+        view = memoryview(data)
+        while view:
+            room = self.chunk_size - self._chunk_fill
+            part = view[:room]
+            self._chunk.update(part)
+            self._chunk_fill += len(part)
+            view = view[len(part):]
+            if self._chunk_fill == self.chunk_size:
+                self._digests.append(self._chunk.digest())
+                self._chunk = hashlib.sha256()
+                self._chunk_fill = 0
+
+
+def chunk_digest(data: bytes) -> bytes:
+    """The 32-byte sha256 of one chunk (what a download compares against)."""
+    return hashlib.sha256(data).digest()

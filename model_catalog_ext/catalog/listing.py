@@ -1,0 +1,140 @@
+"""Turn a :class:`ModelQuery` into one SQL statement that reads only the rows of one page.
+
+- Order is a keyset ``(sort key, seq)``: the next page starts after the last row served
+  (``WHERE (key, seq) < (:k, :s)``), an index range scan however deep the page.
+- Tags filter through ``model_tags`` (index ``key, value, seq``).
+- Substring search uses the SQLite FTS5 trigram index when present (3+ characters) and
+  ``LIKE``/``ILIKE`` otherwise (PostgreSQL, with pg_trgm GIN indexes when available).
+"""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from . import pagetoken
+from .query import ModelQuery
+from .records import datetime_to_us, normalize_framework
+from .tables import model_tags, models
+
+_SORT_COLUMNS = {"time_created": (), "name": (models.c.display_name,), "version": (models.c.version,)}
+
+
+def sort_key(query: ModelQuery, row) -> list:
+    """The keyset position of ``row`` under ``query``'s sort."""
+    m = row._mapping
+    key = [m[c.name] for c in _SORT_COLUMNS[query.sort]]
+    return key + [m["seq"]]
+
+
+def _like_pattern(text: str) -> str:
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _fts_phrase(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+class ListingCompiler:
+    """Builds listing statements for one store (knows whether FTS5 trigram is there)."""
+
+    def __init__(self, dialect: str, has_fts: bool):
+        self.dialect = dialect
+        self.has_fts = has_fts
+
+    def _contains(self, column, text: str):
+        if self.dialect == "postgresql":
+            return column.ilike(_like_pattern(text), escape="\\")
+        # SQLite LIKE is case-insensitive for ASCII, as FTS5 trigram (and ILIKE) are.
+        return column.like(_like_pattern(text), escape="\\")
+
+    def _text_filters(self, q: ModelQuery) -> tuple[str | None, list]:
+        """(FTS5 MATCH expression or None, LIKE conditions) for the name and free-text filters."""
+        conditions, fts_terms = [], []
+        if q.name:
+            if self.has_fts and len(q.name) >= 3:
+                fts_terms.append(f"display_name : {_fts_phrase(q.name)}")
+            else:
+                conditions.append(self._contains(models.c.display_name, q.name))
+        for word in (q.text or "").split():
+            if self.has_fts and len(word) >= 3:
+                fts_terms.append(_fts_phrase(word))
+            else:
+                conditions.append(sa.or_(self._contains(models.c.display_name, word),
+                                         self._contains(models.c.description, word)))
+        return (" AND ".join(fts_terms) if fts_terms else None), conditions
+
+    @staticmethod
+    def _tag_exists(tag, seq_col):
+        # Correlated on the (seq, key) primary key: one index probe per candidate row.  Tied to
+        # the driver's seq so SQLite can reject a candidate before reading its models row.
+        tags = model_tags.alias()
+        sub = sa.select(sa.literal(1)).select_from(tags).where(tags.c.seq == seq_col, tags.c.key == tag.key)
+        if tag.value is not None and not tag.prefix:
+            sub = sub.where(tags.c.value == tag.value)
+        elif tag.prefix and tag.value:
+            sub = sub.where(sa.func.substr(tags.c.value, 1, len(tag.value)) == tag.value)
+        return sub.exists()
+
+    def _plain_conditions(self, q: ModelQuery) -> list:
+        out = []
+        if q.state != "ALL":
+            out.append(models.c.lifecycle_state == q.state)
+        if q.created_by:
+            out.append(models.c.created_by == q.created_by)
+        if q.framework:
+            out.append(models.c.framework == normalize_framework(q.framework))
+        if q.compartment_id:
+            out.append(models.c.compartment_id == q.compartment_id)
+        if q.project_id:
+            out.append(models.c.project_id == q.project_id)
+        if q.created_after:
+            out.append(models.c.time_created >= datetime_to_us(q.created_after))
+        if q.created_before:
+            out.append(models.c.time_created < datetime_to_us(q.created_before))
+        return out
+
+    def statement(self, q: ModelQuery) -> sa.Select:
+        """SELECT of the page's rows, plus one to tell whether another page follows.
+
+        Newest-first listings (the default) walk a "driver" already ordered by ``seq`` and
+        stop after one page: the FTS index when there is a substring to match (FTS5 returns
+        rowids in order), else the tag index for an exact tag, else the models index.  Other
+        filters are checked row by row with primary-key probes.  Name/version sorts walk the
+        matching models index instead.
+        """
+        match, where = self._text_filters(q)
+        where += self._plain_conditions(q)
+        tags = list(q.tags)
+        source = models
+        seq_col = models.c.seq
+        if q.sort == "time_created" and match is not None:
+            fts = sa.table("models_fts", sa.column("rowid"))
+            source = fts.join(models, models.c.seq == fts.c.rowid)
+            seq_col = fts.c.rowid
+            where.append(sa.literal_column("models_fts").op("MATCH")(sa.bindparam("fts_match", match)))
+            match = None
+        elif q.sort == "time_created" and any(t.value is not None and not t.prefix for t in tags):
+            driver = next(t for t in tags if t.value is not None and not t.prefix)
+            tags.remove(driver)
+            source = model_tags.join(models, models.c.seq == model_tags.c.seq)
+            seq_col = model_tags.c.seq
+            where += [model_tags.c.key == driver.key, model_tags.c.value == driver.value]
+        if match is not None:
+            fts_rows = sa.select(sa.literal_column("rowid")).select_from(sa.table("models_fts")).where(
+                sa.literal_column("models_fts").op("MATCH")(sa.bindparam("fts_match", match)))
+            where.append(models.c.seq.in_(fts_rows))
+        where += [self._tag_exists(t, seq_col) for t in tags]
+
+        key_columns = list(_SORT_COLUMNS[q.sort]) + [seq_col]
+        if q.page_token:
+            after = pagetoken.decode(q.page_token, q.fingerprint(), len(key_columns))
+            if len(key_columns) == 1:
+                where.append(seq_col < after[0] if q.order == "desc" else seq_col > after[0])
+            else:
+                left, right = sa.tuple_(*key_columns), sa.tuple_(*[sa.literal(v) for v in after])
+                where.append(left < right if q.order == "desc" else left > right)
+        order = [c.desc() if q.order == "desc" else c.asc() for c in key_columns]
+        return sa.select(models).select_from(source).where(*where).order_by(*order).limit(q.limit + 1)
+
+    def next_token(self, q: ModelQuery, last_row) -> str:
+        return pagetoken.encode(q.fingerprint(), sort_key(q, last_row))

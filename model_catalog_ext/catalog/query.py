@@ -1,0 +1,143 @@
+"""``ModelQuery`` (what to list), ``TagFilter`` and ``Page`` (what comes back)."""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from ..errors import InvalidInput
+from .entry import ModelEntry
+from .validation import check_tag_key
+
+STATES = ("ACTIVE", "INACTIVE", "ALL")
+SORTS = ("time_created", "name", "version")
+ORDERS = ("asc", "desc")
+DEFAULT_LIMIT = 50
+MAX_LIMIT = 1000
+
+
+@dataclass(frozen=True)
+class TagFilter:
+    """Match freeform tag ``key``: any value (value None), exactly ``value``, or values
+    starting with ``value`` when ``prefix`` is true."""
+
+    key: str
+    value: str | None = None
+    prefix: bool = False
+
+
+@dataclass
+class ModelQuery:
+    """A listing request; every field narrows the result (AND)."""
+
+    text: str | None = None
+    name: str | None = None
+    tags: list[TagFilter] = field(default_factory=list)
+    created_by: str | None = None
+    state: str = "ACTIVE"
+    framework: str | None = None
+    compartment_id: str | None = None
+    project_id: str | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    sort: str = "time_created"
+    order: str | None = None
+    limit: int = DEFAULT_LIMIT
+    page_token: str | None = None
+
+    @classmethod
+    def from_filters(cls, **filters: Any) -> "ModelQuery":
+        """Build from keyword filters, refusing unknown names (a typo must not widen a query)."""
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(filters) - names)
+        if unknown:
+            raise InvalidInput(
+                f"Unknown filter {', '.join(unknown)}; known filters: {', '.join(sorted(names))}."
+            )
+        return cls(**filters).normalized()
+
+    def normalized(self) -> "ModelQuery":
+        """A validated copy with defaults filled in (order, tz-aware times, tag objects)."""
+        q = dataclasses.replace(self)
+        q.state = (q.state or "ACTIVE").upper()
+        if q.state not in STATES:
+            raise InvalidInput(f"Unknown state '{self.state}'; use one of {', '.join(STATES)}.")
+        if q.sort not in SORTS:
+            raise InvalidInput(f"Unknown sort '{q.sort}'; use one of {', '.join(SORTS)}.")
+        if q.order is None:
+            q.order = "asc" if q.sort == "name" else "desc"
+        q.order = q.order.lower()
+        if q.order not in ORDERS:
+            raise InvalidInput(f"Unknown order '{self.order}'; use asc or desc.")
+        try:
+            q.limit = int(q.limit)
+        except (TypeError, ValueError):
+            raise InvalidInput(f"limit must be a whole number, not {self.limit!r}.") from None
+        if not 1 <= q.limit <= MAX_LIMIT:
+            raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}; got {q.limit}.")
+        q.tags = [_as_tag_filter(t) for t in (q.tags or [])]
+        for name in ("text", "name", "created_by", "framework", "compartment_id", "project_id"):
+            value = getattr(q, name)
+            if value is not None and not isinstance(value, str):
+                raise InvalidInput(f"The {name} filter must be text, not {type(value).__name__}.")
+            if isinstance(value, str) and not value.strip():
+                setattr(q, name, None)  # an empty search box means "no filter"
+        for name in ("created_after", "created_before"):
+            setattr(q, name, _as_utc(name, getattr(q, name)))
+        return q
+
+    def fingerprint(self) -> list:
+        """What a page token is bound to: every field except limit and page_token."""
+        data = dataclasses.asdict(self)
+        data.pop("limit")
+        data.pop("page_token")
+        data["tags"] = [[t.key, t.value, t.prefix] for t in self.tags]
+        for name in ("created_after", "created_before"):
+            if data[name] is not None:
+                data[name] = data[name].isoformat()
+        return sorted(data.items())
+
+
+def _as_tag_filter(value: Any) -> TagFilter:
+    if isinstance(value, TagFilter):
+        tag = value
+    elif isinstance(value, str):
+        from .search import parse_tag_filter
+
+        tag = parse_tag_filter(value)
+    elif isinstance(value, (tuple, list)) and 1 <= len(value) <= 3:
+        tag = TagFilter(*value)
+    else:
+        raise InvalidInput(f"Cannot read {value!r} as a tag filter; write key:value, key:prefix* or key.")
+    check_tag_key(tag.key)
+    return tag
+
+
+def _as_utc(name: str, value: Any) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value)
+        except ValueError:
+            raise InvalidInput(f"{name} must be an ISO date such as 2024-05-01 or 2024-05-01T12:00; got '{value}'.") from None
+    if not isinstance(value, datetime):
+        raise InvalidInput(f"{name} must be a datetime or an ISO date string.")
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+@dataclass
+class Page:
+    """One page of a listing: the entries and the token for the next page (None at the end)."""
+
+    items: list[ModelEntry]
+    next_page_token: str | None = None
+
+    def __iter__(self):
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)

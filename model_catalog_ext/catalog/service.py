@@ -1,0 +1,624 @@
+"""``CatalogService``: the rules of the catalog, over a metadata store and a blob store.
+
+Every door (REST, magics, Python API, CLI) calls this class; none touches a store.
+
+Crash safety rests on ordering.  A save writes and fsyncs every blob *before* the one
+transaction that inserts the entry, so a save killed at any point leaves either nothing
+visible or a complete entry (at worst some unreferenced blobs, which ``collect_garbage``
+removes).  A blob is only ever deleted while holding the lock on its ``blobs`` row (the
+SQLite write lock; a row lock on PostgreSQL) after re-checking that nothing references it,
+and a save re-checks, under the same lock, that each blob it references exists.  So a
+concurrent delete can never leave an entry pointing at a missing blob.
+"""
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import shutil
+import time
+import uuid
+from pathlib import Path
+from typing import Callable, Iterator
+
+import sqlalchemy as sa
+
+from ..errors import (
+    ImmutableArtifact,
+    InvalidInput,
+    ModelNotFound,
+    TargetNotEmpty,
+    Conflict,
+)
+from . import defaults, validation
+from .blobstore import BlobStore, StoredBlob, open_blob_store
+from .engine import create_catalog_engine, is_sqlite
+from .entry import ModelEntry
+from .listing import ListingCompiler
+from .migrate import upgrade_to_head
+from .query import ModelQuery, Page
+from .records import (
+    dumps,
+    loads,
+    manifest_digest,
+    new_etag,
+    new_model_id,
+    new_version_set_id,
+    normalize_framework,
+    now_us,
+    row_to_entry,
+)
+from .source import open_source
+from .tables import artifact_blobs, artifacts, blobs, model_tags, models
+from .verified import check_blob, iter_verified
+from .zipstream import iter_zip, zip_length
+
+ProgressCallback = Callable[[int, int], None]
+
+EDITABLE = ("display_name", "description", "freeform_tags", "defined_metadata", "custom_metadata",
+            "provenance", "compartment_id", "project_id")
+ARTIFACT_FIELDS = ("artifact", "artifact_digest", "artifact_size", "manifest", "input_schema",
+                   "output_schema", "artifact_dir", "files")
+READ_ONLY = ("id", "version", "version_set_id", "parent_id", "time_created", "time_updated",
+             "created_by", "etag", "lifecycle_state")
+_MAX_COMMIT_ATTEMPTS = 5
+
+
+class _MissingBlobs(Exception):
+    def __init__(self, shas):
+        self.shas = shas
+
+
+class CatalogService:
+    """The catalog: immutable, versioned, searchable model storage.
+
+    Build one with :func:`open_catalog`.  Thread-safe; share one per process.
+    """
+
+    def __init__(self, engine: sa.Engine, blob_store: BlobStore):
+        self.engine = engine
+        self.blobs = blob_store
+        self.url = engine.url.render_as_string(hide_password=True)
+        self.artifact_root = blob_store.url
+        self._listing = ListingCompiler(engine.dialect.name, self._has_fts())
+
+    # --- plumbing -------------------------------------------------------------------
+    def _has_fts(self) -> bool:
+        if not is_sqlite(self.engine):
+            return False
+        with self.engine.connect() as conn:
+            return conn.exec_driver_sql(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='models_fts'").first() is not None
+
+    @contextlib.contextmanager
+    def _write(self):
+        with self.engine.connect().execution_options(catalog_write=True) as conn:
+            with conn.begin():
+                yield conn
+
+    def _lock_blob_rows(self, conn, shas: list[str]) -> None:
+        # SQLite: the write transaction already holds the database lock.
+        if shas and not is_sqlite(self.engine):
+            conn.execute(sa.select(blobs.c.sha256).where(blobs.c.sha256.in_(shas))
+                         .order_by(blobs.c.sha256).with_for_update())
+
+    def _insert_ignore(self, conn, table: sa.Table, rows: list[dict]) -> None:
+        if not rows:
+            return
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        conn.execute(insert(table).on_conflict_do_nothing(), rows)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+    def __enter__(self) -> "CatalogService":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    # --- reading --------------------------------------------------------------------
+    def _row(self, conn, model_id: str, *, for_update: bool = False):
+        if not isinstance(model_id, str) or not model_id:
+            raise InvalidInput("A model id is a non-empty string such as 'mdl-3f2a...'.")
+        stmt = sa.select(models).where(models.c.id == model_id)
+        if for_update and not is_sqlite(self.engine):
+            stmt = stmt.with_for_update()
+        row = conn.execute(stmt).first()
+        if row is None:
+            raise ModelNotFound(
+                f"No model with id '{model_id}' in the catalog at {self.url}. "
+                "List models with `jupyter model-catalog list` (or ModelCatalog().list_models()) to find its id.",
+                model_id=model_id)
+        return row
+
+    def _entries(self, conn, rows) -> list[ModelEntry]:
+        digests = sorted({r.artifact_digest for r in rows})
+        manifests = {}
+        if digests:
+            for digest, manifest in conn.execute(
+                    sa.select(artifacts.c.digest, artifacts.c.manifest).where(artifacts.c.digest.in_(digests))):
+                manifests[digest] = loads(manifest)
+        return [row_to_entry(r, manifests.get(r.artifact_digest)) for r in rows]
+
+    def get(self, model_id: str) -> ModelEntry:
+        """The entry with this id (ModelNotFound if there is none)."""
+        with self.engine.connect() as conn:
+            return self._entries(conn, [self._row(conn, model_id)])[0]
+
+    def list(self, query: ModelQuery | None = None, **filters) -> Page:
+        """One page of entries matching ``query`` (or keyword filters of ModelQuery).
+
+        Inactive entries are left out unless ``state="INACTIVE"`` or ``"ALL"``.  Pass the
+        returned ``next_page_token`` as ``page_token`` for the next page.
+        """
+        if query is None:
+            query = ModelQuery.from_filters(**filters)
+        else:
+            if filters:
+                ModelQuery.from_filters(**filters)  # refuses unknown names
+                query = dataclasses.replace(query, **filters)
+            query = query.normalized()
+        stmt = self._listing.statement(query)
+        with self.engine.connect() as conn:
+            rows = conn.execute(stmt).fetchall()
+            more = len(rows) > query.limit
+            rows = rows[: query.limit]
+            items = self._entries(conn, rows)
+        token = self._listing.next_token(query, rows[-1]) if more else None
+        return Page(items=items, next_page_token=token)
+
+    def versions(self, model_id: str) -> list[ModelEntry]:
+        """Every entry of the model's version set (all states), by ascending version."""
+        with self.engine.connect() as conn:
+            row = self._row(conn, model_id)
+            rows = conn.execute(sa.select(models).where(models.c.version_set_id == row.version_set_id)
+                                .order_by(models.c.version)).fetchall()
+            return self._entries(conn, rows)
+
+    # --- saving ---------------------------------------------------------------------
+    def save(self, artifact, *, display_name, description="", compartment_id=None, project_id=None,
+             freeform_tags=None, defined_metadata=None, custom_metadata=None, input_schema=None,
+             output_schema=None, provenance=None, created_by=None, as_new_version_of=None,
+             progress: ProgressCallback | None = None) -> ModelEntry:
+        """Store an artifact (a directory or a .zip) with its metadata as a new entry.
+
+        Every file is hashed while it streams into the blob store; identical bytes are stored
+        once.  With ``as_new_version_of=<model id>`` the entry joins that model's version set
+        with the next version number and ``parent_id`` set.  Schemas default to the
+        artifact's ``input_schema.json`` / ``output_schema.json`` (or legacy ``schema.json``).
+        ``progress(done_bytes, total_bytes)`` is called as bytes are stored.
+        """
+        name = validation.check_display_name(display_name)
+        values = {
+            "display_name": name,
+            "description": validation.check_description(description),
+            "compartment_id": validation.check_namespace("compartment_id", compartment_id)
+            or defaults.default_compartment_id(),
+            "project_id": validation.check_namespace("project_id", project_id) or defaults.default_project_id(),
+            "freeform_tags": validation.check_freeform_tags(freeform_tags),
+            "defined_metadata": validation.check_defined_metadata(defined_metadata),
+            "custom_metadata": validation.check_custom_metadata(custom_metadata),
+            "provenance": validation.check_provenance(provenance),
+            "input_schema": validation.check_schema("input_schema", input_schema),
+            "output_schema": validation.check_schema("output_schema", output_schema),
+            "created_by": created_by or defaults.current_user(),
+        }
+        if created_by is not None and (not isinstance(created_by, str) or len(created_by) > 255):
+            raise InvalidInput("created_by must be a user name of at most 255 characters.")
+        base = self.get(as_new_version_of) if as_new_version_of is not None else None
+        with open_source(artifact) as source:
+            self._fill_schemas(values, source)
+            stored = self._store_files(source, progress)
+            manifest = [{"path": f.path, "size": f.size, "sha256": stored[f.path].sha256} for f in source.files]
+            for attempt in range(_MAX_COMMIT_ATTEMPTS):
+                try:
+                    return self._insert_entry(values, manifest, stored, base)
+                except _MissingBlobs as missing:
+                    # A concurrent delete collected a blob we rely on: store it again.
+                    for f in source.files:
+                        if stored[f.path].sha256 in missing.shas:
+                            stored[f.path] = self.blobs.put(f.path, f.open, f.size)
+                except sa.exc.IntegrityError:
+                    # Two saves took the same version number; the loser takes the next one.
+                    if attempt == _MAX_COMMIT_ATTEMPTS - 1:
+                        raise
+                    time.sleep(0.01 * (attempt + 1))
+            raise RuntimeError("could not commit the save; retry")  # pragma: no cover
+
+    def _fill_schemas(self, values: dict, source) -> None:
+        if values["input_schema"] is None:
+            values["input_schema"] = source.read_json("input_schema.json")
+        if values["output_schema"] is None:
+            values["output_schema"] = source.read_json("output_schema.json")
+        if values["input_schema"] is None and values["output_schema"] is None:
+            legacy = source.read_json("schema.json")
+            if isinstance(legacy, dict) and ("input_schema" in legacy or "output_schema" in legacy):
+                values["input_schema"] = legacy.get("input_schema")
+                values["output_schema"] = legacy.get("output_schema")
+            elif isinstance(legacy, dict):
+                values["input_schema"] = legacy
+        for key in ("input_schema", "output_schema"):
+            if values[key] is not None and not isinstance(values[key], dict):
+                values[key] = {"schema": values[key]}
+
+    def _store_files(self, source, progress: ProgressCallback | None) -> dict[str, StoredBlob]:
+        total, done = source.total_size, 0
+        sizes = sorted({f.size for f in source.files if f.size > self.blobs.chunk_size})
+        with self.engine.connect() as conn:
+            known_sizes = set(conn.execute(sa.select(blobs.c.size).where(blobs.c.size.in_(sizes))).scalars()) \
+                if sizes else set()
+
+        def tick(n: int) -> None:
+            nonlocal done
+            done += n
+            if progress:
+                progress(done, total)
+
+        if progress:
+            progress(0, total)
+        return {f.path: self.blobs.put(f.path, f.open, f.size, likely_present=f.size in known_sizes,
+                                       progress=tick)
+                for f in source.files}
+
+    def _insert_entry(self, values: dict, manifest: list[dict], stored: dict[str, StoredBlob],
+                      base: ModelEntry | None) -> ModelEntry:
+        digest = manifest_digest(manifest)
+        size = sum(m["size"] for m in manifest)
+        by_sha = {b.sha256: b for b in stored.values()}
+        shas = sorted(by_sha)
+        with self._write() as conn:
+            self._insert_ignore(conn, blobs, [
+                {"sha256": b.sha256, "size": b.size, "chunk_size": self.blobs.chunk_size,
+                 "chunk_digests": b.chunk_digests, "crc32": b.crc32} for b in (by_sha[s] for s in shas)])
+            self._lock_blob_rows(conn, shas)
+            missing = [s for s in shas if not self.blobs.exists(s)]
+            if missing:
+                raise _MissingBlobs(set(missing))
+            self._insert_ignore(conn, artifacts, [
+                {"digest": digest, "size": size, "file_count": len(manifest), "manifest": dumps(manifest)}])
+            self._insert_ignore(conn, artifact_blobs, [{"digest": digest, "sha256": s} for s in shas])
+            if base is not None:
+                base_row = self._row(conn, base.id)  # it may have been deleted meanwhile
+                version_set_id = base_row.version_set_id
+                version = (conn.execute(sa.select(sa.func.max(models.c.version))
+                                        .where(models.c.version_set_id == version_set_id)).scalar() or 0) + 1
+                parent_id = base_row.id
+            else:
+                version_set_id, version, parent_id = new_version_set_id(), 1, None
+            now = now_us()
+            row = {
+                "id": new_model_id(),
+                "compartment_id": values["compartment_id"],
+                "project_id": values["project_id"],
+                "display_name": values["display_name"],
+                "description": values["description"],
+                "created_by": values["created_by"],
+                "time_created": now,
+                "time_updated": now,
+                "lifecycle_state": "ACTIVE",
+                "framework": normalize_framework(values["defined_metadata"].get("Framework")),
+                "freeform_tags": dumps(values["freeform_tags"]),
+                "defined_metadata": dumps(values["defined_metadata"]),
+                "custom_metadata": dumps(values["custom_metadata"]),
+                "input_schema": dumps(values["input_schema"]) if values["input_schema"] is not None else None,
+                "output_schema": dumps(values["output_schema"]) if values["output_schema"] is not None else None,
+                "provenance": dumps(values["provenance"]),
+                "version_set_id": version_set_id,
+                "version": version,
+                "parent_id": parent_id,
+                "artifact_digest": digest,
+                "artifact_size": size,
+                "etag": new_etag(),
+            }
+            seq = conn.execute(models.insert().values(**row).returning(models.c.seq)).scalar_one()
+            self._write_tags(conn, seq, values["freeform_tags"])
+            return self._entries(conn, [conn.execute(sa.select(models).where(models.c.seq == seq)).first()])[0]
+
+    @staticmethod
+    def _write_tags(conn, seq: int, tags: dict[str, str]) -> None:
+        conn.execute(model_tags.delete().where(model_tags.c.seq == seq))
+        if tags:
+            conn.execute(model_tags.insert(), [{"seq": seq, "key": k, "value": v} for k, v in tags.items()])
+
+    # --- changing metadata -------------------------------------------------------------
+    def update(self, model_id: str, *, etag: str | None = None, **changes) -> ModelEntry:
+        """Change editable metadata; the artifact never changes.
+
+        Editable: display_name, description, freeform_tags, defined_metadata,
+        custom_metadata, provenance, compartment_id, project_id.  With ``etag`` the update
+        only applies if the entry still has that etag (else :class:`Conflict`).
+        """
+        artifact_keys = sorted(k for k in changes if k in ARTIFACT_FIELDS)
+        if artifact_keys:
+            raise ImmutableArtifact(
+                f"The artifact of model {model_id} never changes (you tried to set {', '.join(artifact_keys)}). "
+                f"Artifacts never change: save a new version instead, e.g. "
+                f"save(artifact_dir, ..., as_new_version_of='{model_id}').",
+                model_id=model_id, fields=artifact_keys)
+        read_only = sorted(k for k in changes if k in READ_ONLY)
+        if read_only:
+            hint = " Use deactivate() / activate() to change the lifecycle state." \
+                if "lifecycle_state" in read_only else ""
+            raise InvalidInput(f"{', '.join(read_only)} cannot be changed.{hint}", fields=read_only)
+        unknown = sorted(set(changes) - set(EDITABLE))
+        if unknown:
+            raise InvalidInput(f"Unknown field {', '.join(unknown)}; editable fields: {', '.join(EDITABLE)}.",
+                               fields=unknown)
+        checked = self._check_changes(changes)
+        return self._apply(model_id, etag, checked)
+
+    @staticmethod
+    def _check_changes(changes: dict) -> dict:
+        out = {}
+        for key, value in changes.items():
+            if key == "display_name":
+                out[key] = validation.check_display_name(value)
+            elif key == "description":
+                out[key] = validation.check_description(value)
+            elif key == "freeform_tags":
+                out[key] = validation.check_freeform_tags(value)
+            elif key == "defined_metadata":
+                out[key] = validation.check_defined_metadata(value)
+            elif key == "custom_metadata":
+                out[key] = validation.check_custom_metadata(value)
+            elif key == "provenance":
+                out[key] = validation.check_provenance(value)
+            else:
+                out[key] = validation.check_namespace(key, value)
+        return out
+
+    def _apply(self, model_id: str, etag: str | None, changes: dict) -> ModelEntry:
+        with self._write() as conn:
+            row = self._row(conn, model_id, for_update=True)
+            if etag is not None and etag != row.etag:
+                raise Conflict(
+                    f"Model {model_id} was changed by someone else since you read it (your etag {etag} is "
+                    f"stale; the current one is {row.etag}). Reload the model, re-apply your change and save again.",
+                    model_id=model_id, current_etag=row.etag)
+            if changes:
+                values = {}
+                for key, value in changes.items():
+                    if key in ("freeform_tags", "defined_metadata", "custom_metadata", "provenance"):
+                        values[key] = dumps(value)
+                    else:
+                        values[key] = value
+                if "defined_metadata" in changes:
+                    values["framework"] = normalize_framework(changes["defined_metadata"].get("Framework"))
+                values["time_updated"] = max(now_us(), row.time_updated + 1)
+                values["etag"] = new_etag()
+                conn.execute(models.update().where(models.c.seq == row.seq).values(**values))
+                if "freeform_tags" in changes:
+                    self._write_tags(conn, row.seq, changes["freeform_tags"])
+                row = conn.execute(sa.select(models).where(models.c.seq == row.seq)).first()
+            return self._entries(conn, [row])[0]
+
+    def _set_state(self, model_id: str, state: str) -> ModelEntry:
+        with self._write() as conn:
+            row = self._row(conn, model_id, for_update=True)
+            if row.lifecycle_state != state:
+                conn.execute(models.update().where(models.c.seq == row.seq).values(
+                    lifecycle_state=state, time_updated=max(now_us(), row.time_updated + 1), etag=new_etag()))
+                row = conn.execute(sa.select(models).where(models.c.seq == row.seq)).first()
+            return self._entries(conn, [row])[0]
+
+    def deactivate(self, model_id: str) -> ModelEntry:
+        """Hide the entry from default listings (it stays downloadable)."""
+        return self._set_state(model_id, "INACTIVE")
+
+    def activate(self, model_id: str) -> ModelEntry:
+        """Show an inactive entry in default listings again."""
+        return self._set_state(model_id, "ACTIVE")
+
+    # --- deleting -----------------------------------------------------------------------
+    def delete(self, model_id: str) -> None:
+        """Remove the entry; its blobs go too unless another entry uses them."""
+        with self._write() as conn:
+            row = self._row(conn, model_id, for_update=True)
+            conn.execute(model_tags.delete().where(model_tags.c.seq == row.seq))
+            conn.execute(models.delete().where(models.c.seq == row.seq))
+            candidates = self._release_artifact(conn, row.artifact_digest)
+        # A crash here leaves unreferenced blobs only; collect_garbage() finds them.
+        self._collect(candidates)
+
+    def _release_artifact(self, conn, digest: str) -> list[str]:
+        still_used = conn.execute(sa.select(models.c.seq).where(models.c.artifact_digest == digest).limit(1)).first()
+        if still_used is not None:
+            return []
+        shas = list(conn.execute(sa.select(artifact_blobs.c.sha256).where(artifact_blobs.c.digest == digest)).scalars())
+        conn.execute(artifact_blobs.delete().where(artifact_blobs.c.digest == digest))
+        conn.execute(artifacts.delete().where(artifacts.c.digest == digest))
+        return shas
+
+    def _collect(self, shas: list[str]) -> list[str]:
+        """Delete the blobs among ``shas`` that nothing references; returns those deleted."""
+        if not shas:
+            return []
+        shas = sorted(set(shas))
+        with self._write() as conn:
+            self._lock_blob_rows(conn, shas)
+            used = set(conn.execute(sa.select(artifact_blobs.c.sha256).distinct()
+                                    .where(artifact_blobs.c.sha256.in_(shas))).scalars())
+            gone = [s for s in shas if s not in used]
+            for sha in gone:
+                self.blobs.delete(sha)
+            if gone:
+                conn.execute(blobs.delete().where(blobs.c.sha256.in_(gone)))
+        return gone
+
+    def collect_garbage(self, tmp_grace_seconds: float = 3600) -> dict:
+        """Remove blobs no entry references and leftovers of interrupted saves.
+
+        Blob files without a ``blobs`` row are only removed once older than the grace period,
+        so a save that is still running keeps its freshly written blobs.
+        """
+        with self.engine.connect() as conn:
+            orphan_rows = list(conn.execute(
+                sa.select(blobs.c.sha256).where(~blobs.c.sha256.in_(sa.select(artifact_blobs.c.sha256)))).scalars())
+            known = set(conn.execute(sa.select(blobs.c.sha256)).scalars())
+        removed = self._collect(orphan_rows)
+        cutoff = time.time() - tmp_grace_seconds
+        stray = []
+        local_root = getattr(self.blobs, "root", None)
+        if local_root:
+            for sha in self.blobs.iter_digests():
+                path = self.blobs.location(sha)
+                if sha not in known and os.path.getmtime(path) < cutoff:
+                    stray.append(sha)
+            for path in self.blobs.tmp_files():
+                with contextlib.suppress(FileNotFoundError):
+                    if os.path.getmtime(path) < cutoff:
+                        os.unlink(path)
+        stray = self._collect(stray) if stray else []
+        return {"removed_blobs": removed + stray}
+
+    # --- reading artifacts back -------------------------------------------------------------
+    def _chunk_index(self, shas: list[str]) -> dict[str, tuple[int, bytes, int | None]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(blobs.c.sha256, blobs.c.chunk_size, blobs.c.chunk_digests, blobs.c.crc32)
+                                .where(blobs.c.sha256.in_(sorted(set(shas))))).fetchall()
+        return {r.sha256: (r.chunk_size, bytes(r.chunk_digests or b""), r.crc32) for r in rows}
+
+    def _file_chunks(self, entry: ModelEntry, item: dict, index: dict) -> Iterator[bytes]:
+        chunk_size, digests, _ = index.get(item["sha256"], (self.blobs.chunk_size, b"", None))
+        return iter_verified(self.blobs, sha256=item["sha256"], size=item["size"], chunk_digests=digests,
+                             chunk_size=chunk_size, path=item["path"], model_id=entry.id)
+
+    def iter_file(self, model_id: str, path: str) -> Iterator[bytes]:
+        """The bytes of one artifact file, each chunk checked before it is yielded."""
+        entry = self.get(model_id)
+        item = next((m for m in entry.manifest if m["path"] == path), None)
+        if item is None:
+            raise ModelNotFound(f"Model {model_id} has no file '{path}'. Its files: "
+                                f"{', '.join(m['path'] for m in entry.manifest[:20])}.", model_id=model_id, path=path)
+        return self._file_chunks(entry, item, self._chunk_index([item["sha256"]]))
+
+    def iter_zip(self, model_id: str) -> Iterator[bytes]:
+        """The artifact as a streamed zip; a damaged file raises before any of its bytes."""
+        entry = self.get(model_id)
+        index = self._chunk_index([m["sha256"] for m in entry.manifest])
+        return iter_zip(
+            ((m["path"], m["size"], index.get(m["sha256"], (0, b"", None))[2],
+              (lambda m=m: self._file_chunks(entry, m, index))) for m in entry.manifest),
+            date_time=entry.time_created)
+
+    def zip_size(self, model_id: str) -> int:
+        """The exact length in bytes of :meth:`iter_zip`'s stream for this model."""
+        entry = self.get(model_id)
+        index = self._chunk_index([m["sha256"] for m in entry.manifest])
+        return zip_length((m["path"], m["size"], index.get(m["sha256"], (0, b"", None))[2] is not None)
+                          for m in entry.manifest)
+
+    def download(self, model_id: str, target_dir, force_overwrite: bool = False,
+                 progress: ProgressCallback | None = None) -> Path:
+        """Write the artifact's files into ``target_dir`` and return its path.
+
+        A non-empty target is refused unless ``force_overwrite`` (which replaces the
+        artifact's files and leaves other files alone).  Each file is checked while written
+        and only takes its name once complete and intact.
+        """
+        entry = self.get(model_id)
+        target = Path(os.fspath(target_dir)).expanduser()
+        if target.exists() and not target.is_dir():
+            raise InvalidInput(f"The download target '{target}' is a file; pass a folder.")
+        if target.is_dir() and any(target.iterdir()) and not force_overwrite:
+            raise TargetNotEmpty(
+                f"The folder '{target}' is not empty. Pick an empty or new folder, or pass "
+                "force_overwrite=True (--force) to replace the artifact's files in it.", path=str(target))
+        index = self._chunk_index([m["sha256"] for m in entry.manifest])
+        total, done = entry.artifact_size, 0
+        if progress:
+            progress(0, total)
+        target.mkdir(parents=True, exist_ok=True)
+        for item in entry.manifest:
+            dest = target.joinpath(*item["path"].split("/"))
+            if not os.path.abspath(dest).startswith(os.path.abspath(target) + os.sep):
+                raise InvalidInput(f"Refusing to write '{item['path']}' outside '{target}'.")  # defense in depth
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            partial = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.partial")
+            try:
+                with open(partial, "wb") as out:
+                    for chunk in self._file_chunks(entry, item, index):
+                        out.write(chunk)
+                        done += len(chunk)
+                        if progress:
+                            progress(done, total)
+                if dest.is_dir():
+                    shutil.rmtree(dest)
+                os.replace(partial, dest)
+            finally:
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(partial)
+        return target
+
+    # --- checking -------------------------------------------------------------------------
+    def verify(self, model_id: str | None = None) -> list[dict]:
+        """Re-hash stored bytes; one dict per damaged file of each affected entry.
+
+        Each report: ``{id, display_name, version, path, sha256, problem}``.  An empty list
+        means every checked byte is intact.  ``model_id=None`` checks the whole catalog.
+        """
+        with self.engine.connect() as conn:
+            if model_id is not None:
+                rows = [self._row(conn, model_id)]
+            else:
+                rows = conn.execute(sa.select(models).order_by(models.c.seq)).fetchall()
+            entries = self._entries(conn, rows)
+            known = {r.sha256: (r.size, r.chunk_size) for r in conn.execute(
+                sa.select(blobs.c.sha256, blobs.c.size, blobs.c.chunk_size))} if model_id is None else None
+            if known is None:
+                shas = sorted({m["sha256"] for e in entries for m in e.manifest})
+                known = {r.sha256: (r.size, r.chunk_size) for r in conn.execute(
+                    sa.select(blobs.c.sha256, blobs.c.size, blobs.c.chunk_size).where(blobs.c.sha256.in_(shas)))}
+        problems: dict[str, str | None] = {}
+        reports = []
+        for entry in entries:
+            if not entry.manifest:
+                reports.append(self._report(entry, None, "no manifest: the artifact record is missing"))
+            for item in entry.manifest:
+                sha = item["sha256"]
+                if sha not in problems:
+                    if sha not in known:
+                        problems[sha] = "no blob record"
+                    else:
+                        problems[sha] = check_blob(self.blobs, sha256=sha, size=item["size"],
+                                                   chunk_size=self.blobs.chunk_size)
+                if problems[sha]:
+                    reports.append(self._report(entry, item, problems[sha]))
+        return reports
+
+    def _report(self, entry: ModelEntry, item: dict | None, problem: str) -> dict:
+        return {
+            "id": entry.id, "display_name": entry.display_name, "version": entry.version,
+            "path": item["path"] if item else None, "sha256": item["sha256"] if item else None,
+            "location": self.blobs.location(item["sha256"]) if item else None, "problem": problem,
+        }
+
+    def stats(self) -> dict:
+        """Counts for status displays: models (by state), artifacts, blobs and stored bytes."""
+        with self.engine.connect() as conn:
+            by_state = dict(conn.execute(sa.select(models.c.lifecycle_state, sa.func.count())
+                                         .group_by(models.c.lifecycle_state)).all())
+            n_blobs, stored = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(blobs.c.size), 0))).one()
+            n_art = conn.execute(sa.select(sa.func.count()).select_from(artifacts)).scalar()
+        return {"models": sum(by_state.values()), "by_state": by_state, "artifacts": n_art,
+                "blobs": n_blobs, "stored_bytes": int(stored)}
+
+
+def open_catalog(url: str | None = None, artifact_root: str | None = None, *,
+                 storage_options: dict | None = None) -> CatalogService:
+    """Open (creating and migrating as needed) a catalog.
+
+    ``url``: ``sqlite:////path/catalog.db`` or ``postgresql+psycopg://user@host/db``;
+    default ``$MODEL_CATALOG_URL`` else an SQLite file under the Jupyter data dir.
+    ``artifact_root``: a path or fsspec URL (``s3://bucket/prefix``); default
+    ``$MODEL_CATALOG_ARTIFACT_ROOT`` else ``blobs/`` next to the default database.
+    ``storage_options`` go to fsspec (e.g. ``{"client_kwargs": {"endpoint_url": ...}}``).
+    """
+    engine = create_catalog_engine(url or defaults.default_url())
+    upgrade_to_head(engine)
+    return CatalogService(engine, open_blob_store(artifact_root or defaults.default_artifact_root(), storage_options))

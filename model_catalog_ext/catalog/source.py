@@ -1,0 +1,226 @@
+"""What a save reads: an artifact directory or a ``.zip`` of one, checked before any byte
+is stored.
+
+The checks refuse what would make a catalog entry unsafe or useless: no ``score.py``,
+symbolic links leading outside the artifact, zip entries with ``..`` or absolute paths
+(zip-slip), links or special files.  ``__pycache__``, ``*.pyc``, ``.ipynb_checkpoints`` and
+what ``.model-ignore`` lists (one glob per line, as in ADS) are left out.
+"""
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import stat
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import BinaryIO, Callable
+
+from ..errors import InvalidArtifact
+
+DEFAULT_IGNORES = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
+MAX_JSON = 16 * 1024 * 1024  # schema files are read into memory; refuse absurd ones
+_DRIVE_RE = re.compile(r"^[A-Za-z]:")
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """One file to store: its path inside the artifact (posix), size and a way to read it."""
+
+    path: str
+    size: int
+    open: Callable[[], BinaryIO]
+
+
+class ArtifactSource:
+    """The files of an artifact, validated; use as a context manager (zips stay open)."""
+
+    def __init__(self, files: list[SourceFile], origin: str, closer: Callable[[], None] | None = None):
+        self.files = sorted(files, key=lambda f: f.path)
+        self.origin = origin
+        self._closer = closer
+        self.total_size = sum(f.size for f in self.files)
+
+    def __enter__(self) -> "ArtifactSource":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        if self._closer:
+            self._closer()
+            self._closer = None
+
+    def get(self, path: str) -> SourceFile | None:
+        return next((f for f in self.files if f.path == path), None)
+
+    def read_json(self, path: str):
+        """Parse a JSON file of the artifact; None when absent."""
+        item = self.get(path)
+        if item is None:
+            return None
+        if item.size > MAX_JSON:
+            raise InvalidArtifact(f"'{path}' is {item.size} bytes; a schema file should be far smaller.", path=path)
+        with item.open() as f:
+            raw = f.read(MAX_JSON + 1)
+        try:
+            return json.loads(raw)
+        except ValueError as exc:
+            raise InvalidArtifact(f"'{path}' in the artifact is not valid JSON ({exc}); fix or remove it.", path=path) from None
+
+
+def open_source(artifact) -> ArtifactSource:
+    """Validate ``artifact`` (a directory or a .zip path) and list its files."""
+    if artifact is None or str(artifact).strip() == "":
+        raise InvalidArtifact("No artifact given: pass the folder made by prepare() (with score.py) or a .zip of it.")
+    path = Path(os.fspath(artifact)).expanduser()
+    if not path.exists():
+        raise InvalidArtifact(
+            f"The artifact path '{path}' does not exist. Pass the folder made by prepare() "
+            "(it holds score.py) or a .zip of that folder.", path=str(path))
+    if path.is_dir():
+        source = _directory_source(path)
+    elif zipfile.is_zipfile(path):
+        source = _zip_source(path)
+    else:
+        raise InvalidArtifact(
+            f"'{path}' is neither a folder nor a .zip file. Pass the artifact folder (with score.py) or a zip of it.",
+            path=str(path))
+    if source.get("score.py") is None:
+        source.close()
+        raise InvalidArtifact(
+            f"The artifact '{path}' has no score.py at its top level. A model artifact needs score.py "
+            "with load_model() and predict(); make one with prepare() or prepare_generic_model().",
+            path=str(path))
+    return source
+
+
+class _Ignore:
+    def __init__(self, patterns: list[str]):
+        self.patterns = [p for p in patterns if p]
+
+    @classmethod
+    def from_text(cls, text: str) -> "_Ignore":
+        lines = [line.strip() for line in text.splitlines()]
+        return cls(list(DEFAULT_IGNORES) + [ln for ln in lines if ln and not ln.startswith("#")])
+
+    def __call__(self, rel: str, is_dir: bool) -> bool:
+        name = rel.rsplit("/", 1)[-1]
+        for pattern in self.patterns:
+            dir_only = pattern.endswith("/")
+            pat = pattern.rstrip("/").lstrip("/")
+            if dir_only and not is_dir:
+                continue
+            if fnmatch.fnmatchcase(name, pat) or fnmatch.fnmatchcase(rel, pat):
+                return True
+        return False
+
+
+def _directory_source(root: Path) -> ArtifactSource:
+    root_real = os.path.realpath(root)
+    ignore_file = root / ".model-ignore"
+    ignore = _Ignore.from_text(ignore_file.read_text(errors="replace") if ignore_file.is_file() else "")
+    files: list[SourceFile] = []
+    seen_dirs = {root_real}
+    stack = [(root_real, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                rel = prefix + entry.name
+                real = entry.path
+                if entry.is_symlink():
+                    real = os.path.realpath(entry.path)
+                    if real != root_real and not real.startswith(root_real + os.sep):
+                        raise InvalidArtifact(
+                            f"'{rel}' in the artifact is a symbolic link to '{real}', outside the artifact "
+                            "folder. Copy the file into the artifact instead of linking to it, or delete the link.",
+                            path=rel)
+                    if not os.path.exists(real):
+                        raise InvalidArtifact(f"'{rel}' in the artifact is a broken symbolic link; remove it.", path=rel)
+                st = os.stat(real)
+                if stat.S_ISDIR(st.st_mode):
+                    if ignore(rel, True):
+                        continue
+                    if real in seen_dirs:
+                        continue  # a link back to a folder we already store
+                    seen_dirs.add(real)
+                    stack.append((real, rel + "/"))
+                elif stat.S_ISREG(st.st_mode):
+                    if not ignore(rel, False):
+                        files.append(SourceFile(rel, st.st_size, _file_opener(real)))
+                else:
+                    raise InvalidArtifact(
+                        f"'{rel}' in the artifact is not a regular file (a pipe, socket or device); remove it.",
+                        path=rel)
+    return ArtifactSource(files, str(root))
+
+
+def _file_opener(path: str):
+    return lambda: open(path, "rb", buffering=0)
+
+
+def _zip_source(path: Path) -> ArtifactSource:
+    try:
+        zf = zipfile.ZipFile(path)
+        infos = zf.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise InvalidArtifact(f"'{path}' is not a readable zip file ({exc}).", path=str(path)) from None
+    try:
+        entries = []
+        for info in infos:
+            name = info.filename
+            if name.startswith(("/", "\\")) or _DRIVE_RE.match(name):
+                raise InvalidArtifact(
+                    f"The zip '{path.name}' holds an entry with an absolute path, '{name}'. "
+                    "Artifact zips must only hold relative paths; zip the artifact folder's contents again.",
+                    path=name)
+            parts = [p for p in name.replace("\\", "/").split("/") if p not in ("", ".")]
+            if ".." in parts:
+                raise InvalidArtifact(
+                    f"The zip '{path.name}' holds an entry that climbs out of the artifact, '{name}'. "
+                    "Entries with '..' are refused; zip the artifact folder's contents again.",
+                    path=name)
+            mode = info.external_attr >> 16
+            if stat.S_ISLNK(mode):
+                raise InvalidArtifact(
+                    f"The zip '{path.name}' holds a symbolic link, '{name}'; store the file itself instead.",
+                    path=name)
+            if info.flag_bits & 0x1:
+                raise InvalidArtifact(f"The zip entry '{name}' is encrypted; store an unencrypted zip.", path=name)
+            if info.is_dir() or not parts:
+                continue
+            entries.append(("/".join(parts), info))
+        # A zip of the folder itself (one top folder holding score.py) is as good as a zip of
+        # its contents: drop the top folder.
+        names = [n for n, _ in entries]
+        if "score.py" not in names and names:
+            top = names[0].split("/", 1)[0]
+            if all(n.startswith(top + "/") for n in names) and f"{top}/score.py" in names:
+                entries = [(n[len(top) + 1:], i) for n, i in entries]
+        ignore_entry = next((i for n, i in entries if n == ".model-ignore"), None)
+        ignore = _Ignore.from_text(zf.read(ignore_entry).decode(errors="replace") if ignore_entry else "")
+        files, seen = [], set()
+        for name, info in entries:
+            if name in seen:
+                raise InvalidArtifact(f"The zip '{path.name}' holds '{name}' twice; keep one.", path=name)
+            seen.add(name)
+            if any(ignore(part, True) for part in _parents(name)) or ignore(name, False):
+                continue
+            files.append(SourceFile(name, info.file_size, _zip_opener(zf, info)))
+    except BaseException:
+        zf.close()
+        raise
+    return ArtifactSource(files, str(path), zf.close)
+
+
+def _parents(name: str) -> list[str]:
+    parts = name.split("/")[:-1]
+    return ["/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def _zip_opener(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
+    return lambda: zf.open(info)

@@ -1,0 +1,213 @@
+"""Read a stored blob back, checking every chunk against its sha256 before serving it.
+
+A background thread reads and hashes chunk *n+1* while the consumer writes chunk *n*,
+so checking costs little wall time; at most a few chunks are in memory.  A mismatch
+raises :class:`DamagedArtifact` *instead of* yielding the chunk, so wrong bytes never leave.
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+import queue
+import threading
+from collections import deque
+from concurrent.futures import ThreadPoolExecutor
+from typing import Iterator
+
+from ..errors import DamagedArtifact
+from .blobstore import BlobStore
+
+_PREFETCH = 3
+_END = object()
+
+
+def damaged(model_id: str | None, path: str, sha256: str, why: str, location: str = "") -> DamagedArtifact:
+    """The error for bytes that fail their check; the message says what to do."""
+    where = f" (stored at {location})" if location else ""
+    subject = f"model {model_id}" if model_id else "the catalog"
+    return DamagedArtifact(
+        f"The stored file '{path}' of {subject} is damaged: {why}{where}. "
+        "It was not served. Restore the blob from a backup, or save the model again "
+        "from its source; `jupyter model-catalog verify` lists every damaged entry.",
+        model_id=model_id, path=path, sha256=sha256, problem=why,
+    )
+
+
+def _read_full(f, n: int) -> bytes:
+    parts, got = [], 0
+    while got < n:
+        part = f.read(n - got)
+        if not part:
+            break
+        parts.append(part)
+        got += len(part)
+    return parts[0] if len(parts) == 1 else b"".join(parts)
+
+
+def iter_verified(store: BlobStore, *, sha256: str, size: int, chunk_digests: bytes,
+                  chunk_size: int, path: str, model_id: str | None = None) -> Iterator[bytes]:
+    """Yield the blob's bytes in chunks, each checked before it is yielded."""
+    location = store.location(sha256)
+    if size <= chunk_size or not chunk_digests:
+        # Fits one chunk (or predates chunk digests): check the whole thing, then serve it.
+        if size > chunk_size:
+            yield from _verify_whole_then_stream(store, sha256, size, chunk_size, path, model_id)
+            return
+        try:
+            with store.open(sha256) as f:
+                data = _read_full(f, size + 1)
+        except FileNotFoundError:
+            raise damaged(model_id, path, sha256, "the blob is missing", location) from None
+        if len(data) != size:
+            raise damaged(model_id, path, sha256, f"it holds {len(data)} bytes instead of {size}", location)
+        if hashlib.sha256(data).hexdigest() != sha256:
+            raise damaged(model_id, path, sha256, "its sha256 does not match", location)
+        if data:
+            yield data
+        return
+
+    expected = [chunk_digests[i:i + 32] for i in range(0, len(chunk_digests), 32)]
+    if len(expected) != -(-size // chunk_size):
+        raise damaged(model_id, path, sha256, "its chunk index does not match its size", location)
+    if getattr(store, "supports_pread", False):
+        yield from _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, location)
+        return
+    q: queue.Queue = queue.Queue(_PREFETCH)
+    stop = threading.Event()
+
+    def put(item) -> bool:
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            with store.open(sha256) as f:
+                for index, digest in enumerate(expected):
+                    want = min(chunk_size, size - index * chunk_size)
+                    data = _read_full(f, want)
+                    if len(data) != want:
+                        put(damaged(model_id, path, sha256, f"it is shorter than {size} bytes", location))
+                        return
+                    if hashlib.sha256(data).digest() != digest:
+                        put(damaged(model_id, path, sha256,
+                                    f"bytes {index * chunk_size}-{index * chunk_size + want - 1} do not match their sha256",
+                                    location))
+                        return
+                    if not put(data):
+                        return
+                if f.read(1):
+                    put(damaged(model_id, path, sha256, f"it is longer than {size} bytes", location))
+                    return
+            put(_END)
+        except FileNotFoundError:
+            put(damaged(model_id, path, sha256, "the blob is missing", location))
+        except BaseException as exc:  # hand any I/O error to the consumer
+            put(exc)
+
+    thread = threading.Thread(target=produce, name="catalog-verified-read", daemon=True)
+    thread.start()
+    try:
+        while True:
+            item = q.get()
+            if item is _END:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        thread.join()
+
+
+_WORKERS = 2  # one per core here; each reads its chunk with pread and hashes it
+
+
+def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, location) -> Iterator[bytes]:
+    """Local blobs: read and check chunks on a small pool, serve them in order."""
+    try:
+        f = store.open(sha256)
+    except FileNotFoundError:
+        raise damaged(model_id, path, sha256, "the blob is missing", location) from None
+    fd = f.fileno()
+
+    def fetch(index: int):
+        want = min(chunk_size, size - index * chunk_size)
+        data = os.pread(fd, want, index * chunk_size)
+        if len(data) < want:  # pread may return short reads; finish them
+            parts = [data]
+            got = len(data)
+            while got < want:
+                more = os.pread(fd, want - got, index * chunk_size + got)
+                if not more:
+                    break
+                parts.append(more)
+                got += len(more)
+            data = b"".join(parts)
+        if len(data) != want:
+            return damaged(model_id, path, sha256, f"it is shorter than {size} bytes", location)
+        if hashlib.sha256(data).digest() != expected[index]:
+            return damaged(model_id, path, sha256,
+                           f"bytes {index * chunk_size}-{index * chunk_size + want - 1} do not match their sha256",
+                           location)
+        return data
+
+    with f, ThreadPoolExecutor(_WORKERS, thread_name_prefix="catalog-verify") as pool:
+        pending: deque = deque()
+        next_index = 0
+        try:
+            while pending or next_index < len(expected):
+                while next_index < len(expected) and len(pending) < _PREFETCH + _WORKERS:
+                    pending.append(pool.submit(fetch, next_index))
+                    next_index += 1
+                item = pending.popleft().result()
+                if isinstance(item, BaseException):
+                    raise item
+                yield item
+            if os.pread(fd, 1, size):
+                raise damaged(model_id, path, sha256, f"it is longer than {size} bytes", location)
+        finally:
+            for future in pending:
+                future.cancel()
+
+
+def _verify_whole_then_stream(store, sha256, size, chunk_size, path, model_id) -> Iterator[bytes]:
+    # Two passes: nothing is yielded until the whole file checked out; the second pass is
+    # hashed again so a change between the passes is caught before the end is served.
+    location = store.location(sha256)
+    for serve in (False, True):
+        digest = hashlib.sha256()
+        total = 0
+        try:
+            with store.open(sha256) as f:
+                while chunk := f.read(chunk_size):
+                    digest.update(chunk)
+                    total += len(chunk)
+                    if serve:
+                        yield chunk
+        except FileNotFoundError:
+            raise damaged(model_id, path, sha256, "the blob is missing", location) from None
+        if total != size or digest.hexdigest() != sha256:
+            raise damaged(model_id, path, sha256, "its sha256 does not match", location)
+
+
+def check_blob(store: BlobStore, *, sha256: str, size: int, chunk_size: int) -> str | None:
+    """Re-hash a stored blob; None when intact, else what is wrong (for verify())."""
+    digest = hashlib.sha256()
+    total = 0
+    try:
+        with store.open(sha256) as f:
+            while chunk := f.read(chunk_size):
+                digest.update(chunk)
+                total += len(chunk)
+    except FileNotFoundError:
+        return "missing"
+    if total != size:
+        return f"size {total} instead of {size}"
+    if digest.hexdigest() != sha256:
+        return "sha256 mismatch"
+    return None

@@ -1,0 +1,335 @@
+"""``jupyter model-catalog``: the catalog from a shell.
+
+    jupyter model-catalog list [SEARCH...]           e.g. list churn tag:version=3 user:alice
+    jupyter model-catalog show ID
+    jupyter model-catalog save PATH --name NAME [--tag key:value]... [--version-of ID]
+    jupyter model-catalog download ID TARGET [--force] [--zip]
+    jupyter model-catalog versions ID
+    jupyter model-catalog edit ID [--name N] [--description D] [--tag key:value]... [--remove-tag KEY]...
+    jupyter model-catalog deactivate|activate ID
+    jupyter model-catalog delete ID [--yes]
+    jupyter model-catalog verify [ID]
+
+Every command takes ``--json`` (machine-readable output), ``--url`` and ``--artifact-root``
+(default: ``$MODEL_CATALOG_URL`` / ``$MODEL_CATALOG_ARTIFACT_ROOT``, else the embedded catalog).
+Exit status: 0 success, 1 a catalog error (message on stderr) or damaged bytes found by
+verify, 2 bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from ..errors import CatalogError
+from .progress import ProgressBar
+from .table import entry_rows, format_entry, format_table
+
+
+def _common(suppress: bool) -> argparse.ArgumentParser:
+    # The options work before or after the command.  Sub-commands must not reset what was
+    # given before them, hence SUPPRESS defaults there.
+    def default(value):
+        return argparse.SUPPRESS if suppress else value
+
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", default=default(False), help="print JSON instead of a table")
+    common.add_argument("--url", default=default(None),
+                        help="catalog database URL (default: $MODEL_CATALOG_URL or the embedded catalog)")
+    common.add_argument("--artifact-root", default=default(None), help="blob store path or fsspec URL")
+    return common
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = _common(suppress=True)
+    parser = argparse.ArgumentParser(prog="jupyter model-catalog", description="A shared catalog of ML models.",
+                                     parents=[_common(suppress=False)])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", parents=[common], help="list models (newest first)")
+    p.add_argument("search", nargs="*", help="search words and filters: churn tag:version=3 user:alice state:all")
+    p.add_argument("--state", choices=["active", "inactive", "all"], default=None)
+    p.add_argument("--sort", choices=["time_created", "name", "version"], default=None)
+    p.add_argument("--order", choices=["asc", "desc"], default=None)
+    p.add_argument("--limit", type=int, default=50, help="models per page (1-1000)")
+    p.add_argument("--page-token", default=None, help="continue after a previous page")
+
+    for name, text in [("show", "every field of a model"), ("versions", "every version of a model"),
+                       ("deactivate", "hide a model from default listings"),
+                       ("activate", "show an inactive model again")]:
+        p = sub.add_parser(name, parents=[common], help=text)
+        p.add_argument("model_id")
+
+    p = sub.add_parser("save", parents=[common], help="save an artifact folder or .zip as a new model")
+    p.add_argument("path")
+    p.add_argument("--name", required=True, help="display name")
+    p.add_argument("--description", default="")
+    p.add_argument("--tag", action="append", default=[], metavar="KEY:VALUE", help="freeform tag (repeatable)")
+    p.add_argument("--project-id", default=None)
+    p.add_argument("--compartment-id", default=None)
+    p.add_argument("--version-of", default=None, metavar="MODEL_ID", help="save as the next version of this model")
+    p.add_argument("--training-script", default=None, help="record git provenance of this script")
+    p.add_argument("--ignore-pending-changes", action="store_true",
+                   help="save even with uncommitted changes to the script or artifact")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar on stderr (default: when stderr is a terminal)")
+
+    p = sub.add_parser("download", parents=[common], help="write a model's artifact to a folder (or a zip)")
+    p.add_argument("model_id")
+    p.add_argument("target", help="folder (or, with --zip, a file; '-' for stdout)")
+    p.add_argument("--force", action="store_true", help="write into a non-empty folder / overwrite the zip")
+    p.add_argument("--zip", action="store_true", help="write a zip file instead of a folder")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None)
+
+    p = sub.add_parser("edit", parents=[common], help="change a model's metadata")
+    p.add_argument("model_id")
+    p.add_argument("--name", default=None)
+    p.add_argument("--description", default=None)
+    p.add_argument("--tag", action="append", default=[], metavar="KEY:VALUE", help="add or change a tag")
+    p.add_argument("--remove-tag", action="append", default=[], metavar="KEY")
+    p.add_argument("--project-id", default=None)
+    p.add_argument("--compartment-id", default=None)
+    p.add_argument("--etag", default=None, help="only apply if the model still has this etag")
+
+    p = sub.add_parser("delete", parents=[common], help="delete a model")
+    p.add_argument("model_id")
+    p.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+
+    p = sub.add_parser("verify", parents=[common], help="re-check stored bytes against their sha256")
+    p.add_argument("model_id", nargs="?", default=None, help="one model (default: the whole catalog)")
+    return parser
+
+
+def _print_json(data) -> None:
+    json.dump(data, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _open(args):
+    from ..catalog import open_catalog
+
+    return open_catalog(args.url, args.artifact_root)
+
+
+def _show_entries(args, entries, token=None) -> None:
+    if args.json:
+        data = {"items": [e.to_dict() for e in entries]}
+        if token is not None or args.command == "list":
+            data["next_page_token"] = token
+        _print_json(data)
+        return
+    if not entries:
+        print("No models match." if args.command == "list" else "No models.")
+        return
+    print(format_table(*entry_rows(entries)))
+    if token:
+        print(f"\nMore models: add --page-token {token}")
+
+
+def cmd_list(args, svc) -> int:
+    from ..catalog import parse_search
+
+    overrides = {"limit": args.limit}
+    for name in ("sort", "order", "page_token"):
+        if getattr(args, name) is not None:
+            overrides[name] = getattr(args, name)
+    if args.state:
+        overrides["state"] = args.state
+    query = parse_search(" ".join(_quote(s) for s in args.search), **overrides)
+    page = svc.list(query)
+    _show_entries(args, page.items, page.next_page_token)
+    return 0
+
+
+def _quote(word: str) -> str:
+    # The shell already split the words; keep a word with spaces together for the parser.
+    if " " in word and '"' not in word:
+        field, sep, value = word.partition(":")
+        return f'{field}:"{value}"' if sep and field.isidentifier() else f'"{word}"'
+    return word
+
+
+def cmd_show(args, svc) -> int:
+    entry = svc.get(args.model_id)
+    if args.json:
+        _print_json(entry.to_dict())
+    else:
+        print(format_entry(entry))
+    return 0
+
+
+def cmd_versions(args, svc) -> int:
+    _show_entries(args, svc.versions(args.model_id))
+    return 0
+
+
+def cmd_save(args, svc) -> int:
+    from ..catalog import parse_tags
+
+    tags = parse_tags(args.tag)
+    provenance = None
+    if args.training_script:
+        from ..provenance import capture_provenance
+
+        provenance = capture_provenance(training_script_path=args.training_script, artifact_dir=args.path,
+                                        ignore_pending_changes=args.ignore_pending_changes)
+    bar = ProgressBar(f"saving {os.path.basename(os.path.normpath(args.path))}", enabled=args.progress)
+    try:
+        entry = svc.save(args.path, display_name=args.name, description=args.description, freeform_tags=tags,
+                         project_id=args.project_id, compartment_id=args.compartment_id,
+                         as_new_version_of=args.version_of, provenance=provenance, progress=bar)
+    finally:
+        bar.close()
+    if args.json:
+        _print_json(entry.to_dict())
+    else:
+        print(f"Saved {entry.display_name!r} as {entry.id} (version {entry.version}, "
+              f"{len(entry.manifest)} files, digest {entry.artifact_digest[:16]})")
+    return 0
+
+
+def cmd_download(args, svc) -> int:
+    bar = ProgressBar(f"downloading {args.model_id}", enabled=args.progress)
+    try:
+        if args.zip:
+            written = _download_zip(args, svc, bar)
+            where = args.target
+        else:
+            where = str(svc.download(args.model_id, args.target, force_overwrite=args.force, progress=bar))
+            written = None
+    finally:
+        bar.close()
+    if args.json:
+        _print_json({"id": args.model_id, "target": where, **({"bytes": written} if written is not None else {})})
+    elif args.target != "-":
+        print(f"Downloaded {args.model_id} to {where}", file=sys.stderr if args.zip else sys.stdout)
+    return 0
+
+
+def _download_zip(args, svc, bar) -> int:
+    from ..errors import TargetNotEmpty
+
+    entry = svc.get(args.model_id)
+    total, done = entry.artifact_size, 0
+    if args.target == "-":
+        out, tmp = sys.stdout.buffer, None
+    else:
+        if os.path.exists(args.target) and not args.force:
+            raise TargetNotEmpty(f"'{args.target}' exists; pass --force to overwrite it.", path=args.target)
+        tmp = f"{args.target}.partial"
+        out = open(tmp, "wb")
+    try:
+        for chunk in svc.iter_zip(args.model_id):
+            out.write(chunk)
+            done += len(chunk)
+            bar(min(done, total), total)
+        if tmp:
+            out.close()
+            os.replace(tmp, args.target)  # a damaged artifact never leaves a complete-looking zip
+            tmp = None
+    finally:
+        if tmp:
+            out.close()
+            os.unlink(tmp)
+    return done
+
+
+def cmd_edit(args, svc) -> int:
+    from ..catalog import parse_tags
+
+    current = svc.get(args.model_id)
+    changes = {}
+    if args.name is not None:
+        changes["display_name"] = args.name
+    if args.description is not None:
+        changes["description"] = args.description
+    for key in ("project_id", "compartment_id"):
+        if getattr(args, key) is not None:
+            changes[key] = getattr(args, key)
+    if args.tag or args.remove_tag:
+        tags = dict(current.freeform_tags)
+        tags.update(parse_tags(args.tag))
+        for key in args.remove_tag:
+            tags.pop(key, None)
+        changes["freeform_tags"] = tags
+    if not changes:
+        print("Nothing to change: pass --name, --description, --tag, --remove-tag ...", file=sys.stderr)
+        return 2
+    # Without --etag, still guard against a change made between our read and our write.
+    entry = svc.update(args.model_id, etag=args.etag or current.etag, **changes)
+    if args.json:
+        _print_json(entry.to_dict())
+    else:
+        print(f"Updated {entry.id} (etag {entry.etag})")
+    return 0
+
+
+def cmd_state(args, svc) -> int:
+    entry = svc.deactivate(args.model_id) if args.command == "deactivate" else svc.activate(args.model_id)
+    if args.json:
+        _print_json(entry.to_dict())
+    else:
+        print(f"{entry.id} is now {entry.lifecycle_state}")
+    return 0
+
+
+def cmd_delete(args, svc) -> int:
+    entry = svc.get(args.model_id)
+    if not args.yes and sys.stdin.isatty():
+        answer = input(f"Delete {entry.id} ({entry.display_name!r}, version {entry.version})? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("Not deleted.", file=sys.stderr)
+            return 1
+    svc.delete(entry.id)
+    if args.json:
+        _print_json({"id": entry.id, "deleted": True})
+    else:
+        print(f"Deleted {entry.id}")
+    return 0
+
+
+def cmd_verify(args, svc) -> int:
+    reports = svc.verify(args.model_id)
+    if args.json:
+        _print_json({"ok": not reports, "damaged": reports})
+    elif reports:
+        print(format_table(["ID", "NAME", "VER", "PATH", "PROBLEM"],
+                           [[r["id"], r["display_name"], r["version"], r["path"], r["problem"]] for r in reports], 60))
+        print(f"\n{len(reports)} damaged file(s). Restore the blobs from a backup or save those models again.",
+              file=sys.stderr)
+    else:
+        scope = args.model_id or "every model"
+        print(f"OK: the stored bytes of {scope} match their sha256.")
+    return 1 if reports else 0
+
+
+COMMANDS = {"list": cmd_list, "show": cmd_show, "versions": cmd_versions, "save": cmd_save,
+            "download": cmd_download, "edit": cmd_edit, "deactivate": cmd_state, "activate": cmd_state,
+            "delete": cmd_delete, "verify": cmd_verify}
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line; returns the exit status (also used as the console script)."""
+    args = _parser().parse_args(argv)
+    try:
+        svc = _open(args)
+        try:
+            return COMMANDS[args.command](args, svc)
+        finally:
+            svc.close()
+    except CatalogError as exc:
+        if args.json:
+            json.dump(exc.to_dict(), sys.stderr, default=str)
+            sys.stderr.write("\n")
+        else:
+            print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def run() -> None:
+    """Console-script entry that exits with main()'s status."""
+    sys.exit(main())

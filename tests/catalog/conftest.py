@@ -1,0 +1,72 @@
+"""Fixtures of the catalog tests: real stores only (SQLite files, PostgreSQL, moto S3)."""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+sys.path.insert(0, str(Path(__file__).parent))
+from catalog_backends import moto_endpoint, pg_url, postgres_server, s3_root  # noqa: E402,F401
+
+from model_catalog_ext.catalog import open_catalog  # noqa: E402
+
+TABLES = ("models", "model_tags", "artifacts", "artifact_blobs", "blobs")
+
+
+@pytest.fixture
+def make_artifact(tmp_path):
+    """``make_artifact(name="art", files={...})`` -> a directory with score.py and the files."""
+    counter = [0]
+
+    def make(name: str | None = None, files: dict | None = None, score: bool = True) -> Path:
+        counter[0] += 1
+        root = tmp_path / (name or f"artifact{counter[0]}")
+        root.mkdir(parents=True)
+        if score:
+            (root / "score.py").write_text("def load_model():\n    return 1\n\ndef predict(data, model=load_model()):\n"
+                                           "    return {'prediction': [model]}\n")
+        for rel, content in (files if files is not None else {"model.pkl": b"weights-" + os.urandom(16)}).items():
+            path = root / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(content if isinstance(content, bytes) else content.encode())
+        return root
+
+    return make
+
+
+@pytest.fixture(params=["sqlite+file", "postgresql+s3"])
+def catalog(request, tmp_path):
+    """The backend contract: every test using it runs on each backend."""
+    if request.param == "sqlite+file":
+        svc = open_catalog(f"sqlite:///{tmp_path}/catalog.db", str(tmp_path / "blobs"))
+    else:
+        url = request.getfixturevalue("pg_url")
+        root, options = request.getfixturevalue("s3_root")
+        svc = open_catalog(url, root, storage_options=options)
+    yield svc
+    svc.close()
+
+
+@pytest.fixture
+def sqlite_catalog(tmp_path):
+    """The embedded catalog on an SQLite file and a local blob folder."""
+    svc = open_catalog(f"sqlite:///{tmp_path}/catalog.db", str(tmp_path / "blobs"))
+    yield svc
+    svc.close()
+
+
+def snapshot(svc) -> dict:
+    """Row counts of every table and the blob store's files (incl. temporaries)."""
+    with svc.engine.connect() as conn:
+        counts = {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES}
+    files = sorted(svc.blobs.iter_digests())
+    tmp = sorted(svc.blobs.tmp_files()) if hasattr(svc.blobs, "tmp_files") else []
+    return {"rows": counts, "blobs": files, "tmp": tmp}
+
+
+@pytest.fixture
+def snap():
+    return snapshot

@@ -1,0 +1,188 @@
+"""Bad input gets a typed error with a readable message, and nothing is written."""
+from __future__ import annotations
+
+import os
+import zipfile
+
+import pytest
+
+from model_catalog_ext.catalog import parse_tag
+from model_catalog_ext.errors import (
+    Conflict,
+    ImmutableArtifact,
+    InvalidArtifact,
+    InvalidInput,
+    ModelNotFound,
+)
+
+
+@pytest.fixture
+def base(sqlite_catalog, make_artifact, snap):
+    """A catalog holding one entry, and a snapshot of it to compare against."""
+    entry = sqlite_catalog.save(make_artifact(), display_name="existing", freeform_tags={"v": "1"})
+    return sqlite_catalog, entry, snap(sqlite_catalog)
+
+
+def _unchanged(svc, before, snap):
+    assert snap(svc) == before
+
+
+def test_unknown_id(base, snap, make_artifact):
+    svc, _, before = base
+    with pytest.raises(ModelNotFound) as err:
+        svc.get("mdl-doesnotexist")
+    assert "jupyter model-catalog list" in err.value.message and err.value.code == "not_found"
+    with pytest.raises(ModelNotFound):
+        svc.save(make_artifact(), display_name="x", as_new_version_of="mdl-doesnotexist")
+    _unchanged(svc, before, snap)
+
+
+@pytest.mark.parametrize("tag", ["noseparator", ":value", "bad key:1", "key\x00:v", "", "ke*y:1"])
+def test_bad_tag_syntax(tag):
+    with pytest.raises(InvalidInput) as err:
+        parse_tag(tag)
+    assert "tag" in err.value.message.lower()
+
+
+@pytest.mark.parametrize("tags", [{"bad key": "1"}, {"": "x"}, {"k": "v\n"}, {"k": ["list"]}, "version:3"])
+def test_bad_tags_on_save_and_update(base, snap, make_artifact, tags):
+    svc, entry, before = base
+    with pytest.raises(InvalidInput):
+        svc.save(make_artifact(), display_name="x", freeform_tags=tags)
+    with pytest.raises(InvalidInput):
+        svc.update(entry.id, freeform_tags=tags)
+    _unchanged(svc, before, snap)
+    assert svc.get(entry.id) == entry
+
+
+@pytest.mark.parametrize("name", ["", "   ", None, "x" * 256, "two\nlines"])
+def test_empty_or_bad_name(base, snap, make_artifact, name):
+    svc, entry, before = base
+    with pytest.raises(InvalidInput) as err:
+        svc.save(make_artifact(), display_name=name)
+    assert "name" in err.value.message
+    with pytest.raises(InvalidInput):
+        svc.update(entry.id, display_name=name)
+    _unchanged(svc, before, snap)
+
+
+def test_missing_artifact_path(base, snap, tmp_path):
+    svc, _, before = base
+    with pytest.raises(InvalidArtifact, match="does not exist"):
+        svc.save(tmp_path / "nowhere", display_name="x")
+    not_zip = tmp_path / "notes.txt"
+    not_zip.write_text("hi")
+    with pytest.raises(InvalidArtifact, match="neither a folder nor a .zip"):
+        svc.save(not_zip, display_name="x")
+    _unchanged(svc, before, snap)
+
+
+def test_no_score_py(base, snap, make_artifact):
+    svc, _, before = base
+    art = make_artifact(files={"model.pkl": os.urandom(5 * 1024 * 1024)}, score=False)
+    with pytest.raises(InvalidArtifact, match="no score.py") as err:
+        svc.save(art, display_name="x")
+    assert err.value.code == "invalid_artifact" and "prepare" in err.value.message
+    (art / "sub").mkdir()
+    (art / "sub" / "score.py").write_text("# not at the top")
+    with pytest.raises(InvalidArtifact, match="no score.py"):
+        svc.save(art, display_name="x")
+    _unchanged(svc, before, snap)
+
+
+def test_symlink_escaping_the_artifact(base, snap, make_artifact, tmp_path):
+    svc, _, before = base
+    secret = tmp_path / "secret.txt"
+    secret.write_text("password")
+    art = make_artifact(files={"model.pkl": os.urandom(3 * 1024 * 1024)})
+    os.symlink(secret, art / "innocent.txt")
+    with pytest.raises(InvalidArtifact, match="outside the artifact") as err:
+        svc.save(art, display_name="x")
+    assert err.value.details["path"] == "innocent.txt"
+    os.unlink(art / "innocent.txt")
+    os.symlink(tmp_path, art / "dirlink")  # a folder link escaping too
+    with pytest.raises(InvalidArtifact, match="outside the artifact"):
+        svc.save(art, display_name="x")
+    _unchanged(svc, before, snap)
+
+
+def test_symlink_inside_the_artifact_is_stored_as_a_file(sqlite_catalog, make_artifact):
+    art = make_artifact(files={"model.pkl": b"abc"})
+    os.symlink(art / "model.pkl", art / "alias.pkl")
+    entry = sqlite_catalog.save(art, display_name="x")
+    assert b"".join(sqlite_catalog.iter_file(entry.id, "alias.pkl")) == b"abc"
+
+
+@pytest.mark.parametrize("evil", ["../escape.py", "a/../../escape.py", "/etc/passwd", "C:/windows/x", "\\abs"])
+def test_zip_slip_and_absolute_paths(base, snap, tmp_path, evil):
+    svc, _, before = base
+    zpath = tmp_path / "evil.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("score.py", "def load_model(): pass")
+        zf.writestr("model.pkl", os.urandom(2 * 1024 * 1024))
+        zf.writestr(zipfile.ZipInfo(evil), b"pwned")
+    with pytest.raises(InvalidArtifact) as err:
+        svc.save(zpath, display_name="x")
+    assert "zip" in err.value.message and evil in err.value.message
+    _unchanged(svc, before, snap)
+
+
+def test_zip_symlink_entry(base, snap, tmp_path):
+    svc, _, before = base
+    zpath = tmp_path / "link.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("score.py", "def load_model(): pass")
+        info = zipfile.ZipInfo("link")
+        info.external_attr = (0o120777 << 16)
+        zf.writestr(info, "/etc/passwd")
+    with pytest.raises(InvalidArtifact, match="symbolic link"):
+        svc.save(zpath, display_name="x")
+    _unchanged(svc, before, snap)
+
+
+def test_stale_etag(base, snap):
+    svc, entry, _ = base
+    updated = svc.update(entry.id, description="first")
+    before = snap(svc)
+    with pytest.raises(Conflict) as err:
+        svc.update(entry.id, etag=entry.etag, description="second")
+    assert err.value.details["current_etag"] == updated.etag
+    _unchanged(svc, before, snap)
+    assert svc.get(entry.id) == updated
+
+
+def test_trying_to_change_the_artifact(base, snap):
+    svc, entry, before = base
+    with pytest.raises(ImmutableArtifact) as err:
+        svc.update(entry.id, artifact="/some/other/dir", description="sneaky")
+    assert "new version" in err.value.message and err.value.code == "immutable_artifact"
+    with pytest.raises(InvalidInput, match="cannot be changed"):
+        svc.update(entry.id, version=7)
+    with pytest.raises(InvalidInput, match="deactivate"):
+        svc.update(entry.id, lifecycle_state="INACTIVE")
+    with pytest.raises(InvalidInput, match="Unknown field"):
+        svc.update(entry.id, colour="blue")
+    _unchanged(svc, before, snap)
+    assert svc.get(entry.id) == entry
+
+
+@pytest.mark.parametrize("kwargs", [
+    {"custom_metadata": [{"value": "no key"}]},
+    {"custom_metadata": [{"key": "a"}, {"key": "a"}]},
+    {"defined_metadata": ["not", "a", "dict"]},
+    {"provenance": {"branch": "main"}},
+    {"input_schema": "not a dict"},
+    {"description": 42},
+])
+def test_bad_metadata(base, snap, make_artifact, kwargs):
+    svc, _, before = base
+    with pytest.raises(InvalidInput):
+        svc.save(make_artifact(), display_name="x", **kwargs)
+    _unchanged(svc, before, snap)
+
+
+def test_invalid_schema_json_in_artifact(base, snap, make_artifact):
+    svc, _, before = base
+    with pytest.raises(InvalidArtifact, match="not valid JSON"):
+        svc.save(make_artifact(files={"input_schema.json": "{oops"}), display_name="x")
+    _unchanged(svc, before, snap)

@@ -1,0 +1,82 @@
+"""Migrations: the packaged head, the schema they build, SQLite settings, light imports."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import sqlalchemy as sa
+
+from model_catalog_ext.catalog import open_catalog
+from model_catalog_ext.catalog.migrate import HEAD_REVISION, MIGRATIONS_DIR, current_revision
+
+
+def test_head_constant_matches_the_scripts():
+    from alembic.script import ScriptDirectory
+
+    assert ScriptDirectory(str(MIGRATIONS_DIR)).get_current_head() == HEAD_REVISION
+
+
+def test_migrated_schema_matches_the_table_definitions(catalog):
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from model_catalog_ext.catalog.tables import metadata
+
+    with catalog.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    # FTS5 shadow tables / trigram indexes are managed by 0002 outside the metadata.
+    diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("models_fts"))
+            and not (d[0] == "remove_index" and d[1].name.endswith("_trgm"))]
+    assert diff == []
+    assert current_revision(catalog.engine) == HEAD_REVISION
+
+
+def test_sqlite_pragmas_and_indexes(sqlite_catalog):
+    with sqlite_catalog.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+        names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='index'")}
+        assert {"ix_model_tags_kv", "ix_models_state_seq", "ix_models_state_name"} <= names
+        plan = " ".join(r[-1] for r in conn.exec_driver_sql(
+            "EXPLAIN QUERY PLAN SELECT seq FROM model_tags WHERE key='v' AND value='1' ORDER BY seq DESC"))
+        assert "ix_model_tags_kv" in plan
+
+
+def test_open_twice_and_default_location(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("MODEL_CATALOG_URL", raising=False)
+    monkeypatch.delenv("MODEL_CATALOG_ARTIFACT_ROOT", raising=False)
+    first = open_catalog()
+    first.close()
+    second = open_catalog()
+    assert (tmp_path / "data" / "model-catalog" / "catalog.db").exists()
+    assert (tmp_path / "data" / "model-catalog" / "blobs" / "sha256").is_dir()
+    assert second.list().items == []
+    second.close()
+
+
+def test_env_overrides(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODEL_CATALOG_URL", f"sqlite:///{tmp_path}/env.db")
+    monkeypatch.setenv("MODEL_CATALOG_ARTIFACT_ROOT", str(tmp_path / "envblobs"))
+    svc = open_catalog()
+    assert svc.url.endswith("env.db") and svc.artifact_root == str(tmp_path / "envblobs")
+    svc.close()
+
+
+def test_catalog_import_is_light():
+    code = ("import sys, time; t=time.perf_counter(); import model_catalog_ext.catalog; "
+            "from model_catalog_ext.catalog import parse_search; parse_search('a tag:b=c'); "
+            "import json; print(json.dumps([time.perf_counter()-t, sorted(m for m in sys.modules if m.split('.')[0] in "
+            "('jupyter_server','tornado','IPython','pandas','sqlalchemy','alembic'))]))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    seconds, heavy = json.loads(out)
+    assert heavy == [], heavy
+    assert seconds < 0.5
+
+
+def test_service_never_imports_jupyter_server():
+    code = ("import sys; import model_catalog_ext.catalog.service; "
+            "print([m for m in sys.modules if m.split('.')[0] in ('jupyter_server','tornado','IPython','pandas')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -1,0 +1,110 @@
+"""A changed stored byte is detected, reported by verify(), and never served."""
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from model_catalog_ext.catalog.blobstore import LocalBlobStore
+from model_catalog_ext.errors import DamagedArtifact
+
+CHUNK = 4 * 1024 * 1024
+
+
+def _flip(svc, sha256: str, offset: int) -> None:
+    store = svc.blobs
+    if isinstance(store, LocalBlobStore):
+        path = store.location(sha256)
+        os.chmod(path, 0o644)
+        with open(path, "r+b") as f:
+            f.seek(offset)
+            byte = f.read(1)
+            f.seek(offset)
+            f.write(bytes([byte[0] ^ 0xFF]))
+    else:
+        path = store._path(sha256)
+        data = bytearray(store.fs.cat_file(path))
+        data[offset] ^= 0xFF
+        store.fs.pipe_file(path, bytes(data))
+        store.fs.invalidate_cache()
+
+
+@pytest.fixture
+def damaged(catalog, make_artifact):
+    big = os.urandom(3 * CHUNK + 100)
+    entry = catalog.save(make_artifact(files={"big.bin": big, "small.txt": b"small file"}), display_name="m")
+    return catalog, entry, big
+
+
+def _sha(entry, path):
+    return next(m["sha256"] for m in entry.manifest if m["path"] == path)
+
+
+def test_large_file_damage_stops_before_the_bad_chunk(damaged, tmp_path):
+    svc, entry, big = damaged
+    _flip(svc, _sha(entry, "big.bin"), 2 * CHUNK + 5)  # inside the third chunk
+    served = []
+    with pytest.raises(DamagedArtifact) as err:
+        for chunk in svc.iter_file(entry.id, "big.bin"):
+            served.append(chunk)
+    assert b"".join(served) == big[: 2 * CHUNK]  # the good chunks, and nothing of the bad one
+    assert err.value.details["path"] == "big.bin" and "not served" in err.value.message
+
+    zipped = []
+    with pytest.raises(DamagedArtifact):
+        for chunk in svc.iter_zip(entry.id):
+            zipped.append(chunk)
+    assert big[2 * CHUNK: 3 * CHUNK] not in b"".join(zipped)
+
+    with pytest.raises(DamagedArtifact):
+        svc.download(entry.id, tmp_path / "out")
+    assert not (tmp_path / "out" / "big.bin").exists()  # never published under its name
+    assert not list((tmp_path / "out").glob(".*partial"))
+
+    report = svc.verify()
+    assert [(r["id"], r["path"], r["problem"]) for r in report] == [(entry.id, "big.bin", "sha256 mismatch")]
+    assert svc.verify(entry.id) == report
+
+
+def test_small_file_damage_is_never_served(damaged):
+    svc, entry, _ = damaged
+    _flip(svc, _sha(entry, "small.txt"), 0)
+    served = []
+    with pytest.raises(DamagedArtifact):
+        for chunk in svc.iter_file(entry.id, "small.txt"):
+            served.append(chunk)
+    assert served == []
+    zipped = b""
+    with pytest.raises(DamagedArtifact):
+        for chunk in svc.iter_zip(entry.id):
+            zipped += chunk
+    assert b"small file" not in zipped and b"\x8cmall file" not in zipped
+    assert [r["path"] for r in svc.verify()] == ["small.txt"]
+
+
+def test_missing_and_truncated_blobs(sqlite_catalog, make_artifact):
+    svc = sqlite_catalog
+    big = os.urandom(2 * CHUNK + 1)
+    e = svc.save(make_artifact(files={"big.bin": big}), display_name="m")
+    path = svc.blobs.location(_sha(e, "big.bin"))
+    os.chmod(path, 0o644)
+    with open(path, "r+b") as f:
+        f.truncate(CHUNK + 10)
+    with pytest.raises(DamagedArtifact, match="shorter"):
+        b"".join(svc.iter_file(e.id, "big.bin"))
+    os.unlink(path)
+    with pytest.raises(DamagedArtifact, match="missing"):
+        list(svc.iter_file(e.id, "big.bin"))
+    assert svc.verify()[0]["problem"] == "missing"
+
+
+def test_appended_bytes_are_detected(sqlite_catalog, make_artifact):
+    svc = sqlite_catalog
+    e = svc.save(make_artifact(files={"big.bin": os.urandom(2 * CHUNK)}), display_name="m")
+    path = svc.blobs.location(_sha(e, "big.bin"))
+    os.chmod(path, 0o644)
+    with open(path, "ab") as f:
+        f.write(b"extra")
+    with pytest.raises(DamagedArtifact, match="longer"):
+        b"".join(svc.iter_file(e.id, "big.bin"))
+    assert svc.verify()[0]["problem"].startswith("size")

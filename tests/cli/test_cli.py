@@ -1,0 +1,168 @@
+"""``jupyter model-catalog``: every command against a real SQLite catalog."""
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from model_catalog_ext.cli.main import main
+
+
+@pytest.fixture
+def env(tmp_path, monkeypatch):
+    monkeypatch.setenv("MODEL_CATALOG_URL", f"sqlite:///{tmp_path}/catalog.db")
+    monkeypatch.setenv("MODEL_CATALOG_ARTIFACT_ROOT", str(tmp_path / "blobs"))
+    return tmp_path
+
+
+@pytest.fixture
+def art(tmp_path):
+    root = tmp_path / "art"
+    root.mkdir()
+    (root / "score.py").write_text("def load_model():\n    return 1\n\ndef predict(data, model=load_model()):\n"
+                                   "    return data\n")
+    (root / "model.pkl").write_bytes(b"weights")
+    return root
+
+
+def run(capsys, *argv):
+    code = main(list(argv))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def save(capsys, art, *extra):
+    code, out, err = run(capsys, "save", str(art), "--json", *extra)
+    assert code == 0, err
+    return json.loads(out)
+
+
+def test_save_list_show(env, art, capsys):
+    first = save(capsys, art, "--name", "churn model", "--tag", "version:3", "--tag", "team:ml",
+                 "--description", "predicts churn")
+    save(capsys, art, "--name", "fraud", "--tag", "version:4")
+    assert first["freeform_tags"] == {"team": "ml", "version": "3"}
+    code, out, _ = run(capsys, "list")
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[0].split() == ["ID", "NAME", "VER", "STATE", "CREATED", "BY", "TAGS"]
+    assert "fraud" in lines[1] and "churn model" in lines[2] and "team:ml version:3" in lines[2]
+    code, out, _ = run(capsys, "list", "tag:version=3", "--json")
+    data = json.loads(out)
+    assert [i["display_name"] for i in data["items"]] == ["churn model"] and data["next_page_token"] is None
+    code, out, _ = run(capsys, "--json", "list", "name:churn model")  # --json before the command too
+    assert [i["id"] for i in json.loads(out)["items"]] == [first["id"]]
+    code, out, _ = run(capsys, "list", "--limit", "1", "--json")
+    token = json.loads(out)["next_page_token"]
+    code, out, _ = run(capsys, "list", "--limit", "1", "--page-token", token, "--json")
+    assert [i["id"] for i in json.loads(out)["items"]] == [first["id"]]
+    code, out, _ = run(capsys, "list", "nothing-matches-this")
+    assert out.strip() == "No models match."
+    code, out, _ = run(capsys, "show", first["id"])
+    assert "display_name:     churn model" in out and "score.py" in out and "model.pkl" in out
+    code, out, _ = run(capsys, "show", first["id"], "--json")
+    assert json.loads(out) == first
+
+
+def test_versions_edit_state_delete(env, art, capsys):
+    v1 = save(capsys, art, "--name", "m", "--tag", "version:1")
+    v2 = save(capsys, art, "--name", "m", "--version-of", v1["id"])
+    assert (v2["version"], v2["parent_id"]) == (2, v1["id"])
+    code, out, _ = run(capsys, "versions", v1["id"], "--json")
+    assert [i["version"] for i in json.loads(out)["items"]] == [1, 2]
+    code, out, _ = run(capsys, "edit", v1["id"], "--name", "renamed", "--tag", "team:ml", "--remove-tag", "version",
+                       "--json")
+    edited = json.loads(out)
+    assert edited["display_name"] == "renamed" and edited["freeform_tags"] == {"team": "ml"}
+    code, _, err = run(capsys, "edit", v1["id"], "--description", "x", "--etag", v1["etag"])
+    assert code == 1 and "stale" in err
+    code, out, _ = run(capsys, "deactivate", v1["id"])
+    assert "INACTIVE" in out
+    code, out, _ = run(capsys, "list", "--json")
+    assert [i["id"] for i in json.loads(out)["items"]] == [v2["id"]]
+    code, out, _ = run(capsys, "list", "state:all", "--json")
+    assert len(json.loads(out)["items"]) == 2
+    run(capsys, "activate", v1["id"])
+    code, out, _ = run(capsys, "delete", v1["id"], "--yes")
+    assert code == 0 and "Deleted" in out
+    code, _, err = run(capsys, "show", v1["id"])
+    assert code == 1 and err.startswith("error: No model with id")
+
+
+def test_download_folder_and_zip(env, art, capsys, tmp_path):
+    entry = save(capsys, art, "--name", "m")
+    target = tmp_path / "out"
+    code, out, _ = run(capsys, "download", entry["id"], str(target))
+    assert code == 0 and (target / "model.pkl").read_bytes() == b"weights"
+    code, _, err = run(capsys, "download", entry["id"], str(target))
+    assert code == 1 and "not empty" in err
+    assert run(capsys, "download", entry["id"], str(target), "--force")[0] == 0
+    zpath = tmp_path / "m.zip"
+    assert run(capsys, "download", entry["id"], str(zpath), "--zip")[0] == 0
+    with zipfile.ZipFile(zpath) as zf:
+        assert sorted(zf.namelist()) == ["model.pkl", "score.py"]
+    code, _, err = run(capsys, "download", entry["id"], str(zpath), "--zip")
+    assert code == 1 and "--force" in err
+
+
+def test_verify_reports_damage(env, art, capsys):
+    entry = save(capsys, art, "--name", "m")
+    code, out, _ = run(capsys, "verify")
+    assert code == 0 and out.startswith("OK")
+    sha = next(m["sha256"] for m in entry["manifest"] if m["path"] == "model.pkl")
+    blob = env / "blobs" / "sha256" / sha[:2] / sha
+    os.chmod(blob, 0o644)
+    blob.write_bytes(b"tampered")
+    code, out, err = run(capsys, "verify")
+    assert code == 1 and "model.pkl" in out and "damaged" in err
+    code, out, _ = run(capsys, "verify", entry["id"], "--json")
+    report = json.loads(out)
+    assert report["ok"] is False and report["damaged"][0]["path"] == "model.pkl"
+    code, _, err = run(capsys, "download", entry["id"], str(env / "dl"), "--json")
+    assert code == 1 and json.loads(err)["error"] == "damaged_artifact"
+
+
+def test_bad_input_messages(env, art, capsys, tmp_path):
+    code, _, err = run(capsys, "save", str(tmp_path / "missing"), "--name", "m")
+    assert code == 1 and "does not exist" in err
+    code, _, err = run(capsys, "save", str(art), "--name", "m", "--tag", "novalue")
+    assert code == 1 and "key:value" in err
+    code, _, err = run(capsys, "save", str(art), "--name", "  ")
+    assert code == 1 and "display name" in err
+    code, _, err = run(capsys, "list", "colour:red", "--json")
+    assert code == 1 and json.loads(err)["error"] == "invalid_input"
+    with pytest.raises(SystemExit) as exc:
+        main(["frobnicate"])
+    assert exc.value.code == 2
+
+
+def test_progress_bar_on_large_saves(env, tmp_path, capsys):
+    big = tmp_path / "big"
+    big.mkdir()
+    (big / "score.py").write_text("def load_model(): pass\n")
+    (big / "weights.bin").write_bytes(os.urandom(12 * 1024 * 1024))
+    code, out, err = run(capsys, "save", str(big), "--name", "big", "--progress")
+    assert code == 0 and "saving big [" in err and "100.0%" in err
+    model_id = out.split(" as ")[1].split()[0]
+    code, _, err = run(capsys, "download", model_id, str(tmp_path / "bigdl"), "--progress")
+    assert code == 0 and "100.0%" in err
+    code, _, err = run(capsys, "save", str(big), "--name", "quiet")  # stderr is not a terminal here
+    assert err == ""
+
+
+def test_module_entry_point_and_stdout_zip(env, art):
+    cli = [sys.executable, "-m", "model_catalog_ext.cli"]
+    done = subprocess.run(cli + ["save", str(art), "--name", "m", "--json"], capture_output=True, text=True,
+                          env=os.environ.copy())
+    assert done.returncode == 0, done.stderr
+    model_id = json.loads(done.stdout)["id"]
+    data = subprocess.run(cli + ["download", model_id, "-", "--zip"], capture_output=True, env=os.environ.copy())
+    assert data.returncode == 0
+    assert zipfile.ZipFile(io.BytesIO(data.stdout)).read("model.pkl") == b"weights"
+    bad = subprocess.run(cli + ["show", "mdl-missing"], capture_output=True, text=True, env=os.environ.copy())
+    assert bad.returncode == 1 and "No model" in bad.stderr
