@@ -1,0 +1,318 @@
+"""One function per ``%catalog`` subcommand.
+
+Each takes the ``MagicContext`` (the shell, the catalog connection, loaded artifacts), the
+parsed arguments and the cell body (None for the line magic), and returns the cell's value.
+Heavy modules (the catalog, the API, the artifact layer) are imported inside the functions so
+``%load_ext`` stays cheap.
+"""
+from __future__ import annotations
+
+import keyword
+import os
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import render
+from .cell_body import parse_cell_body
+from .connection import CatalogConnection
+from .parser import EDIT_FRONT_MATTER_KEYS, SAVE_FRONT_MATTER_KEYS, UsageError
+
+_SORTS = {"created": "time_created", "name": "name", "version": "version"}
+_CELL_COMMANDS = ("save", "edit")
+
+
+@dataclass
+class MagicContext:
+    """What the handlers share for the life of the kernel."""
+
+    shell: object
+    connection: CatalogConnection = field(default_factory=CatalogConnection)
+    loaded: dict = field(default_factory=dict)  # artifact digest -> loaded ModelArtifact
+    formatters_for: set = field(default_factory=set)  # types whose display we registered
+
+    @property
+    def service(self):
+        return self.connection.service
+
+    def value(self, expression: str, what: str):
+        """A notebook variable by name, or an expression evaluated in the notebook."""
+        ns = self.shell.user_ns
+        if expression.isidentifier():
+            if expression not in ns:
+                raise UsageError(f"no variable named '{expression}' ({what}) in this notebook; "
+                                 "run the cell that defines it first")
+            return ns[expression]
+        try:
+            return self.shell.ev(expression)
+        except Exception as exc:
+            raise UsageError(f"cannot evaluate {expression!r} ({what}): "
+                             f"{type(exc).__name__}: {exc}") from None
+
+
+def _display(html: str, text: str) -> None:
+    from IPython.display import display
+
+    display({"text/html": html, "text/plain": text}, raw=True)
+
+
+def _tags(texts) -> dict:
+    from ..catalog import parse_tags
+
+    return parse_tags(texts)
+
+
+def _no_cell(command: str, cell: str | None) -> None:
+    if cell is not None and cell.strip():
+        raise UsageError(f"%%catalog {command} takes no cell body; only "
+                         f"{' and '.join(_CELL_COMMANDS)} do (for the description and metadata)")
+
+
+# --- list / show / versions ---------------------------------------------------------------
+
+def cmd_list(ctx: MagicContext, args, cell):
+    """The ModelSummaryList, displayed as a table (HTML in notebooks, text in terminals)."""
+    _no_cell("list", cell)
+    if not 1 <= args.limit <= 1000:
+        raise UsageError(f"--limit must be between 1 and 1000, not {args.limit}")
+    filters = dict(tags=list(args.tag), state="ALL" if args.state == "all" else args.state.upper(),
+                   sort=_SORTS[args.sort], limit=args.limit)
+    for attr, value in (("created_by", args.user), ("framework", args.framework),
+                        ("project_id", args.project), ("compartment_id", args.compartment),
+                        ("search", args.search)):
+        if value:
+            filters[attr] = value
+    result = ctx.connection.catalog.list_models(**filters)
+    cls = type(result)
+    if cls not in ctx.formatters_for:
+        render.register_list_formatters(ctx.shell, cls)
+        ctx.formatters_for.add(cls)
+    return result
+
+
+def cmd_show(ctx: MagicContext, args, cell):
+    """Metadata, provenance, schema, versions and files of one model."""
+    _no_cell("show", cell)
+    entry = ctx.service.get(args.id)
+    versions = ctx.service.versions(args.id)
+    if len(versions) < 2:
+        versions = []
+    _display(render.model_detail_html(entry, versions), render.model_detail_text(entry, versions))
+
+
+def cmd_versions(ctx: MagicContext, args, cell):
+    """Every version of the model's version set, as a table."""
+    _no_cell("versions", cell)
+    entries = ctx.service.versions(args.id)
+    name = entries[-1].display_name if entries else args.id
+    caption = f"{len(entries)} version(s) of {name}"
+    _display(render.models_table_html(entries, caption), render.models_table_text(entries, caption))
+
+
+# --- save -----------------------------------------------------------------------------------
+
+def cmd_save(ctx: MagicContext, args, cell):
+    """prepare -> verify -> save, with the provenance of this notebook's git repository."""
+    meta = parse_cell_body(cell, SAVE_FRONT_MATTER_KEYS)
+    if args.description is not None and meta.description is not None:
+        raise UsageError("the description is given twice: with --description and in the cell; keep one")
+    base = ctx.service.get(args.new_version_of) if args.new_version_of else None  # unknown id: fail early
+    name = args.name or meta.values.get("name") or (base.display_name if base else None)
+    if not name or not name.strip():
+        raise UsageError("a name is needed: %catalog save VAR --name NAME")
+    description = args.description if args.description is not None else meta.description
+    if description is None:
+        description = base.description if base else ""
+    tags = _tags([*meta.tags, *args.tag])  # bad tag syntax fails before any work
+    project = args.project or meta.values.get("project")
+    compartment = args.compartment or meta.values.get("compartment")
+
+    model = ctx.value(args.var, "the model")
+    if not args.sample:
+        raise UsageError("pass --sample X with a few input rows (e.g. --sample X_test[:5]): the "
+                         "saved artifact is verified on them and they give its input schema")
+    X_sample = ctx.value(args.sample, "the input sample")
+    y_sample = ctx.value(args.y_sample, "the output sample") if args.y_sample else None
+    from ..provenance import capture_provenance, find_notebook_path
+
+    notebook = find_notebook_path()
+    # Refuse pending changes before preparing, so the user does not wait for nothing.
+    capture_provenance(training_script_path=notebook, ignore_pending_changes=args.ignore_pending_changes)
+
+    from ..api import ModelArtifact as CatalogArtifact
+    from ..artifact import prepare
+
+    workdir = Path(tempfile.mkdtemp(prefix="model-catalog-save-"))
+    try:
+        artifact = prepare(model, workdir / "artifact", X_sample=X_sample, y_sample=y_sample,
+                           as_onnx=args.onnx, training_script_path=notebook)
+        report = artifact.verify()
+        if not report.ok:
+            failed = "; ".join(f"{c['name']}: {' '.join(str(c['message']).split())}"
+                               for c in report.failures)
+            raise UsageError(f"the prepared artifact failed verification, nothing was saved: {failed}")
+        saved = CatalogArtifact(artifact.artifact_dir).save(
+            display_name=name,
+            description=description,
+            project_id=project,
+            compartment_id=compartment,
+            freeform_tags=tags or None,
+            training_script_path=notebook,
+            ignore_pending_changes=args.ignore_pending_changes,
+            as_new_version_of=args.new_version_of,
+            catalog=ctx.connection.catalog,
+        )
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    entry = render.entry_dict(saved)
+    checks = (sum(1 for c in report.checks if c["ok"]), len(report.checks))
+    print(f"Saved {entry['display_name']} v{entry['version']} as {entry['id']}")
+    print("  " + render.save_summary(entry, checks))
+    prov = entry.get("provenance") or {}
+    if not prov.get("git_commit"):
+        print("  no git provenance: this notebook is not in a git repository"
+              if notebook else "  no git provenance: the notebook's path is unknown in this kernel")
+
+
+# --- load / predict -----------------------------------------------------------------------------
+
+def _loaded_artifact(ctx: MagicContext, model_id: str):
+    """The artifact of ``model_id``, downloaded once (cached by digest) and imported once."""
+    from .artifact_cache import cached_artifact_dir
+
+    entry = ctx.service.get(model_id)
+    artifact = ctx.loaded.get(entry.artifact_digest)
+    if artifact is None:
+        from ..artifact import ModelArtifact
+
+        path, _ = cached_artifact_dir(ctx.service, entry)
+        artifact = ModelArtifact(path).reload()
+        ctx.loaded[entry.artifact_digest] = artifact
+    return entry, artifact
+
+
+def _identifier(name: str) -> str:
+    ident = re.sub(r"\W+", "_", name.strip().lower()).strip("_") or "model"
+    if ident[0].isdigit() or keyword.iskeyword(ident):
+        ident = f"model_{ident}"
+    return ident
+
+
+def cmd_load(ctx: MagicContext, args, cell):
+    """Bind the model object (``ModelArtifact.model``) to a variable of the notebook."""
+    _no_cell("load", cell)
+    if args.name is not None and not (args.name.isidentifier() and not keyword.iskeyword(args.name)):
+        raise UsageError(f"--as needs a Python variable name, not {args.name!r}")
+    entry, artifact = _loaded_artifact(ctx, args.id)
+    target = args.name or _identifier(entry.display_name)
+    ctx.shell.push({target: artifact.model})
+    kind = type(artifact.model).__name__
+    print(f"{target} = {kind} from {entry.display_name} v{entry.version} ({entry.id})")
+
+
+def cmd_predict(ctx: MagicContext, args, cell):
+    """``score.predict(data)`` of the model; the prediction is the cell's value."""
+    _no_cell("predict", cell)
+    data = ctx.value(args.data, "the input data")
+    _, artifact = _loaded_artifact(ctx, args.id)
+    return artifact.predict(data)
+
+
+# --- download / edit / lifecycle -----------------------------------------------------------------
+
+def cmd_download(ctx: MagicContext, args, cell):
+    """The artifact's files into DIR, or one zip file with --zip."""
+    _no_cell("download", cell)
+    entry = ctx.service.get(args.id)
+    target = Path(os.path.expanduser(args.dir))
+    if not args.zip:
+        path = ctx.service.download(args.id, target, force_overwrite=args.force)
+        print(f"Downloaded {entry.display_name} v{entry.version}: {len(entry.manifest)} files, "
+              f"{render.human_size(entry.artifact_size)} to {path}")
+        return
+    if target.suffix.lower() != ".zip":
+        target = target / f"{_identifier(entry.display_name)}-v{entry.version}.zip"
+    if target.exists() and not args.force:
+        raise UsageError(f"{target} already exists; pass --force to replace it")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(f".{target.name}.partial")
+    try:
+        with open(partial, "wb") as out:
+            for chunk in ctx.service.iter_zip(args.id):  # verified while streaming
+                out.write(chunk)
+        os.replace(partial, target)
+    finally:
+        if partial.exists():
+            partial.unlink()
+    print(f"Downloaded {entry.display_name} v{entry.version} as {target} "
+          f"({render.human_size(target.stat().st_size)})")
+
+
+def cmd_edit(ctx: MagicContext, args, cell):
+    """Change name, description or tags; the etag guards against a concurrent edit."""
+    meta = parse_cell_body(cell, EDIT_FRONT_MATTER_KEYS)
+    if args.description is not None and meta.description is not None:
+        raise UsageError("the description is given twice: with --description and in the cell; keep one")
+    entry = ctx.service.get(args.id)
+    changes = {}
+    name = args.name or meta.values.get("name")
+    if name is not None:
+        changes["display_name"] = name
+    description = args.description if args.description is not None else meta.description
+    if description is not None:
+        changes["description"] = description
+    added = _tags([*meta.tags, *args.tag])
+    if added or args.remove_tag:
+        missing = [k for k in args.remove_tag if k not in entry.freeform_tags and k not in added]
+        if missing:
+            raise UsageError(f"{entry.display_name} has no tag {', '.join(map(repr, missing))} to remove")
+        tags = {k: v for k, v in entry.freeform_tags.items() if k not in args.remove_tag}
+        tags.update(added)
+        changes["freeform_tags"] = tags
+    if not changes:
+        raise UsageError("nothing to change: pass --name, --description, --tag or --remove-tag "
+                         "(or use %%catalog edit ID with the description as the cell body)")
+    updated = ctx.service.update(args.id, etag=entry.etag, **changes)
+    what = ", ".join(k.replace("display_name", "name").replace("freeform_tags", "tags") for k in changes)
+    print(f"Updated {what} of {updated.display_name} v{updated.version} ({updated.id})")
+
+
+def cmd_deactivate(ctx: MagicContext, args, cell):
+    _no_cell("deactivate", cell)
+    entry = ctx.service.deactivate(args.id)
+    print(f"Deactivated {entry.display_name} v{entry.version} ({entry.id}); "
+          "it is hidden from default listings (%catalog list --state inactive)")
+
+
+def cmd_activate(ctx: MagicContext, args, cell):
+    _no_cell("activate", cell)
+    entry = ctx.service.activate(args.id)
+    print(f"Activated {entry.display_name} v{entry.version} ({entry.id})")
+
+
+def cmd_delete(ctx: MagicContext, args, cell):
+    _no_cell("delete", cell)
+    entry = ctx.service.get(args.id)
+    if not args.yes:
+        raise UsageError(f"deleting {entry.display_name} v{entry.version} ({entry.id}) cannot be "
+                         f"undone; run %catalog delete {entry.id} --yes")
+    ctx.service.delete(args.id)
+    ctx.loaded.pop(entry.artifact_digest, None)
+    print(f"Deleted {entry.display_name} v{entry.version} ({entry.id})")
+
+
+COMMANDS = {
+    "list": cmd_list,
+    "show": cmd_show,
+    "save": cmd_save,
+    "load": cmd_load,
+    "predict": cmd_predict,
+    "download": cmd_download,
+    "edit": cmd_edit,
+    "deactivate": cmd_deactivate,
+    "activate": cmd_activate,
+    "delete": cmd_delete,
+    "versions": cmd_versions,
+}
