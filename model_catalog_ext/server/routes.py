@@ -5,7 +5,9 @@ from jupyter_server.utils import url_path_join
 
 from .handlers.artifacts import ArtifactFileHandler, ArtifactZipHandler, DownloadToFolderHandler
 from .handlers.models import ModelHandler, ModelsHandler, ModelStateHandler, VersionsHandler
-from .handlers.notebooks import FileSaveHandler, JobHandler, NotebookModelsHandler, NotebookSaveHandler
+from .handlers.files import FileSaveHandler
+from .handlers.jobs import JobHandler
+from .handlers.notebooks import NotebookModelsHandler, NotebookSaveHandler
 from .handlers.version import VersionHandler
 
 API_PREFIX = ("model-catalog", "api")
