@@ -45,7 +45,7 @@ python_env() {
 }
 
 run_pytest() {
-  .venv/bin/python -m pytest -q -p no:cacheprovider "${PYTEST_ARGS[@]}"
+  .venv/bin/python -m pytest -q -rs -p no:cacheprovider "${PYTEST_ARGS[@]}"
 }
 
 run_jest() {
