@@ -149,10 +149,14 @@ async def test_damaged_blob_is_never_served(jp_fetch, catalog_home):
     data = bytearray(blob.read_bytes())
     data[2] ^= 0xFF
     blob.write_bytes(bytes(data))
-    with pytest.raises(Exception) as excinfo:
-        await jp_fetch(*API, "models", entry["id"], "artifact", "files", "weights.json")
-    # Either an error status or a cut connection: never a 200 with the changed bytes.
-    assert getattr(excinfo.value, "code", 599) != 200
+    for parts in (("artifact", "files", "weights.json"), ("artifact",)):
+        with pytest.raises(Exception) as excinfo:
+            await jp_fetch(*API, "models", entry["id"], *parts)
+        # Either an error status or a cut connection: never a 200 with the changed bytes.
+        assert getattr(excinfo.value, "code", 599) != 200
+    # The undamaged file still downloads.
+    score = await jp_fetch(*API, "models", entry["id"], "artifact", "files", "score.py")
+    assert score.body == files["score.py"]
 
 
 async def test_download_into_the_file_tree_and_path_escapes(jp_fetch, jp_root_dir, tmp_path):

@@ -26,10 +26,14 @@ class _StreamingHandler(CatalogAPIHandler):
         """Send an iterator of bytes, pulling each chunk off the event loop."""
         loop = IOLoop.current()
         iterator = iter(chunks)
+        # Ask for the next chunk before waiting for this one to drain, so reading and
+        # checking overlap with sending (tornado allows only one flush in flight).
+        upcoming = loop.run_in_executor(None, next, iterator, None)
         while True:
-            chunk = await loop.run_in_executor(None, next, iterator, None)
+            chunk = await upcoming
             if chunk is None:
                 break
+            upcoming = loop.run_in_executor(None, next, iterator, None)
             self.write(chunk)
             await self.flush()
         self.finish()
