@@ -166,3 +166,22 @@ def test_module_entry_point_and_stdout_zip(env, art):
     assert zipfile.ZipFile(io.BytesIO(data.stdout)).read("model.pkl") == b"weights"
     bad = subprocess.run(cli + ["show", "mdl-missing"], capture_output=True, text=True, env=os.environ.copy())
     assert bad.returncode == 1 and "No model" in bad.stderr
+
+
+def test_json_into_a_closed_pipe_is_not_an_error(tmp_path):
+    """`jupyter model-catalog list --json | head -1` must not end in a BrokenPipeError traceback."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MODEL_CATALOG_URL": f"sqlite:///{tmp_path / 'c.db'}",
+           "MODEL_CATALOG_ARTIFACT_ROOT": str(tmp_path / "blobs")}
+    art = tmp_path / "art"
+    art.mkdir()
+    (art / "score.py").write_text("def predict(data, model=None):\n    return data\n")
+    for i in range(30):
+        subprocess.run([sys.executable, "-m", "model_catalog_ext.cli", "save", str(art), "--name", f"m{i}",
+                        "--description", "x" * 2000], env=env, check=True, capture_output=True)
+    done = subprocess.run(f"'{sys.executable}' -m model_catalog_ext.cli list --json | head -c 100 > /dev/null",
+                          shell=True, env=env, capture_output=True, text=True)
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
