@@ -37,12 +37,8 @@ EDITABLE_FIELDS = {
 }
 # Fields a client might try to PATCH that belong to the immutable artifact: the core says why.
 ARTIFACT_FIELDS = {"artifact", "artifact_digest", "artifact_size", "manifest"}
-SAVE_FIELDS = EDITABLE_FIELDS - {"provenance"} | {
-    "input_schema",
-    "output_schema",
-    "as_new_version_of",
-    "provenance",
-}
+# What an upload's metadata may carry: the editable fields, the schemas, and the model it versions.
+SAVE_FIELDS = EDITABLE_FIELDS | {"input_schema", "output_schema", "as_new_version_of"}
 
 
 def summary(entry) -> dict:
