@@ -14,7 +14,8 @@ from ..errors import PrepareError
 from . import frameworks, layout, rendering, requirements, schema
 from .model_artifact import ModelArtifact
 from .prepare import (_check_columns, _classes, _data_sample, _pickle_score,
-                      _predict_sample, _provenance, _score_requirements, _write_common)
+                      _predict_sample, _record_provenance, _runtime_kwargs, _score_requirements,
+                      _write_common)
 from .serializers import Serialized
 from .staging import Staging
 
@@ -91,11 +92,8 @@ def prepare_model_file(model_file, artifact_dir, data_sample=None, force_overwri
     staging = Staging(artifact_dir, force_overwrite)  # refuses a non-empty target up front
     target = staging.target
     doc = {"defined_metadata": {}, "preparation": {"source_file": str(source)}}
-    prov = _provenance(training_script_path, target)
-    if prov is not None:
-        doc["provenance"] = prov
-    runtime_kwargs = {"inference_conda_env": inference_conda_env,
-                      "inference_python_version": inference_python_version}
+    _record_provenance(doc, training_script_path, target)
+    runtime_kwargs = _runtime_kwargs(inference_conda_env, inference_python_version)
     with staging as stage:
         copy = stage.path / source.name
         try:

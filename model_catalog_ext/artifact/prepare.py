@@ -167,6 +167,18 @@ def _provenance(training_script_path, artifact_dir) -> dict | None:
         return None
 
 
+def _record_provenance(doc: dict, training_script_path, target: Path) -> None:
+    """Put the git provenance of the training script (if any) into the metadata document."""
+    prov = _provenance(training_script_path, target)
+    if prov is not None:
+        doc["provenance"] = prov
+
+
+def _runtime_kwargs(inference_conda_env, inference_python_version) -> dict:
+    return {"inference_conda_env": inference_conda_env,
+            "inference_python_version": inference_python_version}
+
+
 def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
             fn_artifact_files_included: bool = False, force_overwrite: bool = False, *,
             use_case_type: str | None = None, inference_conda_env: str | None = None,
@@ -240,11 +252,8 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
             warnings.warn(f"ONNX not used, the model is saved with joblib instead: {reason}",
                           stacklevel=2)
     if capture_git:
-        prov = _provenance(training_script_path, target)
-        if prov is not None:
-            doc["provenance"] = prov
-    runtime_kwargs = {"inference_conda_env": inference_conda_env,
-                      "inference_python_version": inference_python_version}
+        _record_provenance(doc, training_script_path, target)
+    runtime_kwargs = _runtime_kwargs(inference_conda_env, inference_python_version)
 
     with staging as stage:
         stage_dir = stage.path
@@ -334,11 +343,8 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
     elif use_case_type:
         doc["defined_metadata"]["UseCaseType"] = use_case_type
     if capture_git:
-        prov = _provenance(training_script_path, target)
-        if prov is not None:
-            doc["provenance"] = prov
-    runtime_kwargs = {"inference_conda_env": inference_conda_env,
-                      "inference_python_version": inference_python_version}
+        _record_provenance(doc, training_script_path, target)
+    runtime_kwargs = _runtime_kwargs(inference_conda_env, inference_python_version)
     with staging as stage:
         files: list[str] = []
         if model is not None:

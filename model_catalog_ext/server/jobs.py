@@ -9,7 +9,7 @@ import asyncio
 import time
 import traceback
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from ..errors import CatalogError
@@ -26,7 +26,6 @@ class Job:
     progress: float = 0.0
     model: dict | None = None
     error: dict | None = None
-    created: float = field(default_factory=time.time)
     finished: float | None = None
 
     def report(self, step: str, progress: float | None = None) -> None:

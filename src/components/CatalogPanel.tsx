@@ -1,11 +1,12 @@
 import { ReactWidget, refreshIcon, searchIcon } from '@jupyterlab/ui-components';
-import React, { useCallback, useEffect, useReducer, useRef, useState } from 'react';
+import React, { useCallback, useRef, useState } from 'react';
 
 import { IModelEntry, SortField } from '../api';
 import { exactTime, frameworkOf, relativeTime } from '../format';
 import { catalogIcon } from '../icons';
 import { CatalogListModel } from '../model';
 import { describeToken, parseSearch } from '../search';
+import { useModelChanges } from './useModelChanges';
 import { TagChips } from './TagChips';
 import { VirtualList } from './VirtualList';
 
@@ -25,18 +26,6 @@ export function EmptyCatalog(): JSX.Element {
       </p>
     </div>
   );
-}
-
-/** Re-render a component whenever the list model changes. */
-function useModel(model: CatalogListModel): void {
-  const [, bump] = useReducer((n: number) => n + 1, 0);
-  useEffect(() => {
-    const onChange = () => bump();
-    model.changed.connect(onChange);
-    return () => {
-      model.changed.disconnect(onChange);
-    };
-  }, [model]);
 }
 
 const HELP_EXAMPLES: [string, string][] = [
@@ -135,7 +124,7 @@ export function CatalogView(props: {
   selectedId?: string | null;
 }): JSX.Element {
   const { model } = props;
-  useModel(model);
+  useModelChanges(model);
   const [helpOpen, setHelpOpen] = useState(false);
   const searchRef = useRef<HTMLInputElement>(null);
   const options = model.options;

@@ -7,13 +7,14 @@ import {
   notebookIcon,
   ReactWidget
 } from '@jupyterlab/ui-components';
-import React, { useEffect, useReducer, useState } from 'react';
+import React, { useEffect, useState } from 'react';
 
 import { IManifestFile, IModelEntry, IModelSchema } from '../api';
 import { exactTime, formatBytes, frameworkOf, relativeTime } from '../format';
 import { catalogIcon } from '../icons';
 import { ModelDetailsModel, SaveOutcome } from '../model';
 import { commitUrl } from '../provenance';
+import { useModelChanges } from './useModelChanges';
 import { TagChips, TagEditor } from './TagChips';
 
 /** What the details view asks of the application (commands, files). */
@@ -32,17 +33,6 @@ export interface IDetailsActions {
 
 /** Files worth viewing as text. */
 const TEXT_FILE = /(\.(py|txt|json|ya?ml|md|cfg|toml|ini|csv)|(^|\/)(Dockerfile|LICENSE))$/i;
-
-function useModel(model: ModelDetailsModel): void {
-  const [, bump] = useReducer((n: number) => n + 1, 0);
-  useEffect(() => {
-    const onChange = () => bump();
-    model.changed.connect(onChange);
-    return () => {
-      model.changed.disconnect(onChange);
-    };
-  }, [model]);
-}
 
 function CopyButton(props: { text: string; label: string }): JSX.Element {
   const [copied, setCopied] = useState(false);
@@ -297,7 +287,7 @@ export function ModelDetailsView(props: {
   actions: IDetailsActions;
 }): JSX.Element {
   const { model, actions } = props;
-  useModel(model);
+  useModelChanges(model);
   const entry = model.entry;
 
   if (model.deleted) {

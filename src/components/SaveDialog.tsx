@@ -8,6 +8,7 @@ import {
   CatalogRequestError,
   IModelEntry,
   INotebookModels,
+  INotebookSample,
   ISaveFileRequest,
   ISaveNotebookRequest
 } from '../api';
@@ -31,6 +32,35 @@ export type SaveRequest =
   | { kind: 'file'; request: ISaveFileRequest };
 
 /** Search the catalog for the entry a save becomes a new version of. */
+/** A choice among the kernel's DataFrames/arrays, or none. */
+function SampleSelect(props: {
+  label: string;
+  ariaLabel: string;
+  samples: INotebookSample[];
+  value: string;
+  onChange: (name: string) => void;
+}): JSX.Element {
+  return (
+    <label className="mc-Field">
+      <span>{props.label}</span>
+      <select
+        className="jp-mod-styled"
+        aria-label={props.ariaLabel}
+        value={props.value}
+        onChange={event => props.onChange(event.target.value)}
+      >
+        <option value="">(none)</option>
+        {props.samples.map(sample => (
+          <option key={sample.name} value={sample.name}>
+            {sample.name} — {sample.type}
+            {sample.shape ? ` ${sample.shape.join('×')}` : ''}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 function ModelPicker(props: {
   client: CatalogClient;
   value: IModelEntry | null;
@@ -313,40 +343,20 @@ export function SaveForm(props: {
             </div>
           </fieldset>
           <div className="mc-Field-row">
-            <label className="mc-Field">
-              <span>Input sample (X)</span>
-              <select
-                className="jp-mod-styled"
-                aria-label="Input sample"
-                value={xSample}
-                onChange={event => setXSample(event.target.value)}
-              >
-                <option value="">(none)</option>
-                {data.samples.map(sample => (
-                  <option key={sample.name} value={sample.name}>
-                    {sample.name} — {sample.type}
-                    {sample.shape ? ` ${sample.shape.join('×')}` : ''}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <label className="mc-Field">
-              <span>Output sample (y)</span>
-              <select
-                className="jp-mod-styled"
-                aria-label="Output sample"
-                value={ySample}
-                onChange={event => setYSample(event.target.value)}
-              >
-                <option value="">(none)</option>
-                {data.samples.map(sample => (
-                  <option key={sample.name} value={sample.name}>
-                    {sample.name} — {sample.type}
-                    {sample.shape ? ` ${sample.shape.join('×')}` : ''}
-                  </option>
-                ))}
-              </select>
-            </label>
+            <SampleSelect
+              label="Input sample (X)"
+              ariaLabel="Input sample"
+              samples={data.samples}
+              value={xSample}
+              onChange={setXSample}
+            />
+            <SampleSelect
+              label="Output sample (y)"
+              ariaLabel="Output sample"
+              samples={data.samples}
+              value={ySample}
+              onChange={setYSample}
+            />
           </div>
         </>
       );

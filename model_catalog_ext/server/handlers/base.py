@@ -87,11 +87,9 @@ class CatalogAPIHandler(APIHandler):
         self.write_json(body, status)
 
     def write_error(self, status_code: int, **kwargs) -> None:
-        """Every error this API answers has the same shape: {"error", "message"}."""
+        """Every error this API answers has the same shape: {"error", "message"}.
+        (Typed core errors never get here: _handle_request_exception answers them.)"""
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        if isinstance(exc, CatalogError):
-            self.send_error_json(STATUS_BY_CODE.get(exc.code, 400), exc.code, exc.message, **exc.details)
-            return
         message = getattr(exc, "log_message", None) or self._reason
         code = "http_error" if status_code < 500 else "internal_error"
         if status_code >= 500 and exc is not None and not getattr(exc, "log_message", None):
