@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -71,6 +72,8 @@ def _server_root_dirs():
 
 def _session_path_from_api() -> str | None:
     """Ask the running Jupyter servers which session owns this kernel."""
+    if "ipykernel" not in sys.modules:
+        return None  # a kernel has imported it long before us; a script need not pay for it
     try:
         from ipykernel.connect import get_connection_file
     except ImportError:

@@ -3,16 +3,21 @@
 scikit-learn estimators and pipelines go through skl2onnx, XGBoost and LightGBM (their
 scikit-learn API) through onnxmltools. The result is only used when ONNX Runtime's
 predictions on the sample match the original model's within tolerance; otherwise the
-caller keeps the pickled model and records :class:`OnnxNotUsed`'s reason.
+caller keeps the pickled model and records :class:`OnnxNotUsed`'s reason.  ONNX Runtime
+runs in the standby clean process (clean_process.py), never in the caller's process: a
+kernel that prepares a model does not carry onnxruntime afterwards.
 """
 from __future__ import annotations
 
 import copy
+import importlib.util
 import logging
+import os
+import tempfile
 import warnings
 from dataclasses import dataclass
 
-from . import frameworks
+from . import clean_process, frameworks
 from .schema import Column
 
 log = logging.getLogger(__name__)
@@ -22,6 +27,9 @@ log = logging.getLogger(__name__)
 TARGET_OPSET = {"": 15, "ai.onnx.ml": 3}
 MAX_IR_VERSION = 8
 RTOL, ATOL = 1e-3, 1e-4
+# What the standby process imports while the model converts: all the check needs.
+PRELOAD = ("numpy", "onnxruntime")
+CHECK_TIMEOUT = 120.0
 
 
 class OnnxNotUsed(Exception):
@@ -118,35 +126,49 @@ def _strip_zipmap(onx):
     return onx
 
 
-def _feeds(session, columns: list[Column], mode: str):
+def _feeds(input_name: str, columns: list[Column], mode: str) -> dict:
     import numpy as np
 
     if mode == "tensor":
         matrix = np.column_stack([np.asarray(c.values).astype("float32") for c in columns])
-        return {session.get_inputs()[0].name: matrix}
+        return {input_name: matrix}
     feeds = {}
     for c in columns:
         kind = _column_onnx_dtype(c)
         values = np.asarray(c.values)
-        arr = values.astype(str).astype(object) if kind == "str" else values.astype(kind)
+        arr = values.astype(str) if kind == "str" else values.astype(kind)
         feeds[c.name] = arr.reshape(-1, 1)
     return feeds
 
 
-def _compare(model, onnx_bytes: bytes, X_sample, columns: list[Column], mode: str, info,
-             expected=None) -> float:
+def _run_onnx(onnx_bytes: bytes, feeds: dict) -> list:
+    """ONNX Runtime's outputs for ``feeds``, computed in the standby clean process."""
+    import numpy as np
+
+    with tempfile.TemporaryDirectory(prefix="model-catalog-onnx-") as tmp:
+        model_path = os.path.join(tmp, "model.onnx")
+        with open(model_path, "wb") as fh:
+            fh.write(onnx_bytes)
+        np.savez(os.path.join(tmp, "inputs.npz"), *feeds.values())
+        request = {"op": "onnx_run", "model": model_path, "names": list(feeds),
+                   "inputs": os.path.join(tmp, "inputs.npz"), "outputs": os.path.join(tmp, "outputs.npz")}
+        try:
+            reply = clean_process.borrow(PRELOAD).request(request, CHECK_TIMEOUT)
+        except clean_process.WorkerFailed as exc:
+            raise OnnxNotUsed(f"ONNX Runtime could not run the model in a separate process: {exc}") from None
+        if "error" in reply:
+            raise OnnxNotUsed(f"ONNX Runtime could not run the model: {reply['error']}")
+        with np.load(request["outputs"]) as saved:
+            return [saved[f"arr_{i}"] for i in range(reply["count"])]
+
+
+def _compare(model, onnx_bytes: bytes, input_name: str, X_sample, columns: list[Column], mode: str,
+             info, expected=None) -> float:
     """Largest difference between the model and ONNX Runtime on the sample; raises
     OnnxNotUsed when they disagree."""
     import numpy as np
-    import onnxruntime as ort
 
-    options = ort.SessionOptions()
-    options.log_severity_level = 3
-    options.enable_cpu_mem_arena = False  # a one-off check on a few rows: no arena to keep
-    options.intra_op_num_threads = 1
-    session = ort.InferenceSession(onnx_bytes, sess_options=options,
-                                   providers=["CPUExecutionProvider"])
-    outputs = session.run(None, _feeds(session, columns, mode))
+    outputs = _run_onnx(onnx_bytes, _feeds(input_name, columns, mode))
     expected = np.asarray(model.predict(X_sample) if expected is None else expected)
     got = np.asarray(outputs[0])
     if got.ndim == 2 and got.shape[1] == 1 and expected.ndim == 1:
@@ -198,11 +220,13 @@ def to_onnx(model, info, X_sample, columns: list[Column], expected=None) -> Onnx
     if X_sample is None:
         raise OnnxNotUsed("no X_sample to check the ONNX model against; pass X_sample")
     try:
+        if importlib.util.find_spec("onnxruntime") is None:  # it runs in the clean process
+            raise ImportError(name="onnxruntime")
+        clean_process.prime(PRELOAD)  # starts up on the other core while the model converts
         if info.framework == frameworks.SKLEARN:
             import skl2onnx  # noqa: F401
         else:
             import onnxmltools  # noqa: F401
-        import onnxruntime  # noqa: F401
     except ImportError as exc:
         raise OnnxNotUsed(
             f"{exc.name} is not installed (pip install 'model-catalog-ext[onnx]')"
@@ -218,7 +242,7 @@ def to_onnx(model, info, X_sample, columns: list[Column], expected=None) -> Onnx
             if onx.ir_version > MAX_IR_VERSION:
                 onx.ir_version = MAX_IR_VERSION
             data = onx.SerializeToString()
-            diff = _compare(model, data, X_sample, columns, mode, info, expected)
+            diff = _compare(model, data, onx.graph.input[0].name, X_sample, columns, mode, info, expected)
         except OnnxNotUsed as exc:
             reasons.append(str(exc))
             continue

@@ -3,7 +3,8 @@
 The child is a fresh interpreter started with ``-I`` (no PYTHONPATH, no user site, no
 current directory on sys.path), so it sees only the artifact directory and the
 interpreter's own site-packages -- or, with ``use_venv=True``, a virtual environment holding
-nothing but the artifact's requirements.txt.
+nothing but the artifact's requirements.txt.  It is usually already running: see
+clean_process.py.
 """
 from __future__ import annotations
 
@@ -18,9 +19,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from . import layout
-
-_WORKER = Path(__file__).with_name("verify_worker.py")
+from . import clean_process, layout
 
 
 @dataclass
@@ -80,11 +79,6 @@ def _to_json_ready(data):
     if hasattr(data, "tolist") and hasattr(data, "ndim"):
         return data.tolist()
     return data
-
-
-def _clean_env() -> dict:
-    # -I already ignores PYTHON* variables; drop them anyway so nothing downstream sees them.
-    return {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
 
 
 def _venv_python(artifact_dir: Path, timeout: float) -> tuple[str | None, str]:
@@ -156,21 +150,29 @@ def run(artifact_dir, data=None, use_venv: bool = False, timeout: float = 300.0)
             if python is None:
                 return VerificationReport(False, [{"name": "requirements", "ok": False, "message": error}])
         result_path = tmp / "result.json"
-        cmd = [python, "-I", "-B", str(_WORKER), str(artifact_dir), data_arg, str(result_path)]
+        proc = clean_process.take(python=python)
+        offset = proc.log_size()
+        failure = None
         try:
-            done = subprocess.run(cmd, cwd=str(artifact_dir if artifact_dir.is_dir() else tmp),
-                                  env=_clean_env(), capture_output=True, text=True,
-                                  timeout=timeout, stdin=subprocess.DEVNULL)
-        except subprocess.TimeoutExpired:
+            proc.request({"op": "verify", "artifact_dir": str(artifact_dir),
+                          "data": None if data_arg == "-" else data_arg, "result": str(result_path)},
+                         timeout)
+        except clean_process.WorkerFailed as exc:
+            failure = exc
+        finally:
+            log = proc.log_since(offset)
+            proc.close()
+            if python == sys.executable:
+                clean_process.prime(proc.preload, count=2)  # the next verify() starts warm
+        if failure is not None and failure.timed_out:
             return VerificationReport(False, [{
                 "name": "process", "ok": False,
                 "message": f"score.py did not finish within {timeout:.0f}s (load_model or predict hangs?)",
-            }])
-        log = (done.stdout + done.stderr)[-4000:]
+            }], log=log)
         if not result_path.is_file():
             return VerificationReport(False, [{
                 "name": "process", "ok": False,
-                "message": f"the verification process died (exit code {done.returncode}): {log[-1500:]}",
+                "message": f"the verification process died ({failure}): {log[-1500:]}",
             }], log=log)
         raw = json.loads(result_path.read_text())
     checks = raw.get("checks", [])

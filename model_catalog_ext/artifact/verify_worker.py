@@ -1,8 +1,16 @@
 """The clean-process half of ``ModelArtifact.verify()``.
 
-Run as a script by a fresh interpreter (``python -I verify_worker.py ARTIFACT_DIR DATA RESULT``),
-so it must import nothing but the standard library: the artifact's own ``score.py`` brings
-whatever else it needs, and finding that out is the point. It writes a JSON report to RESULT:
+Run as a script by a fresh interpreter, so it must import nothing but the standard library:
+the artifact's own ``score.py`` brings whatever else it needs, and finding that out is the
+point. Two ways to run it:
+
+- ``python -I verify_worker.py ARTIFACT_DIR DATA RESULT``: verify once and exit;
+- ``python -I verify_worker.py --serve REPLY_FD PRELOAD IDLE_TIMEOUT``: a standby (see
+  clean_process.py) that imports the comma-separated PRELOAD modules, then answers JSON
+  requests read from stdin on REPLY_FD -- any number of ``onnx_run`` (run a model with
+  ONNX Runtime on given inputs) and at most one ``verify``, after which it exits.
+
+A verification writes a JSON report to RESULT:
 ``{"checks": [{"name", "ok", "message"}, ...], "prediction": ..., "timings": {...}}``.
 """
 from __future__ import annotations
@@ -13,6 +21,7 @@ import importlib.util
 import json
 import os
 import re
+import select
 import sys
 import time
 import traceback
@@ -287,10 +296,8 @@ def _peak_rss_mb():
     return None
 
 
-def main(argv=None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    artifact_dir, data_path, result_path = argv[0], argv[1], argv[2]
-    report = run(artifact_dir, None if data_path == "-" else data_path)
+def verify_to_file(artifact_dir: str, data_path: str | None, result_path: str) -> None:
+    report = run(artifact_dir, data_path)
     peak = _peak_rss_mb()
     if peak is not None:
         report["timings"]["peak_rss_mb"] = peak
@@ -298,6 +305,78 @@ def main(argv=None) -> int:
     report["executable"] = sys.executable
     with open(result_path, "w", encoding="utf-8") as fh:
         json.dump(report, fh, default=repr)
+
+
+def onnx_run(request: dict) -> dict:
+    """Run an ONNX model on inputs saved by the parent (.npz, in ``names`` order) and save
+    the outputs next to them; strings travel as numpy unicode arrays."""
+    try:
+        import numpy as np
+        import onnxruntime as ort
+    except ImportError as exc:
+        return {"error": f"{exc.name} is not installed (pip install 'model-catalog-ext[onnx]')"}
+    try:
+        options = ort.SessionOptions()
+        options.log_severity_level = 3
+        options.enable_cpu_mem_arena = False  # a one-off run on a few rows: no arena to keep
+        options.intra_op_num_threads = 1
+        session = ort.InferenceSession(request["model"], sess_options=options,
+                                       providers=["CPUExecutionProvider"])
+        with np.load(request["inputs"]) as saved:
+            arrays = [saved[f"arr_{i}"] for i in range(len(request["names"]))]
+        feeds = {name: arr.astype(object) if arr.dtype.kind == "U" else arr
+                 for name, arr in zip(request["names"], arrays)}
+        outputs = [np.asarray(out) for out in session.run(None, feeds)]
+        np.savez(request["outputs"], *[out.astype(str) if out.dtype.kind == "O" else out for out in outputs])
+        return {"ok": True, "count": len(outputs)}
+    except Exception as exc:
+        return {"error": f"{type(exc).__name__}: {exc}"}
+
+
+def serve(reply_fd: int, preload: list[str], idle_timeout: float) -> int:
+    for name in preload:
+        try:
+            __import__(name)
+        except Exception:  # score.py's own import will report it properly
+            pass
+    replies = os.fdopen(reply_fd, "w", encoding="utf-8")
+    pending = b""
+    while True:
+        while b"\n" not in pending:
+            ready, _, _ = select.select([0], [], [], idle_timeout)
+            if not ready:
+                return 0  # idle too long: nobody needs a standby any more
+            data = os.read(0, 65536)
+            if not data:
+                return 0  # the parent went away
+            pending += data
+        line, _, pending = pending.partition(b"\n")
+        request = json.loads(line)
+        if request.get("op") == "onnx_run":
+            replies.write(json.dumps(onnx_run(request)) + "\n")
+            replies.flush()
+            continue
+        if request.get("op") == "verify":
+            artifact_dir = request["artifact_dir"]
+            if os.path.isdir(artifact_dir):
+                os.chdir(artifact_dir)
+            verify_to_file(artifact_dir, request.get("data"), request["result"])
+            sys.stdout.flush()
+            sys.stderr.flush()
+            replies.write(json.dumps({"done": True}) + "\n")
+            replies.flush()
+            return 0  # one verification per process: the next one gets a clean process
+        replies.write(json.dumps({"error": f"unknown request {request.get('op')!r}"}) + "\n")
+        replies.flush()
+
+
+def main(argv=None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "--serve":
+        preload = [name for name in argv[2].split(",") if name]
+        return serve(int(argv[1]), preload, float(argv[3]))
+    artifact_dir, data_path, result_path = argv[0], argv[1], argv[2]
+    verify_to_file(artifact_dir, None if data_path == "-" else data_path, result_path)
     return 0
 
 

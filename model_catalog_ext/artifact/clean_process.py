@@ -1,0 +1,193 @@
+"""A fresh interpreter kept ready for the next ``verify()`` (and the ONNX check of prepare).
+
+Starting Python and importing numpy and onnxruntime takes most of a verification's time, so
+standby processes are started ahead of need -- one when ``prepare()`` begins (it then warms
+up on the other core while the model is converted), two after each verification (for the
+next edit-and-verify rounds).  A standby is still a clean process: a fresh ``python -I``
+that has imported only the standard library and the listed third-party modules, never the
+artifact, and that serves exactly one verification before it exits.  A standby exits when
+idle for IDLE_TIMEOUT seconds or when this process goes away (its stdin closes); with
+numpy and onnxruntime loaded it holds about 45 MB.
+
+The ONNX Runtime check of ``prepare()`` runs in the standby too, so the kernel itself never
+loads onnxruntime (a smaller kernel; the check and the verification share one start-up).
+"""
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import select
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+WORKER = Path(__file__).with_name("verify_worker.py")
+IDLE_TIMEOUT = 300.0
+
+
+class WorkerFailed(Exception):
+    """The process died or did not answer in time; ``log`` holds what it printed."""
+
+    def __init__(self, message: str, log: str = "", timed_out: bool = False):
+        super().__init__(message)
+        self.log = log
+        self.timed_out = timed_out
+
+
+def clean_env() -> dict:
+    # -I already ignores PYTHON* variables; drop them anyway so nothing downstream sees them.
+    return {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
+
+
+class CleanProcess:
+    """``python -I -B verify_worker.py --serve``: JSON requests on stdin, replies on a pipe.
+
+    score.py may print anything, so the replies travel on their own pipe and the process's
+    stdout/stderr go to a log file (read back for the report)."""
+
+    def __init__(self, python: str, preload: tuple[str, ...] = (), env: dict | None = None):
+        self.python = python
+        self.preload = tuple(preload)
+        self.env = clean_env() if env is None else env
+        self._dir = tempfile.mkdtemp(prefix="model-catalog-worker-")
+        self.log_path = os.path.join(self._dir, "output.log")
+        replies, reply_end = os.pipe()
+        try:
+            with open(self.log_path, "wb") as log:
+                self._proc = subprocess.Popen(
+                    [python, "-I", "-B", str(WORKER), "--serve", str(reply_end), ",".join(self.preload),
+                     str(IDLE_TIMEOUT)],
+                    stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
+                    pass_fds=(reply_end,), cwd=self._dir, env=self.env,
+                )
+        except BaseException:
+            os.close(replies)
+            shutil.rmtree(self._dir, ignore_errors=True)
+            raise
+        finally:
+            os.close(reply_end)
+        self._replies = replies
+        self._pending = b""
+        self._busy = threading.Lock()  # one request at a time on the pipes
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def alive(self) -> bool:
+        return self._proc.poll() is None
+
+    def log_size(self) -> int:
+        try:
+            return os.path.getsize(self.log_path)
+        except OSError:
+            return 0
+
+    def log_since(self, offset: int = 0, limit: int = 4000) -> str:
+        try:
+            with open(self.log_path, "rb") as fh:
+                fh.seek(max(offset, self.log_size() - limit))
+                return fh.read().decode("utf-8", "replace")
+        except OSError:
+            return ""
+
+    def request(self, payload: dict, timeout: float) -> dict:
+        """Send one request and wait for its reply; WorkerFailed when none comes."""
+        with self._busy:
+            return self._request(payload, timeout)
+
+    def _request(self, payload: dict, timeout: float) -> dict:
+        offset = self.log_size()
+        try:
+            self._proc.stdin.write(json.dumps(payload).encode() + b"\n")
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError) as exc:
+            raise WorkerFailed(f"the worker process is gone ({exc})", self.log_since(offset)) from None
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._pending:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self._proc.kill()  # the log stays until close()
+                self._proc.wait()
+                raise WorkerFailed(f"no answer within {timeout:.0f}s", self.log_since(offset), timed_out=True)
+            ready, _, _ = select.select([self._replies], [], [], remaining)
+            if not ready:
+                continue
+            data = os.read(self._replies, 65536)
+            if not data:
+                code = self._proc.wait()
+                raise WorkerFailed(f"the process died (exit code {code})", self.log_since(offset))
+            self._pending += data
+        line, _, self._pending = self._pending.partition(b"\n")
+        return json.loads(line)
+
+    def close(self) -> None:
+        if self._proc.poll() is None:
+            self._proc.kill()
+        try:
+            self._proc.wait(10)
+        except subprocess.TimeoutExpired:
+            pass
+        for stream in (self._proc.stdin,):
+            try:
+                stream.close()
+            except OSError:
+                pass
+        if self._replies >= 0:
+            os.close(self._replies)
+            self._replies = -1
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+
+_lock = threading.Lock()
+_standbys: list[CleanProcess] = []  # oldest first
+
+
+def _usable(proc: CleanProcess, python: str) -> bool:
+    return proc.python == python and proc.env == clean_env() and proc.alive()
+
+
+def prime(preload: tuple[str, ...] = (), python: str | None = None, count: int = 1) -> None:
+    """Make sure ``count`` standby processes are starting or ready (returns at once).
+
+    After a verification two are kept: back-to-back prepare+verify rounds then always find
+    one that has finished starting up (each round uses one up)."""
+    python = python or sys.executable
+    with _lock:
+        stale = [p for p in _standbys if not _usable(p, python)]
+        _standbys[:] = [p for p in _standbys if p not in stale]
+        while len(_standbys) < count:
+            _standbys.append(CleanProcess(python, preload))
+    for proc in stale:
+        proc.close()
+
+
+def borrow(preload: tuple[str, ...] = ()) -> CleanProcess:
+    """A standby that stays a standby, for requests that do not spoil it (the ONNX check)."""
+    prime(preload)
+    with _lock:
+        return _standbys[0]
+
+
+def take(preload: tuple[str, ...] = (), python: str | None = None) -> CleanProcess:
+    """A clean process for one verification; the caller closes it afterwards."""
+    python = python or sys.executable
+    if python != sys.executable:  # e.g. a verification venv: no standby for those
+        return CleanProcess(python, preload)
+    prime(preload, python)
+    with _lock:
+        return _standbys.pop(0)
+
+
+@atexit.register
+def _shutdown() -> None:
+    with _lock:
+        procs = list(_standbys)
+        _standbys.clear()
+    for proc in procs:
+        proc.close()
