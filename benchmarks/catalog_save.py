@@ -50,7 +50,7 @@ else:
     before = rss_peak_kb()
     t = time.perf_counter()
     with open(out, "wb") as f:
-        for chunk in svc.iter_zip(model_id):
+        for chunk in svc.iter_zip(model_id, reuse_buffers=True):
             f.write(chunk)
     result["seconds"] = time.perf_counter() - t
     result["rss_growth_mb"] = (rss_peak_kb() - before) / 1024
@@ -118,7 +118,7 @@ def main(argv=None) -> int:
             for path in done:
                 path.unlink()
             subprocess.run(["sync"], check=True)
-            time.sleep(1)
+            time.sleep(float(os.environ.get("BENCH_SETTLE_S", "1")))
 
         for run in range(args.runs):
             settle()

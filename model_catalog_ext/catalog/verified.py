@@ -3,6 +3,11 @@
 A background thread reads and hashes chunk *n+1* while the consumer writes chunk *n*,
 so checking costs little wall time; at most a few chunks are in memory.  A mismatch
 raises :class:`DamagedArtifact` *instead of* yielding the chunk, so wrong bytes never leave.
+
+With ``reuse_buffers=True`` (local blobs) chunks are read into a few recycled buffers and
+yielded as memoryviews: no fresh 4 MiB allocation, and so no page faults, per chunk.  Such a
+view stays valid until the consumer has asked for HOLD more chunks -- enough for a writer
+that sends chunk *n* while asking for chunk *n+1*, not for one that keeps them all.
 """
 from __future__ import annotations
 
@@ -45,8 +50,10 @@ def _read_full(f, n: int) -> bytes:
 
 
 def iter_verified(store: BlobStore, *, sha256: str, size: int, chunk_digests: bytes,
-                  chunk_size: int, path: str, model_id: str | None = None) -> Iterator[bytes]:
-    """Yield the blob's bytes in chunks, each checked before it is yielded."""
+                  chunk_size: int, path: str, model_id: str | None = None,
+                  reuse_buffers: bool = False) -> Iterator[bytes]:
+    """Yield the blob's bytes in chunks, each checked before it is yielded (see the module
+    docstring for ``reuse_buffers``)."""
     location = store.location(sha256)
     if size <= chunk_size or not chunk_digests:
         # Fits one chunk (or predates chunk digests): check the whole thing, then serve it.
@@ -70,7 +77,8 @@ def iter_verified(store: BlobStore, *, sha256: str, size: int, chunk_digests: by
     if len(expected) != -(-size // chunk_size):
         raise damaged(model_id, path, sha256, "its chunk index does not match its size", location)
     if getattr(store, "supports_pread", False):
-        yield from _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, location)
+        yield from _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, location,
+                                  reuse_buffers)
         return
     q: queue.Queue = queue.Queue(_PREFETCH)
     stop = threading.Event()
@@ -125,30 +133,54 @@ def iter_verified(store: BlobStore, *, sha256: str, size: int, chunk_digests: by
 
 
 _WORKERS = 2  # one per core here; each reads its chunk with pread and hashes it
+HOLD = 2  # chunks a consumer of reused buffers may still hold when it asks for the next
 
 
-def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, location) -> Iterator[bytes]:
+def _pread_into(fd: int, view: memoryview, offset: int) -> int:
+    got = 0
+    while got < len(view):
+        n = os.preadv(fd, [view[got:]], offset + got)
+        if not n:
+            break
+        got += n
+    return got
+
+
+def _pread_all(fd: int, want: int, offset: int) -> bytes:
+    data = os.pread(fd, want, offset)
+    if len(data) < want:  # pread may return short reads; finish them
+        parts, got = [data], len(data)
+        while got < want:
+            more = os.pread(fd, want - got, offset + got)
+            if not more:
+                break
+            parts.append(more)
+            got += len(more)
+        data = b"".join(parts)
+    return data
+
+
+def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, location,
+                   reuse_buffers=False) -> Iterator[bytes]:
     """Local blobs: read and check chunks on a small pool, serve them in order."""
     try:
         f = store.open(sha256)
     except FileNotFoundError:
         raise damaged(model_id, path, sha256, "the blob is missing", location) from None
     fd = f.fileno()
+    ahead = _PREFETCH + _WORKERS
+    # Each chunk in flight, plus those the consumer may hold, has its own buffer.
+    free = deque(bytearray(chunk_size) for _ in range(ahead + HOLD + 1)) if reuse_buffers else None
 
-    def fetch(index: int):
+    def fetch(index: int, buffer):
         want = min(chunk_size, size - index * chunk_size)
-        data = os.pread(fd, want, index * chunk_size)
-        if len(data) < want:  # pread may return short reads; finish them
-            parts = [data]
+        if buffer is None:
+            data = _pread_all(fd, want, index * chunk_size)
             got = len(data)
-            while got < want:
-                more = os.pread(fd, want - got, index * chunk_size + got)
-                if not more:
-                    break
-                parts.append(more)
-                got += len(more)
-            data = b"".join(parts)
-        if len(data) != want:
+        else:
+            data = memoryview(buffer)[:want]
+            got = _pread_into(fd, data, index * chunk_size)
+        if got != want:
             return damaged(model_id, path, sha256, f"it is shorter than {size} bytes", location)
         if hashlib.sha256(data).digest() != expected[index]:
             return damaged(model_id, path, sha256,
@@ -158,20 +190,27 @@ def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, lo
 
     with f, ThreadPoolExecutor(_WORKERS, thread_name_prefix="catalog-verify") as pool:
         pending: deque = deque()
+        held: deque = deque()  # buffers handed out, oldest first
         next_index = 0
         try:
             while pending or next_index < len(expected):
-                while next_index < len(expected) and len(pending) < _PREFETCH + _WORKERS:
-                    pending.append(pool.submit(fetch, next_index))
+                while len(held) > HOLD:
+                    free.append(held.popleft())
+                while next_index < len(expected) and len(pending) < ahead:
+                    buffer = free.popleft() if free is not None else None
+                    pending.append((pool.submit(fetch, next_index, buffer), buffer))
                     next_index += 1
-                item = pending.popleft().result()
+                future, buffer = pending.popleft()
+                item = future.result()
                 if isinstance(item, BaseException):
                     raise item
+                if buffer is not None:
+                    held.append(buffer)
                 yield item
             if os.pread(fd, 1, size):
                 raise damaged(model_id, path, sha256, f"it is longer than {size} bytes", location)
         finally:
-            for future in pending:
+            for future, _ in pending:
                 future.cancel()
 
 

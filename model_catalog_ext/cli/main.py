@@ -220,7 +220,7 @@ def _download_zip(args, svc, bar) -> int:
         tmp = f"{args.target}.partial"
         out = open(tmp, "wb")
     try:
-        for chunk in svc.iter_zip(args.model_id):
+        for chunk in svc.iter_zip(args.model_id, reuse_buffers=True):
             out.write(chunk)
             done += len(chunk)
             bar(min(done, total), total)

@@ -240,7 +240,7 @@ def cmd_download(ctx: MagicContext, args, cell):
     partial = target.with_name(f".{target.name}.partial")
     try:
         with open(partial, "wb") as out:
-            for chunk in ctx.service.iter_zip(args.id):  # verified while streaming
+            for chunk in ctx.service.iter_zip(args.id, reuse_buffers=True):  # verified while streaming
                 out.write(chunk)
         os.replace(partial, target)
     finally:
