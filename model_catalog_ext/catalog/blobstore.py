@@ -18,12 +18,11 @@ import hashlib
 import os
 import threading
 import uuid
-import zlib
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
 from ..errors import InvalidArtifact
-from .hashing import CHUNK_SIZE, ChunkHasher
+from .hashing import CHUNK_SIZE, QUEUE_DEPTH, BufferPool, ChunkHasher, crc32, readinto_full
 
 Opener = Callable[[], BinaryIO]
 Progress = Callable[[int], None]
@@ -102,7 +101,7 @@ class BlobStore:
                 self._write_small(sha, data)
             if progress:
                 progress(size)
-            return StoredBlob(sha, size, b"", written, zlib.crc32(data))
+            return StoredBlob(sha, size, b"", written, crc32(data))
         if likely_present and not self.hashes_before_write:
             # Only the file digest: if the blob is stored, its row already has the chunk
             # digests and CRC, so a re-save costs one sha256 pass and no write.
@@ -197,16 +196,23 @@ class LocalBlobStore(BlobStore):
 
     def _write_stream(self, name: str, opener: Opener, size: int, progress: Progress | None) -> StoredBlob:
         tmp, f = self._new_tmp()
-        hasher = ChunkHasher(self.chunk_size)
+        # Enough buffers for both hashers' queues, the one being read and the one written.
+        pool = BufferPool(self.chunk_size, QUEUE_DEPTH + 3)
+        hasher = ChunkHasher(self.chunk_size, release=pool.release)
         flusher = _Flusher(f.fileno())
         try:
             with f, opener() as src:
-                while chunk := src.read(self.chunk_size):
-                    hasher.update(chunk)
-                    _write_all(f, chunk)
-                    flusher.wrote(len(chunk))
+                while True:
+                    buffer = pool.acquire()
+                    n = readinto_full(src, buffer)
+                    if not n:
+                        break
+                    chunk = memoryview(buffer)[:n]
+                    hasher.update(chunk, owner=buffer)  # back in the pool once hashed
+                    _write_all(f, chunk)  # before the next acquire: the hashers may be done first
+                    flusher.wrote(n)
                     if progress:
-                        progress(len(chunk))
+                        progress(n)
                 flusher.stop()
                 # Durable before the entry that will reference it becomes visible.
                 os.fsync(f.fileno())

@@ -9,9 +9,10 @@ ZIP64 records are used as soon as a size or offset needs them, so multi-GiB arti
 from __future__ import annotations
 
 import struct
-import zlib
 from datetime import datetime
 from typing import Callable, Iterable, Iterator
+
+from .hashing import crc32
 
 ZIP64_LIMIT = 0xFFFFFFFF  # sizes/offsets at or above this need ZIP64 fields (a test lowers it)
 _MAX_ENTRIES = 0xFFFF
@@ -61,7 +62,7 @@ def iter_zip(entries: Iterable[Entry], date_time: datetime | None = None) -> Ite
         written, running = 0, 0
         for chunk in chunks():
             if crc is None:
-                running = zlib.crc32(chunk, running)
+                running = crc32(chunk, running)
             written += len(chunk)
             yield chunk
         if written != size:
