@@ -53,6 +53,8 @@ class CleanProcess:
     def __init__(self, python: str, preload: tuple[str, ...] = (), env: dict | None = None):
         self.python = python
         self.preload = tuple(preload)
+        self.idle_timeout = IDLE_TIMEOUT
+        self.started = time.monotonic()
         self.env = clean_env() if env is None else env
         self._dir = tempfile.mkdtemp(prefix="model-catalog-worker-")
         self.log_path = os.path.join(self._dir, "output.log")
@@ -61,7 +63,7 @@ class CleanProcess:
             with open(self.log_path, "wb") as log:
                 self._proc = subprocess.Popen(
                     [python, "-I", "-B", str(WORKER), "--serve", str(reply_end), ",".join(self.preload),
-                     str(IDLE_TIMEOUT)],
+                     str(self.idle_timeout)],
                     stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
                     pass_fds=(reply_end,), cwd=self._dir, env=self.env,
                 )
@@ -149,7 +151,9 @@ _standbys: list[CleanProcess] = []  # oldest first
 
 
 def _usable(proc: CleanProcess, python: str) -> bool:
-    return proc.python == python and proc.env == clean_env() and proc.alive()
+    # Near its idle timeout a standby may be exiting just as a request arrives: retire it.
+    fresh = time.monotonic() - proc.started < proc.idle_timeout - 10
+    return fresh and proc.python == python and proc.env == clean_env() and proc.alive()
 
 
 def prime(preload: tuple[str, ...] = (), python: str | None = None, count: int = 1) -> None:
