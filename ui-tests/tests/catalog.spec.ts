@@ -190,6 +190,70 @@ test.describe('Model catalog', () => {
     await expect(row(page, name)).toBeVisible();
   });
 
+  test('load in notebook inserts a cell that loads the model; download to folder unpacks it', async ({
+    page,
+    tmpPath
+  }, info) => {
+    await page.contents.uploadContent(
+      JSON.stringify({
+        cells: [{ cell_type: 'code', source: '', metadata: {}, outputs: [], execution_count: null }],
+        metadata: {
+          kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' }
+        },
+        nbformat: 4,
+        nbformat_minor: 5
+      }),
+      'text',
+      `${tmpPath}/use.ipynb`
+    );
+    await page.notebook.openByPath(`${tmpPath}/use.ipynb`);
+    await expect(page.locator('.jp-NotebookPanel .jp-Cell').first()).toBeVisible();
+
+    await openCatalog(page);
+    await search(page, 'iris-classifier');
+    await row(page, 'iris-classifier').first().click();
+    const details = page.locator('.mc-Details');
+    await expect(details.locator('.mc-Details-name')).toContainText('iris-classifier');
+    await details.getByRole('button', { name: 'Load in notebook' }).click();
+
+    // The notebook is active again, its (empty) cell now loads the model: run it.
+    const source = page.locator('.jp-NotebookPanel .jp-Cell').first().locator('.jp-InputArea-editor');
+    await expect(source).toContainText('ModelCatalog().get_model(');
+    await page.notebook.addCell('code', 'print("loaded", type(model).__name__, artifact.artifact_dir.is_dir())');
+    await page.notebook.run();
+    const outputs = page.locator('.jp-NotebookPanel .jp-OutputArea-output');
+    await expect(outputs.filter({ hasText: /^loaded \w+ True/ })).toHaveCount(1, { timeout: 60000 });
+    await expect(outputs.filter({ hasText: /Traceback|Error/ })).toHaveCount(0);
+    await shoot(page, info, 'load-in-notebook-light');
+
+    // Download to folder…: pick tmpPath in the folder dialog; the files land in a new folder.
+    const picker = page.locator('.jp-Dialog');
+    const downloadInto = async (folder: string) => {
+      await page.locator('.lm-TabBar-tab', { hasText: 'iris-classifier' }).first().click();
+      await details.getByRole('button', { name: 'Download to folder…' }).click();
+      await expect(picker).toContainText('A new folder named after the model');
+      await picker.locator('.jp-BreadCrumbs-home').click();
+      for (const part of folder.split('/')) {
+        await picker.locator('.jp-DirListing-item', { hasText: part }).first().dblclick();
+      }
+      await expect(picker.locator('.jp-BreadCrumbs')).toContainText(folder.split('/').pop()!);
+      await picker.getByRole('button', { name: 'Select' }).click();
+    };
+    await downloadInto(tmpPath);
+    const done = page.locator('.Toastify__toast', { hasText: 'Downloaded “iris-classifier”' });
+    await expect(done).toBeVisible({ timeout: 30000 });
+    const target = (await done.textContent())!.match(/to (\S+)\./)![1];
+    expect(target.startsWith(tmpPath)).toBe(true);
+    expect(await page.contents.fileExists(`${target}/score.py`)).toBe(true);
+
+    // Again into the same place: the folder is not empty, so it asks before overwriting.
+    await downloadInto(tmpPath);
+    await expect(picker).toContainText('already exists and is not empty');
+    await shoot(page, info, 'download-to-folder-overwrite-light');
+    await picker.getByRole('button', { name: 'Cancel' }).click();
+    await expect(picker).toHaveCount(0);
+  });
+
   test('no kernel: the dialog says so and offers to open the notebook', async ({ page, tmpPath }) => {
     await page.contents.uploadContent(
       JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }),
