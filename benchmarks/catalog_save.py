@@ -11,6 +11,8 @@
 Each measurement runs --runs times (alternating with its baseline) and keeps the fastest
 run, to damp noise from other processes; everything lives in one temp dir on the same disk
 (about 2 GiB per run).
+
+BENCH_SETTLE_S (default 1): seconds to wait after each sync between timed steps.
 """
 from __future__ import annotations
 

@@ -12,6 +12,7 @@ that sends chunk *n* while asking for chunk *n+1*, not for one that keeps them a
 from __future__ import annotations
 
 import hashlib
+import mmap
 import os
 import queue
 import threading
@@ -170,7 +171,9 @@ def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, lo
     fd = f.fileno()
     ahead = _PREFETCH + _WORKERS
     # Each chunk in flight, plus those the consumer may hold, has its own buffer.
-    free = deque(bytearray(chunk_size) for _ in range(ahead + HOLD + 1)) if reuse_buffers else None
+    # Anonymous mappings rather than bytearrays: unmapped as soon as the stream and its
+    # views are gone, so they never linger in a malloc arena of the long-running server.
+    free = deque(mmap.mmap(-1, chunk_size) for _ in range(ahead + HOLD + 1)) if reuse_buffers else None
 
     def fetch(index: int, buffer):
         want = min(chunk_size, size - index * chunk_size)
