@@ -2,6 +2,7 @@
 1 GiB artifact download, each against a baseline measured in the same run.
 
     python benchmarks/rest_bench.py [--models 100000] [--repeat 40] [--size-mb 1024] [--no-mlflow]
+                                    [--skip-list] [--skip-download]
 
 - list: GET /model-catalog/api/models (first page of 50) for each query of
   catalog_list.QUERIES on a real Jupyter Server over loopback HTTP (keep-alive), against
