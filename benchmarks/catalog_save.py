@@ -51,9 +51,7 @@ else:
     model_id = mode.split(":", 1)[1]
     before = rss_peak_kb()
     t = time.perf_counter()
-    with open(out, "wb") as f:
-        for chunk in svc.iter_zip(model_id, reuse_buffers=True):
-            f.write(chunk)
+    svc.write_zip(model_id, out)
     result["seconds"] = time.perf_counter() - t
     result["rss_growth_mb"] = (rss_peak_kb() - before) / 1024
 print(json.dumps(result))

@@ -547,7 +547,7 @@ class CatalogService:
             dest.parent.mkdir(parents=True, exist_ok=True)
             partial = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.partial")
             try:
-                with open(partial, "wb") as out:
+                with open(partial, "xb") as out:
                     for chunk in self._file_chunks(entry, item, index, reuse_buffers=True):
                         out.write(chunk)
                         done += len(chunk)
@@ -559,6 +559,39 @@ class CatalogService:
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(partial)
+        return target
+
+    def write_zip(self, model_id: str, target, force_overwrite: bool = False,
+                  progress: ProgressCallback | None = None) -> Path:
+        """Write the artifact as one zip file at ``target`` and return its path.
+
+        The bytes of :meth:`iter_zip`, written to a ``.partial`` file that takes its name
+        only when complete and intact: a damaged file never leaves a complete-looking zip.
+        An existing ``target`` needs ``force_overwrite``.
+        """
+        entry = self.get(model_id)
+        target = Path(os.fspath(target)).expanduser()
+        if target.is_dir():
+            raise InvalidInput(f"The zip target '{target}' is a folder; pass a file name.")
+        if target.exists() and not force_overwrite:
+            raise TargetNotEmpty(f"'{target}' exists; pass force_overwrite=True (--force) to replace it.",
+                                 path=str(target))
+        total, done = entry.artifact_size, 0
+        if progress:
+            progress(0, total)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+        try:
+            with open(partial, "xb") as out:
+                for chunk in self.iter_zip(model_id, reuse_buffers=True):
+                    out.write(chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(min(done, total), total)
+            os.replace(partial, target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(partial)
         return target
 
     # --- checking -------------------------------------------------------------------------

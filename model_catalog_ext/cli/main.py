@@ -208,30 +208,16 @@ def cmd_download(args, svc) -> int:
 
 
 def _download_zip(args, svc, bar) -> int:
-    from ..errors import TargetNotEmpty
-
-    entry = svc.get(args.model_id)
-    total, done = entry.artifact_size, 0
-    if args.target == "-":
-        out, tmp = sys.stdout.buffer, None
-    else:
-        if os.path.exists(args.target) and not args.force:
-            raise TargetNotEmpty(f"'{args.target}' exists; pass --force to overwrite it.", path=args.target)
-        tmp = f"{args.target}.partial"
-        out = open(tmp, "wb")
-    try:
-        for chunk in svc.iter_zip(args.model_id, reuse_buffers=True):
-            out.write(chunk)
-            done += len(chunk)
-            bar(min(done, total), total)
-        if tmp:
-            out.close()
-            os.replace(tmp, args.target)  # a damaged artifact never leaves a complete-looking zip
-            tmp = None
-    finally:
-        if tmp:
-            out.close()
-            os.unlink(tmp)
+    if args.target != "-":
+        path = svc.write_zip(args.model_id, args.target, force_overwrite=args.force, progress=bar)
+        return path.stat().st_size
+    done = 0
+    total = svc.get(args.model_id).artifact_size
+    out = sys.stdout.buffer
+    for chunk in svc.iter_zip(args.model_id, reuse_buffers=True):
+        out.write(chunk)
+        done += len(chunk)
+        bar(min(done, total), total)
     return done
 
 

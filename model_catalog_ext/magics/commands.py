@@ -236,16 +236,7 @@ def cmd_download(ctx: MagicContext, args, cell):
         target = target / f"{_identifier(entry.display_name)}-v{entry.version}.zip"
     if target.exists() and not args.force:
         raise UsageError(f"{target} already exists; pass --force to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(f".{target.name}.partial")
-    try:
-        with open(partial, "wb") as out:
-            for chunk in ctx.service.iter_zip(args.id, reuse_buffers=True):  # verified while streaming
-                out.write(chunk)
-        os.replace(partial, target)
-    finally:
-        if partial.exists():
-            partial.unlink()
+    ctx.service.write_zip(args.id, target, force_overwrite=args.force)  # checked; complete or absent
     print(f"Downloaded {entry.display_name} v{entry.version} as {target} "
           f"({render.human_size(target.stat().st_size)})")
 

@@ -135,3 +135,29 @@ def test_recycled_buffers_serve_the_same_bytes_and_stop_at_damage(sqlite_catalog
         for view in sqlite_catalog.iter_file(entry.id, "big.bin", reuse_buffers=True):
             served += view
     assert served == big[: 7 * CHUNK]
+
+
+def test_write_zip_is_the_streamed_zip_and_never_left_damaged(sqlite_catalog, make_artifact, tmp_path):
+    import zipfile
+
+    big = os.urandom(5 * CHUNK + 777)
+    entry = sqlite_catalog.save(make_artifact(files={"big.bin": big, "small.txt": b"tiny", "empty": b""}),
+                                display_name="m")
+    seen = []
+    path = sqlite_catalog.write_zip(entry.id, tmp_path / "out" / "m.zip", progress=lambda d, t: seen.append((d, t)))
+    assert path.read_bytes() == b"".join(sqlite_catalog.iter_zip(entry.id))
+    with zipfile.ZipFile(path) as z:
+        assert z.testzip() is None and z.read("big.bin") == big
+    assert seen[-1] == (entry.artifact_size, entry.artifact_size)
+
+    with pytest.raises(Exception, match="exists"):
+        sqlite_catalog.write_zip(entry.id, path)
+    _flip(sqlite_catalog, _sha(entry, "big.bin"), 3 * CHUNK + 9)
+    with pytest.raises(DamagedArtifact, match="big.bin"):
+        sqlite_catalog.write_zip(entry.id, path, force_overwrite=True)
+    with zipfile.ZipFile(path) as z:  # the earlier, intact zip is untouched
+        assert z.read("big.bin") == big
+    with pytest.raises(DamagedArtifact):
+        sqlite_catalog.write_zip(entry.id, tmp_path / "fresh.zip")
+    assert not (tmp_path / "fresh.zip").exists()
+    assert not list(tmp_path.glob(".*partial")) and not list((tmp_path / "out").glob(".*partial"))
