@@ -11,6 +11,7 @@ otherwise be the slowest part of a save.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import queue
 import threading
 from typing import Callable
@@ -152,22 +153,26 @@ class ChunkHasher:
 
 class BufferPool:
     """A few chunk-sized buffers handed round and round: reading into a recycled buffer
-    costs no fresh allocation (and no page faults) per chunk, and bounds memory."""
+    costs no fresh allocation (and no page faults) per chunk, and bounds memory.
+
+    The buffers are anonymous mappings rather than bytearrays: unmapped as soon as the pool
+    and every view of them are gone, so they never linger in a malloc arena of a
+    long-running server."""
 
     def __init__(self, size: int, count: int):
         self.size = size
         self._free: queue.SimpleQueue = queue.SimpleQueue()
         for _ in range(count):
-            self._free.put(bytearray(size))
+            self._free.put(mmap.mmap(-1, size))
 
-    def acquire(self) -> bytearray:
+    def acquire(self) -> mmap.mmap:
         return self._free.get()
 
     def release(self, buffer) -> None:
         self._free.put(buffer)
 
 
-def readinto_full(src, buffer: bytearray) -> int:
+def readinto_full(src, buffer) -> int:
     """Fill ``buffer`` from ``src`` (short reads finished); the count, 0 at end of file."""
     view = memoryview(buffer)
     got = 0

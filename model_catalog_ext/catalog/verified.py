@@ -12,7 +12,6 @@ that sends chunk *n* while asking for chunk *n+1*, not for one that keeps them a
 from __future__ import annotations
 
 import hashlib
-import mmap
 import os
 import queue
 import threading
@@ -22,6 +21,7 @@ from typing import Iterator
 
 from ..errors import DamagedArtifact
 from .blobstore import BlobStore
+from .hashing import BufferPool
 
 _PREFETCH = 3
 _END = object()
@@ -171,9 +171,7 @@ def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, lo
     fd = f.fileno()
     ahead = _PREFETCH + _WORKERS
     # Each chunk in flight, plus those the consumer may hold, has its own buffer.
-    # Anonymous mappings rather than bytearrays: unmapped as soon as the stream and its
-    # views are gone, so they never linger in a malloc arena of the long-running server.
-    free = deque(mmap.mmap(-1, chunk_size) for _ in range(ahead + HOLD + 1)) if reuse_buffers else None
+    free = BufferPool(chunk_size, ahead + HOLD + 1) if reuse_buffers else None
 
     def fetch(index: int, buffer):
         want = min(chunk_size, size - index * chunk_size)
@@ -198,9 +196,9 @@ def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, lo
         try:
             while pending or next_index < len(expected):
                 while len(held) > HOLD:
-                    free.append(held.popleft())
+                    free.release(held.popleft())
                 while next_index < len(expected) and len(pending) < ahead:
-                    buffer = free.popleft() if free is not None else None
+                    buffer = free.acquire() if free is not None else None
                     pending.append((pool.submit(fetch, next_index, buffer), buffer))
                     next_index += 1
                 future, buffer = pending.popleft()
