@@ -54,6 +54,15 @@ from .verified import check_blob, iter_verified
 from .zipstream import iter_zip, zip_length
 
 ProgressCallback = Callable[[int, int], None]
+# How each editable field is checked; compartment/project ids go through check_namespace.
+_FIELD_CHECKS = {
+    "display_name": validation.check_display_name,
+    "description": validation.check_description,
+    "freeform_tags": validation.check_freeform_tags,
+    "defined_metadata": validation.check_defined_metadata,
+    "custom_metadata": validation.check_custom_metadata,
+    "provenance": validation.check_provenance,
+}
 
 EDITABLE = ("display_name", "description", "freeform_tags", "defined_metadata", "custom_metadata",
             "provenance", "compartment_id", "project_id")
@@ -356,20 +365,8 @@ class CatalogService:
     def _check_changes(changes: dict) -> dict:
         out = {}
         for key, value in changes.items():
-            if key == "display_name":
-                out[key] = validation.check_display_name(value)
-            elif key == "description":
-                out[key] = validation.check_description(value)
-            elif key == "freeform_tags":
-                out[key] = validation.check_freeform_tags(value)
-            elif key == "defined_metadata":
-                out[key] = validation.check_defined_metadata(value)
-            elif key == "custom_metadata":
-                out[key] = validation.check_custom_metadata(value)
-            elif key == "provenance":
-                out[key] = validation.check_provenance(value)
-            else:
-                out[key] = validation.check_namespace(key, value)
+            check = _FIELD_CHECKS.get(key)
+            out[key] = check(value) if check else validation.check_namespace(key, value)
         return out
 
     def _apply(self, model_id: str, etag: str | None, changes: dict) -> ModelEntry:

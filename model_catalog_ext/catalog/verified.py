@@ -215,6 +215,14 @@ def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, lo
                 future.cancel()
 
 
+def _hashed_chunks(store: BlobStore, sha256: str, chunk_size: int, digest) -> Iterator[bytes]:
+    """The stored blob's chunks, each fed to ``digest`` first (FileNotFoundError when missing)."""
+    with store.open(sha256) as f:
+        while chunk := f.read(chunk_size):
+            digest.update(chunk)
+            yield chunk
+
+
 def _verify_whole_then_stream(store, sha256, size, chunk_size, path, model_id) -> Iterator[bytes]:
     # Two passes: nothing is yielded until the whole file checked out; the second pass is
     # hashed again so a change between the passes is caught before the end is served.
@@ -223,12 +231,10 @@ def _verify_whole_then_stream(store, sha256, size, chunk_size, path, model_id) -
         digest = hashlib.sha256()
         total = 0
         try:
-            with store.open(sha256) as f:
-                while chunk := f.read(chunk_size):
-                    digest.update(chunk)
-                    total += len(chunk)
-                    if serve:
-                        yield chunk
+            for chunk in _hashed_chunks(store, sha256, chunk_size, digest):
+                total += len(chunk)
+                if serve:
+                    yield chunk
         except FileNotFoundError:
             raise damaged(model_id, path, sha256, "the blob is missing", location) from None
         if total != size or digest.hexdigest() != sha256:
@@ -238,12 +244,8 @@ def _verify_whole_then_stream(store, sha256, size, chunk_size, path, model_id) -
 def check_blob(store: BlobStore, *, sha256: str, size: int, chunk_size: int) -> str | None:
     """Re-hash a stored blob; None when intact, else what is wrong (for verify())."""
     digest = hashlib.sha256()
-    total = 0
     try:
-        with store.open(sha256) as f:
-            while chunk := f.read(chunk_size):
-                digest.update(chunk)
-                total += len(chunk)
+        total = sum(len(chunk) for chunk in _hashed_chunks(store, sha256, chunk_size, digest))
     except FileNotFoundError:
         return "missing"
     if total != size:

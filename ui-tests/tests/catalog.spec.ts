@@ -1,7 +1,7 @@
 import { expect, test } from '@jupyterlab/galata';
 import { execFileSync } from 'child_process';
 
-import { openCatalog, row, search, shoot } from './helpers';
+import { openCatalog, openNewNotebook, row, search, shoot } from './helpers';
 
 const TRAIN = `from sklearn.datasets import load_iris
 from sklearn.tree import DecisionTreeClassifier
@@ -118,22 +118,7 @@ test.describe('Model catalog', () => {
     page,
     tmpPath
   }, info) => {
-    // (Galata's notebook.createNew renames Untitled.ipynb behind the session's back, so the
-    // kernel's session keeps the old path: create the file first, then open it.)
-    await page.contents.uploadContent(
-      JSON.stringify({
-        cells: [{ cell_type: 'code', source: '', metadata: {}, outputs: [], execution_count: null }],
-        metadata: {
-          kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' }
-        },
-        nbformat: 4,
-        nbformat_minor: 5
-      }),
-      'text',
-      `${tmpPath}/train.ipynb`
-    );
-    await page.notebook.openByPath(`${tmpPath}/train.ipynb`);
-    await expect(page.locator('.jp-NotebookPanel .jp-Cell').first()).toBeVisible();
+    await openNewNotebook(page, `${tmpPath}/train.ipynb`);
     await page.notebook.setCell(0, 'code', TRAIN);
     await page.notebook.runCell(0, true);
     await expect(page.locator('.jp-OutputArea-output').first()).toContainText('trained');
@@ -194,20 +179,7 @@ test.describe('Model catalog', () => {
     page,
     tmpPath
   }, info) => {
-    await page.contents.uploadContent(
-      JSON.stringify({
-        cells: [{ cell_type: 'code', source: '', metadata: {}, outputs: [], execution_count: null }],
-        metadata: {
-          kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' }
-        },
-        nbformat: 4,
-        nbformat_minor: 5
-      }),
-      'text',
-      `${tmpPath}/use.ipynb`
-    );
-    await page.notebook.openByPath(`${tmpPath}/use.ipynb`);
-    await expect(page.locator('.jp-NotebookPanel .jp-Cell').first()).toBeVisible();
+    await openNewNotebook(page, `${tmpPath}/use.ipynb`);
 
     await openCatalog(page);
     await search(page, 'iris-classifier');

@@ -14,6 +14,28 @@ export async function openCatalog(page: IJupyterLabPageFixture): Promise<void> {
   await expect(panel.locator('.mc-Row').first()).toBeVisible({ timeout: 30000 });
 }
 
+/**
+ * Create a notebook with one empty code cell at `path` and open it. (Galata's
+ * notebook.createNew renames Untitled.ipynb behind the session's back, so the kernel's
+ * session keeps the old path: create the file first, then open it.)
+ */
+export async function openNewNotebook(page: IJupyterLabPageFixture, path: string): Promise<void> {
+  await page.contents.uploadContent(
+    JSON.stringify({
+      cells: [{ cell_type: 'code', source: '', metadata: {}, outputs: [], execution_count: null }],
+      metadata: {
+        kernelspec: { name: 'python3', display_name: 'Python 3 (ipykernel)', language: 'python' }
+      },
+      nbformat: 4,
+      nbformat_minor: 5
+    }),
+    'text',
+    path
+  );
+  await page.notebook.openByPath(path);
+  await expect(page.locator('.jp-NotebookPanel .jp-Cell').first()).toBeVisible();
+}
+
 /** A row of the list by its display name. */
 export function row(page: IJupyterLabPageFixture, name: string) {
   return page.locator('#model-catalog-panel .mc-Row', {
