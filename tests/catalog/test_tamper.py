@@ -152,6 +152,10 @@ def test_write_zip_is_the_streamed_zip_and_never_left_damaged(sqlite_catalog, ma
 
     with pytest.raises(Exception, match="exists"):
         sqlite_catalog.write_zip(entry.id, path)
+    from model_catalog_ext.errors import InvalidInput
+
+    with pytest.raises(InvalidInput, match="is a folder"):
+        sqlite_catalog.write_zip(entry.id, tmp_path / "out")
     _flip(sqlite_catalog, _sha(entry, "big.bin"), 3 * CHUNK + 9)
     with pytest.raises(DamagedArtifact, match="big.bin"):
         sqlite_catalog.write_zip(entry.id, path, force_overwrite=True)
