@@ -74,11 +74,16 @@ def _worker(tmp: Path, *args) -> dict:
 
 
 def _py_copy(src: str, dst: str) -> float:
-    """A user-space read/write copy (what any streamed download must at least do)."""
+    """A user-space read/write copy (what any streamed download must at least do), written
+    the way the catalog writes (catalog/filewrite.py), unchecked."""
+    sys.path.insert(0, str(REPO))
+    from model_catalog_ext.catalog.filewrite import reserve, write_all
+
     t = time.perf_counter()
     with open(src, "rb", buffering=0) as f, open(dst, "wb", buffering=0) as out:
+        reserve(out, os.fstat(f.fileno()).st_size)
         while chunk := f.read(4 * 1024 * 1024):
-            out.write(chunk)
+            write_all(out, chunk)
     return time.perf_counter() - t
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
 from ..errors import InvalidArtifact
+from .filewrite import reserve, write_all
 from .hashing import CHUNK_SIZE, QUEUE_DEPTH, BufferPool, ChunkHasher, crc32, readinto_full
 
 Opener = Callable[[], BinaryIO]
@@ -188,7 +189,7 @@ class LocalBlobStore(BlobStore):
         tmp, f = self._new_tmp()
         try:
             with f:
-                _write_all(f, data)
+                write_all(f, data)
                 os.fsync(f.fileno())
             self._publish(tmp, sha256)
         finally:
@@ -202,6 +203,7 @@ class LocalBlobStore(BlobStore):
         flusher = _Flusher(f.fileno())
         try:
             with f, opener() as src:
+                reserve(f, size)
                 while True:
                     buffer = pool.acquire()
                     n = readinto_full(src, buffer)
@@ -209,7 +211,7 @@ class LocalBlobStore(BlobStore):
                         break
                     chunk = memoryview(buffer)[:n]
                     hasher.update(chunk, owner=buffer)  # back in the pool once hashed
-                    _write_all(f, chunk)  # before the next acquire: the hashers may be done first
+                    write_all(f, chunk)  # before the next acquire: the hashers may be done first
                     flusher.wrote(n)
                     if progress:
                         progress(n)
@@ -381,12 +383,6 @@ def _discard(f) -> None:
         discard()
     else:
         f.close()
-
-
-def _write_all(f, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[f.write(view):]
 
 
 def _fsync_dir(path: str) -> None:

@@ -33,6 +33,7 @@ from ..errors import (
 from . import defaults, validation
 from .blobstore import BlobStore, StoredBlob, open_blob_store
 from .engine import create_catalog_engine, is_sqlite
+from .filewrite import reserve, write_all
 from .entry import ModelEntry
 from .listing import ListingCompiler
 from .migrate import upgrade_to_head
@@ -545,8 +546,9 @@ class CatalogService:
             partial = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.partial")
             try:
                 with open(partial, "xb") as out:
+                    reserve(out, item["size"])
                     for chunk in self._file_chunks(entry, item, index, reuse_buffers=True):
-                        out.write(chunk)
+                        write_all(out, chunk)
                         done += len(chunk)
                         if progress:
                             progress(done, total)
@@ -580,8 +582,9 @@ class CatalogService:
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
         try:
             with open(partial, "xb") as out:
+                reserve(out, self.zip_size(model_id))
                 for chunk in self.iter_zip(model_id, reuse_buffers=True):
-                    out.write(chunk)
+                    write_all(out, chunk)
                     done += len(chunk)
                     if progress:
                         progress(min(done, total), total)

@@ -22,6 +22,7 @@ import json
 import os
 import sys
 
+from ..catalog.filewrite import write_all
 from ..errors import CatalogError
 from .progress import ProgressBar
 from .table import entry_rows, format_entry, format_table
@@ -215,7 +216,7 @@ def _download_zip(args, svc, bar) -> int:
     total = svc.get(args.model_id).artifact_size
     out = sys.stdout.buffer
     for chunk in svc.iter_zip(args.model_id, reuse_buffers=True):
-        out.write(chunk)
+        write_all(out, chunk)
         done += len(chunk)
         bar(min(done, total), total)
     return done
