@@ -18,6 +18,7 @@ __all__ = [
     "PendingChanges",
     "TargetNotEmpty",
     "PrepareError",
+    "StorageFull",
 ]
 
 
@@ -100,3 +101,9 @@ class PrepareError(CatalogError):
     """Artifact preparation failed; the message says what to do (HTTP 422)."""
 
     code = "prepare_error"
+
+
+class StorageFull(CatalogError):
+    """No room left on the disk (or in the quota) being written to (HTTP 507)."""
+
+    code = "storage_full"

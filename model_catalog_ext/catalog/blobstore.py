@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
 from ..errors import InvalidArtifact
-from .filewrite import reserve, write_all
+from .filewrite import reporting_full_disk, reserve, write_all
 from .hashing import CHUNK_SIZE, QUEUE_DEPTH, BufferPool, ChunkHasher, crc32, readinto_full
 
 Opener = Callable[[], BinaryIO]
@@ -99,7 +99,8 @@ class BlobStore:
             sha = hashlib.sha256(data).hexdigest()
             written = not self.exists(sha)
             if written:
-                self._write_small(sha, data)
+                with _full_disk(self, name, size):
+                    self._write_small(sha, data)
             if progress:
                 progress(size)
             return StoredBlob(sha, size, b"", written, crc32(data))
@@ -111,7 +112,13 @@ class BlobStore:
                 if progress:
                     progress(size)
                 return StoredBlob(sha, size, b"", False, None)
-        return self._write_stream(name, opener, size, progress)
+        with _full_disk(self, name, size):
+            return self._write_stream(name, opener, size, progress)
+
+
+def _full_disk(store: BlobStore, name: str, size: int):
+    return reporting_full_disk(f"the artifact store {store.url}", f"'{name}'", size,
+                               "Nothing was stored. Free some space there, then save again.")
 
 
 def _sha256_only(name: str, opener: Opener, size: int, chunk_size: int) -> str:

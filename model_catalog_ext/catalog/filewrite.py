@@ -14,8 +14,12 @@ best runs; every figure swings up to 4x with the VM's memory state):
 """
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import sys
+
+from ..errors import StorageFull
 
 WRITE_PIECE = 256 * 1024
 _FALLOC_FL_KEEP_SIZE = 1  # reserve blocks, leave the file's size alone
@@ -42,26 +46,50 @@ def reserve(f, size: int) -> None:
     early leaves no zeros behind; a full disk is reported here, before any byte is
     written; filesystems without ``fallocate`` (or other systems) are simply skipped.
     """
-    global _fallocate
-    if size <= 0 or not sys.platform.startswith("linux"):
+    fallocate = _libc_fallocate() if size > 0 else None
+    if fallocate is None:
         return
-    if _fallocate is None:
+    fd = f if isinstance(f, int) else f.fileno()
+    if fallocate(fd, _FALLOC_FL_KEEP_SIZE, 0, size) != 0:
         import ctypes
 
-        try:
-            libc = ctypes.CDLL(None, use_errno=True)
-            _fallocate = libc.fallocate
-            _fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
-            _fallocate.restype = ctypes.c_int
-        except (OSError, AttributeError):
-            _fallocate = False
-    if not _fallocate:
-        return
-    import ctypes
-    import errno
-
-    fd = f if isinstance(f, int) else f.fileno()
-    if _fallocate(fd, _FALLOC_FL_KEEP_SIZE, 0, size) != 0:
         err = ctypes.get_errno()
         if err in (errno.ENOSPC, errno.EDQUOT):
             raise OSError(err, f"{os.strerror(err)}: {size:,} bytes are needed", getattr(f, "name", None))
+
+
+def _libc_fallocate():
+    """Linux's fallocate(2), not glibc's posix_fallocate (which writes zeros where the
+    filesystem cannot reserve blocks); None where there is none."""
+    global _fallocate
+    if _fallocate is None:
+        _fallocate = False
+        if sys.platform.startswith("linux"):
+            import ctypes
+
+            try:
+                function = ctypes.CDLL(None, use_errno=True).fallocate
+            except (OSError, AttributeError):
+                pass
+            else:
+                function.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+                function.restype = ctypes.c_int
+                _fallocate = function
+    return _fallocate or None
+
+
+@contextlib.contextmanager
+def reporting_full_disk(where: str, what: str, size: int | None, then: str):
+    """Turn "no space left" (or "quota exceeded") while writing ``what`` into ``where``
+    into a :class:`StorageFull` that says so, and ``then`` what to do (the writer has
+    already removed its partial file)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        amount = f" ({size:,} bytes)" if size is not None else ""
+        raise StorageFull(
+            f"There is no room in {where} for {what}{amount}: the disk or your quota is full. {then}",
+            path=str(where), size=size,
+        ) from None

@@ -33,7 +33,7 @@ from ..errors import (
 from . import defaults, validation
 from .blobstore import BlobStore, StoredBlob, open_blob_store
 from .engine import create_catalog_engine, is_sqlite
-from .filewrite import reserve, write_all
+from .filewrite import reporting_full_disk, reserve, write_all
 from .entry import ModelEntry
 from .listing import ListingCompiler
 from .migrate import upgrade_to_head
@@ -221,24 +221,36 @@ class CatalogService:
         if created_by is not None and (not isinstance(created_by, str) or len(created_by) > 255):
             raise InvalidInput("created_by must be a user name of at most 255 characters.")
         base = self.get(as_new_version_of) if as_new_version_of is not None else None
-        with open_source(artifact) as source:
-            self._fill_schemas(values, source)
-            stored = self._store_files(source, progress)
-            manifest = [{"path": f.path, "size": f.size, "sha256": stored[f.path].sha256} for f in source.files]
-            for attempt in range(_MAX_COMMIT_ATTEMPTS):
-                try:
-                    return self._insert_entry(values, manifest, stored, base)
-                except _MissingBlobs as missing:
-                    # A concurrent delete collected a blob we rely on: store it again.
-                    for f in source.files:
-                        if stored[f.path].sha256 in missing.shas:
-                            stored[f.path] = self.blobs.put(f.path, f.open, f.size)
-                except sa.exc.IntegrityError:
-                    # Two saves took the same version number; the loser takes the next one.
-                    if attempt == _MAX_COMMIT_ATTEMPTS - 1:
-                        raise
-                    time.sleep(0.01 * (attempt + 1))
-            raise RuntimeError("could not commit the save; retry")  # pragma: no cover
+        stored: dict[str, StoredBlob] = {}
+        try:
+            with open_source(artifact) as source:
+                self._fill_schemas(values, source)
+                self._store_files(source, progress, stored)
+                return self._commit_save(values, source, stored, base)
+        except BaseException:
+            # A failed save (a file that changed, a full disk...) takes back the blobs it wrote
+            # that no entry uses; a killed one leaves them to collect_garbage().
+            with contextlib.suppress(Exception):
+                self._collect([b.sha256 for b in stored.values() if b.written])
+            raise
+
+    def _commit_save(self, values: dict, source, stored: dict[str, StoredBlob],
+                     base: ModelEntry | None) -> ModelEntry:
+        manifest = [{"path": f.path, "size": f.size, "sha256": stored[f.path].sha256} for f in source.files]
+        for attempt in range(_MAX_COMMIT_ATTEMPTS):
+            try:
+                return self._insert_entry(values, manifest, stored, base)
+            except _MissingBlobs as missing:
+                # A concurrent delete collected a blob we rely on: store it again.
+                for f in source.files:
+                    if stored[f.path].sha256 in missing.shas:
+                        stored[f.path] = self.blobs.put(f.path, f.open, f.size)
+            except sa.exc.IntegrityError:
+                # Two saves took the same version number; the loser takes the next one.
+                if attempt == _MAX_COMMIT_ATTEMPTS - 1:
+                    raise
+                time.sleep(0.01 * (attempt + 1))
+        raise RuntimeError("could not commit the save; retry")  # pragma: no cover
 
     def _fill_schemas(self, values: dict, source) -> None:
         if values["input_schema"] is None:
@@ -256,7 +268,9 @@ class CatalogService:
             if values[key] is not None and not isinstance(values[key], dict):
                 values[key] = {"schema": values[key]}
 
-    def _store_files(self, source, progress: ProgressCallback | None) -> dict[str, StoredBlob]:
+    def _store_files(self, source, progress: ProgressCallback | None, stored: dict[str, StoredBlob]) -> None:
+        """Put every file of ``source`` into the blob store, recording each in ``stored`` as
+        it lands (so that a failure part-way knows what it wrote)."""
         total, done = source.total_size, 0
         sizes = sorted({f.size for f in source.files if f.size > self.blobs.chunk_size})
         with self.engine.connect() as conn:
@@ -271,9 +285,9 @@ class CatalogService:
 
         if progress:
             progress(0, total)
-        return {f.path: self.blobs.put(f.path, f.open, f.size, likely_present=f.size in known_sizes,
-                                       progress=tick)
-                for f in source.files}
+        for f in source.files:
+            stored[f.path] = self.blobs.put(f.path, f.open, f.size, likely_present=f.size in known_sizes,
+                                            progress=tick)
 
     def _insert_entry(self, values: dict, manifest: list[dict], stored: dict[str, StoredBlob],
                       base: ModelEntry | None) -> ModelEntry:
@@ -451,28 +465,36 @@ class CatalogService:
     def collect_garbage(self, tmp_grace_seconds: float = 3600) -> dict:
         """Remove blobs no entry references and leftovers of interrupted saves.
 
-        Blob files without a ``blobs`` row are only removed once older than the grace period,
-        so a save that is still running keeps its freshly written blobs.
+        Blob files without a ``blobs`` row and temporary files are only removed once older
+        than the grace period, so a save that is still running keeps what it is writing.
+        Returns ``{"removed_blobs": [sha256...], "removed_tmp_files": n, "freed_bytes": n}``.
         """
         with self.engine.connect() as conn:
-            orphan_rows = list(conn.execute(
-                sa.select(blobs.c.sha256).where(~blobs.c.sha256.in_(sa.select(artifact_blobs.c.sha256)))).scalars())
+            orphan_sizes = dict(conn.execute(
+                sa.select(blobs.c.sha256, blobs.c.size)
+                .where(~blobs.c.sha256.in_(sa.select(artifact_blobs.c.sha256)))).fetchall())
             known = set(conn.execute(sa.select(blobs.c.sha256)).scalars())
-        removed = self._collect(orphan_rows)
+        removed = self._collect(sorted(orphan_sizes))
+        freed = sum(orphan_sizes[s] for s in removed)
         cutoff = time.time() - tmp_grace_seconds
-        stray = []
-        local_root = getattr(self.blobs, "root", None)
-        if local_root:
+        stray_sizes: dict[str, int] = {}
+        tmp_removed = 0
+        if getattr(self.blobs, "root", None):  # a local store: look at the files themselves
             for sha in self.blobs.iter_digests():
-                path = self.blobs.location(sha)
-                if sha not in known and os.path.getmtime(path) < cutoff:
-                    stray.append(sha)
+                with contextlib.suppress(FileNotFoundError):
+                    info = os.stat(self.blobs.location(sha))
+                    if sha not in known and info.st_mtime < cutoff:
+                        stray_sizes[sha] = info.st_size
             for path in self.blobs.tmp_files():
                 with contextlib.suppress(FileNotFoundError):
-                    if os.path.getmtime(path) < cutoff:
+                    info = os.stat(path)
+                    if info.st_mtime < cutoff:
                         os.unlink(path)
-        stray = self._collect(stray) if stray else []
-        return {"removed_blobs": removed + stray}
+                        tmp_removed += 1
+                        freed += info.st_size
+        stray = self._collect(sorted(stray_sizes)) if stray_sizes else []
+        freed += sum(stray_sizes[s] for s in stray)
+        return {"removed_blobs": removed + stray, "removed_tmp_files": tmp_removed, "freed_bytes": freed}
 
     # --- reading artifacts back -------------------------------------------------------------
     def _chunk_index(self, shas: list[str]) -> dict[str, tuple[int, bytes, int | None]]:
@@ -545,7 +567,7 @@ class CatalogService:
             dest.parent.mkdir(parents=True, exist_ok=True)
             partial = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.partial")
             try:
-                with open(partial, "xb") as out:
+                with _full_target(target, item["path"], item["size"]), open(partial, "xb") as out:
                     reserve(out, item["size"])
                     for chunk in self._file_chunks(entry, item, index, reuse_buffers=True):
                         write_all(out, chunk)
@@ -580,9 +602,10 @@ class CatalogService:
             progress(0, total)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
+        size = self.zip_size(model_id)
         try:
-            with open(partial, "xb") as out:
-                reserve(out, self.zip_size(model_id))
+            with _full_target(target.parent, target.name, size), open(partial, "xb") as out:
+                reserve(out, size)
                 for chunk in self.iter_zip(model_id, reuse_buffers=True):
                     write_all(out, chunk)
                     done += len(chunk)
@@ -661,3 +684,8 @@ def open_catalog(url: str | None = None, artifact_root: str | None = None, *,
     engine = create_catalog_engine(url or defaults.default_url())
     upgrade_to_head(engine)
     return CatalogService(engine, open_blob_store(artifact_root or defaults.default_artifact_root(), storage_options))
+
+
+def _full_target(folder, name: str, size: int):
+    return reporting_full_disk(f"'{folder}'", f"'{name}'", size,
+                               "Free some space there (or pick another folder), then download again.")

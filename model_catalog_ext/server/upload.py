@@ -6,6 +6,7 @@ import os
 import tempfile
 from pathlib import Path
 
+from ..catalog.filewrite import reporting_full_disk
 from ..errors import InvalidInput
 from .multipart import MultipartStream
 
@@ -73,18 +74,25 @@ class ArtifactUpload:
         raise InvalidInput(f"Unknown multipart part '{name}'; send 'metadata' and 'artifact'.")
 
     def feed(self, chunk: bytes) -> None:
-        if self._raw is not None:
-            self._raw.write(chunk)
-        else:
-            self._multipart.feed(chunk)
+        with self._full_disk():
+            if self._raw is not None:
+                self._raw.write(chunk)
+            else:
+                self._multipart.feed(chunk)
+
+    def _full_disk(self):
+        return reporting_full_disk(f"the server's temporary folder {self.dir.parent}", "the uploaded artifact",
+                                   None, "Nothing was stored. Ask the server's administrator to free some space.")
 
     def finish(self) -> dict:
         """Close the body and return the metadata JSON object."""
         if self._raw is not None:
-            self._raw.close()
+            with self._full_disk():
+                self._raw.close()
             text = self._metadata_param
         else:
-            self._multipart.finish()
+            with self._full_disk():
+                self._multipart.finish()
             text = bytes(self._metadata_sink.data).decode("utf-8") if self._metadata_sink else None
         if not self._artifact_seen:
             raise InvalidInput("The upload has no 'artifact' part (a .zip of the artifact directory).")

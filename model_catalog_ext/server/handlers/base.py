@@ -24,6 +24,7 @@ STATUS_BY_CODE = {
     "no_kernel": 409,
     "kernel_error": 502,
     "damaged_artifact": 500,
+    "storage_full": 507,
 }
 
 

@@ -1,0 +1,51 @@
+"""A full disk, for real (an 8 MiB tmpfs): a clear StorageFull, and nothing half-written kept."""
+import os
+
+import pytest
+
+from model_catalog_ext.catalog import open_catalog
+from model_catalog_ext.errors import StorageFull
+
+BIG = 12 * 2**20  # more than the tiny disk holds
+
+
+def make_artifact(folder, size=BIG):
+    folder.mkdir()
+    (folder / "score.py").write_text("def load_model():\n    return None\n\n\ndef predict(data, model=None):\n    return data\n")
+    (folder / "config.json").write_text('{"threshold": 0.5}')  # stored before model.bin
+    (folder / "model.bin").write_bytes(os.urandom(size))
+    return folder
+
+
+def files_under(path):
+    return sorted(os.path.relpath(os.path.join(d, f), path) for d, _, fs in os.walk(path) for f in fs)
+
+
+def test_a_save_into_a_full_store_says_so_and_stores_nothing(tiny_disk, tmp_path):
+    svc = open_catalog(f"sqlite:///{tmp_path / 'catalog.db'}", str(tiny_disk / "blobs"))
+    with pytest.raises(StorageFull) as excinfo:
+        svc.save(make_artifact(tmp_path / "big"), display_name="too big")
+    message = str(excinfo.value)
+    assert "no room" in message and "'model.bin'" in message and "12,582,912 bytes" in message
+    assert "Nothing was stored" in message
+    assert svc.list(state="ALL").items == []
+    assert files_under(tiny_disk / "blobs") == []  # not even config.json's blob, no temporary file
+    # the store still works for what fits
+    small = svc.save(make_artifact(tmp_path / "small", size=1000), display_name="fits")
+    assert svc.verify(small.id) == []
+
+
+def test_a_zip_download_onto_a_full_disk_leaves_no_partial_file(tiny_disk, tmp_path):
+    svc = open_catalog(f"sqlite:///{tmp_path / 'catalog.db'}", str(tmp_path / "blobs"))
+    entry = svc.save(make_artifact(tmp_path / "big"), display_name="big")
+    with pytest.raises(StorageFull, match="no room in '.*tiny-disk' for 'big.zip'"):
+        svc.write_zip(entry.id, tiny_disk / "big.zip")
+    assert files_under(tiny_disk) == []
+
+
+def test_a_folder_download_onto_a_full_disk_keeps_no_partial_file(tiny_disk, tmp_path):
+    svc = open_catalog(f"sqlite:///{tmp_path / 'catalog.db'}", str(tmp_path / "blobs"))
+    entry = svc.save(make_artifact(tmp_path / "big"), display_name="big")
+    with pytest.raises(StorageFull, match="for 'model.bin'"):
+        svc.download(entry.id, tiny_disk / "out")
+    assert not [f for f in files_under(tiny_disk) if f.endswith(".partial") or f.endswith("model.bin")]
