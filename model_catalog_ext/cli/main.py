@@ -9,6 +9,7 @@
     jupyter model-catalog deactivate|activate ID
     jupyter model-catalog delete ID [--yes]
     jupyter model-catalog verify [ID]
+    jupyter model-catalog gc [--grace SECONDS]
 
 Every command takes ``--json`` (machine-readable output), ``--url`` and ``--artifact-root``
 (default: ``$MODEL_CATALOG_URL`` / ``$MODEL_CATALOG_ARTIFACT_ROOT``, else the embedded catalog).
@@ -23,9 +24,9 @@ import os
 import sys
 
 from ..catalog.filewrite import write_all
-from ..errors import CatalogError
+from ..errors import CatalogError, InvalidInput
 from .progress import ProgressBar
-from .table import entry_rows, format_entry, format_table
+from .table import entry_rows, format_entry, format_table, human_size
 
 
 def _common(suppress: bool) -> argparse.ArgumentParser:
@@ -99,6 +100,11 @@ def _parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("verify", parents=[common], help="re-check stored bytes against their sha256")
     p.add_argument("model_id", nargs="?", default=None, help="one model (default: the whole catalog)")
+
+    p = sub.add_parser("gc", parents=[common],
+                       help="remove what interrupted saves left behind (blobs no model uses, temporary files)")
+    p.add_argument("--grace", type=float, default=3600, metavar="SECONDS",
+                   help="keep leftovers younger than this: a save may still be writing them (default 3600)")
     return parser
 
 
@@ -291,9 +297,21 @@ def cmd_verify(args, svc) -> int:
     return 1 if reports else 0
 
 
+def cmd_gc(args, svc) -> int:
+    if args.grace < 0:
+        raise InvalidInput("--grace must be 0 or more seconds.")
+    result = svc.collect_garbage(tmp_grace_seconds=args.grace)
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"Removed {len(result['removed_blobs'])} unused blob(s) and {result['removed_tmp_files']} "
+              f"temporary file(s), freeing {human_size(result['freed_bytes'])}.")
+    return 0
+
+
 COMMANDS = {"list": cmd_list, "show": cmd_show, "versions": cmd_versions, "save": cmd_save,
             "download": cmd_download, "edit": cmd_edit, "deactivate": cmd_state, "activate": cmd_state,
-            "delete": cmd_delete, "verify": cmd_verify}
+            "delete": cmd_delete, "verify": cmd_verify, "gc": cmd_gc}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -185,3 +185,35 @@ def test_json_into_a_closed_pipe_is_not_an_error(tmp_path):
     done = subprocess.run(f"'{sys.executable}' -m model_catalog_ext.cli list --json | head -c 100 > /dev/null",
                           shell=True, env=env, capture_output=True, text=True)
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+
+
+def test_gc_removes_what_interrupted_saves_left_and_nothing_in_use(env, art, capsys):
+    import hashlib
+    import time
+
+    entry = save(capsys, art, "--name", "m")
+    hours_ago = time.time() - 2 * 3600
+    # what a save killed part-way leaves: a temporary file, and a blob no model references
+    dead = env / "blobs" / "tmp" / "killed-save.part"
+    dead.write_bytes(os.urandom(1000))
+    stray_bytes = os.urandom(3000)
+    sha = hashlib.sha256(stray_bytes).hexdigest()
+    stray = env / "blobs" / "sha256" / sha[:2] / sha
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_bytes(stray_bytes)
+    for path in (dead, stray):
+        os.utime(path, (hours_ago, hours_ago))
+    running = env / "blobs" / "tmp" / "still-writing.part"  # a save in progress right now
+    running.write_bytes(b"x" * 10)
+
+    code, out, _ = run(capsys, "gc")
+    assert code == 0
+    assert out.strip() == "Removed 1 unused blob(s) and 1 temporary file(s), freeing 3.9 KiB."
+    assert not dead.exists() and not stray.exists() and running.exists()
+    code, out, _ = run(capsys, "verify", entry["id"])
+    assert code == 0 and out.startswith("OK")
+
+    code, out, _ = run(capsys, "gc", "--grace", "0", "--json")
+    assert json.loads(out) == {"removed_blobs": [], "removed_tmp_files": 1, "freed_bytes": 10}
+    code, _, err = run(capsys, "gc", "--grace", "-5")
+    assert code == 1 and "--grace" in err
