@@ -11,6 +11,9 @@ best runs; every figure swings up to 4x with the VM's memory state):
 - with the file's blocks reserved first (``fallocate``): ~0.3 s, as the filesystem no
   longer allocates blocks while pages are written.  It also reports a full disk before
   any byte is written.
+
+A full disk then becomes a :class:`StorageFull` that names where and what
+(:func:`reporting_full_disk`), not a bare ``OSError``.
 """
 from __future__ import annotations
 
