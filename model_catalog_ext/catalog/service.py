@@ -543,31 +543,56 @@ class CatalogService:
                  progress: ProgressCallback | None = None) -> Path:
         """Write the artifact's files into ``target_dir`` and return its path.
 
-        A non-empty target is refused unless ``force_overwrite`` (which replaces the
-        artifact's files and leaves other files alone).  Each file is checked while written
-        and only takes its name once complete and intact.
+        A new or empty target folder appears only once every file is in it and checked: the
+        files go to a hidden sibling folder first, which then takes the target's name, so a
+        failed download leaves no half artifact behind.  A non-empty target is refused
+        unless ``force_overwrite``, which replaces the artifact's files one by one (each only
+        once complete and intact) and leaves other files alone.
         """
         entry = self.get(model_id)
         target = Path(os.fspath(target_dir)).expanduser()
         if target.exists() and not target.is_dir():
             raise InvalidInput(f"The download target '{target}' is a file; pass a folder.")
-        if target.is_dir() and any(target.iterdir()) and not force_overwrite:
+        filled = target.is_dir() and any(target.iterdir())
+        if filled and not force_overwrite:
             raise TargetNotEmpty(
                 f"The folder '{target}' is not empty. Pick an empty or new folder, or pass "
                 "force_overwrite=True (--force) to replace the artifact's files in it.", path=str(target))
+        if filled:
+            self._write_files(entry, target, target, progress)
+            return target
+        hidden = f".{target.name or 'download'}.{uuid.uuid4().hex[:8]}.partial"
+        # An empty folder (perhaps a mount point, or with its own permissions) stays; the
+        # files are staged inside it.  A new folder is staged beside it and renamed.
+        staging = target / hidden if target.is_dir() else target.parent / hidden
+        staging.mkdir(parents=True)
+        try:
+            self._write_files(entry, staging, target, progress)
+            if staging.parent == target:
+                for child in staging.iterdir():
+                    os.replace(child, target / child.name)
+            else:
+                os.replace(staging, target)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        return target
+
+    def _write_files(self, entry: ModelEntry, folder: Path, shown: Path,
+                     progress: ProgressCallback | None) -> None:
+        """Write each file of ``entry`` into ``folder`` (named ``shown`` in messages), each
+        under a temporary name until complete and checked."""
         index = self._chunk_index([m["sha256"] for m in entry.manifest])
         total, done = entry.artifact_size, 0
         if progress:
             progress(0, total)
-        target.mkdir(parents=True, exist_ok=True)
         for item in entry.manifest:
-            dest = target.joinpath(*item["path"].split("/"))
-            if not os.path.abspath(dest).startswith(os.path.abspath(target) + os.sep):
-                raise InvalidInput(f"Refusing to write '{item['path']}' outside '{target}'.")  # defense in depth
+            dest = folder.joinpath(*item["path"].split("/"))
+            if not os.path.abspath(dest).startswith(os.path.abspath(folder) + os.sep):
+                raise InvalidInput(f"Refusing to write '{item['path']}' outside '{shown}'.")  # defense in depth
             dest.parent.mkdir(parents=True, exist_ok=True)
             partial = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.partial")
             try:
-                with _full_target(target, item["path"], item["size"]), open(partial, "xb") as out:
+                with _full_target(shown, item["path"], item["size"]), open(partial, "xb") as out:
                     reserve(out, item["size"])
                     for chunk in self._file_chunks(entry, item, index, reuse_buffers=True):
                         write_all(out, chunk)
@@ -580,7 +605,6 @@ class CatalogService:
             finally:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(partial)
-        return target
 
     def write_zip(self, model_id: str, target, force_overwrite: bool = False,
                   progress: ProgressCallback | None = None) -> Path:

@@ -43,9 +43,26 @@ def test_a_zip_download_onto_a_full_disk_leaves_no_partial_file(tiny_disk, tmp_p
     assert files_under(tiny_disk) == []
 
 
-def test_a_folder_download_onto_a_full_disk_keeps_no_partial_file(tiny_disk, tmp_path):
+def test_a_folder_download_onto_a_full_disk_leaves_no_half_artifact(tiny_disk, tmp_path):
     svc = open_catalog(f"sqlite:///{tmp_path / 'catalog.db'}", str(tmp_path / "blobs"))
     entry = svc.save(make_artifact(tmp_path / "big"), display_name="big")
-    with pytest.raises(StorageFull, match="for 'model.bin'"):
+    with pytest.raises(StorageFull, match="no room in '.*out' for 'model.bin'"):
         svc.download(entry.id, tiny_disk / "out")
-    assert not [f for f in files_under(tiny_disk) if f.endswith(".partial") or f.endswith("model.bin")]
+    # config.json had landed before the disk filled up: it went with the rest
+    assert not (tiny_disk / "out").exists() and files_under(tiny_disk) == []
+    (tiny_disk / "empty").mkdir()
+    with pytest.raises(StorageFull):
+        svc.download(entry.id, tiny_disk / "empty")
+    assert (tiny_disk / "empty").is_dir() and files_under(tiny_disk) == []
+    (tiny_disk / "empty").rmdir()
+    with pytest.raises(StorageFull):
+        svc.download(entry.id, tiny_disk)  # the mount point itself, empty
+    assert list(tiny_disk.iterdir()) == []
+
+
+def test_a_download_into_an_empty_mount_point_fills_it(tiny_disk, tmp_path):
+    svc = open_catalog(f"sqlite:///{tmp_path / 'catalog.db'}", str(tmp_path / "blobs"))
+    entry = svc.save(make_artifact(tmp_path / "small", size=5000), display_name="small")
+    assert svc.download(entry.id, tiny_disk) == tiny_disk
+    assert files_under(tiny_disk) == ["config.json", "model.bin", "score.py"]
+    assert (tiny_disk / "model.bin").read_bytes() == (tmp_path / "small" / "model.bin").read_bytes()
