@@ -543,9 +543,9 @@ class CatalogService:
                  progress: ProgressCallback | None = None) -> Path:
         """Write the artifact's files into ``target_dir`` and return its path.
 
-        A new or empty target folder appears only once every file is in it and checked: the
-        files go to a hidden sibling folder first, which then takes the target's name, so a
-        failed download leaves no half artifact behind.  A non-empty target is refused
+        A new or empty target folder receives the files only once all are written and
+        checked: they go to a hidden folder first (beside a new target, then renamed to it;
+        inside an empty one, then moved up), so a failed download leaves no half artifact.  A non-empty target is refused
         unless ``force_overwrite``, which replaces the artifact's files one by one (each only
         once complete and intact) and leaves other files alone.
         """
