@@ -6,6 +6,7 @@ stopping the whole Jupyter Server from starting).
 """
 from __future__ import annotations
 
+import logging
 import threading
 
 from traitlets import Integer, Unicode
@@ -43,12 +44,16 @@ class ModelCatalogConfig(Configurable):
 
 
 class ServiceHolder:
-    """Opens the CatalogService on first use, once, from any thread."""
+    """Opens the CatalogService on first use, once, from any thread; then clears away, on a
+    side thread, what interrupted saves left behind (only leftovers older than an hour, so
+    a save still running elsewhere keeps its files)."""
 
-    def __init__(self, config: ModelCatalogConfig):
+    def __init__(self, config: ModelCatalogConfig, log=None):
         self.config = config
+        self.log = log or logging.getLogger(__name__)
         self._service = None
         self._lock = threading.Lock()
+        self.leftovers_collected = threading.Event()
 
     @property
     def service(self):
@@ -60,13 +65,29 @@ class ServiceHolder:
                     self._service = open_catalog(
                         url=self.config.backend_url, artifact_root=self.config.artifact_root
                     )
+                    threading.Thread(target=self._collect_leftovers, args=(self._service,),
+                                     name="model-catalog-gc", daemon=True).start()
         return self._service
+
+    def _collect_leftovers(self, service) -> None:
+        try:
+            result = service.collect_garbage()
+        except Exception:  # the catalog works without it; say why it did not run
+            self.log.warning("model-catalog-ext: could not remove leftovers of interrupted saves",
+                             exc_info=True)
+        else:
+            if result["removed_blobs"] or result["removed_tmp_files"]:
+                self.log.info("model-catalog-ext: removed %d unused blob(s) and %d temporary file(s) "
+                              "left by interrupted saves (%d bytes)", len(result["removed_blobs"]),
+                              result["removed_tmp_files"], result["freed_bytes"])
+        finally:
+            self.leftovers_collected.set()
 
 
 def load_server_extension(server_app) -> None:
     config = ModelCatalogConfig(parent=server_app)
     web_app = server_app.web_app
-    web_app.settings[SETTINGS_KEY] = ServiceHolder(config)
+    web_app.settings[SETTINGS_KEY] = ServiceHolder(config, server_app.log)
     web_app.settings[JOBS_KEY] = JobRegistry(log=server_app.log)
     setup_routes(web_app)
     server_app.log.info("model-catalog-ext: REST API registered under /model-catalog/api/")
