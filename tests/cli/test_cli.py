@@ -188,23 +188,10 @@ def test_json_into_a_closed_pipe_is_not_an_error(tmp_path):
 
 
 def test_gc_removes_what_interrupted_saves_left_and_nothing_in_use(env, art, capsys):
-    import hashlib
-    import time
+    from tests.leftovers import make_leftovers
 
     entry = save(capsys, art, "--name", "m")
-    hours_ago = time.time() - 2 * 3600
-    # what a save killed part-way leaves: a temporary file, and a blob no model references
-    dead = env / "blobs" / "tmp" / "killed-save.part"
-    dead.write_bytes(os.urandom(1000))
-    stray_bytes = os.urandom(3000)
-    sha = hashlib.sha256(stray_bytes).hexdigest()
-    stray = env / "blobs" / "sha256" / sha[:2] / sha
-    stray.parent.mkdir(exist_ok=True)
-    stray.write_bytes(stray_bytes)
-    for path in (dead, stray):
-        os.utime(path, (hours_ago, hours_ago))
-    running = env / "blobs" / "tmp" / "still-writing.part"  # a save in progress right now
-    running.write_bytes(b"x" * 10)
+    dead, stray, running = make_leftovers(env / "blobs")
 
     code, out, _ = run(capsys, "gc")
     assert code == 0
