@@ -113,7 +113,7 @@ def main(argv=None) -> int:
         tmp = Path(tmp)
         src = make_artifact(tmp / "artifact", args.size)
         size = src.stat().st_size
-        cp_sync, saves, resaves, cp_plain, py_copies, zips = [], [], [], [], [], []
+        cp_sync, saves, cp_plain, py_copies, zips = [], [], [], [], []
         # Each timed step starts from a quiet disk: the previous step's output is deleted,
         # synced, and given a second, since this disk is mounted with `discard` and the TRIM
         # of a freed 1 GiB file would otherwise slow whichever step comes next.  (Deleting

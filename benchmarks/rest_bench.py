@@ -158,7 +158,7 @@ def settle(done: Path) -> None:
 
 
 def bench_download(tmp: Path, size_mb: int) -> dict:
-    import psutil  # noqa: F401  (fail early if missing)
+    import psutil  # before the catalog is built: fail early if missing
 
     from model_catalog_ext.catalog import open_catalog
 
@@ -178,8 +178,6 @@ def bench_download(tmp: Path, size_mb: int) -> dict:
     cp_s = statistics.median(cp_runs)
     proc, port = start_jupyter(tmp, catalog)
     try:
-        import psutil
-
         before = psutil.Process(proc.pid).memory_info().rss
         stop, peak = threading.Event(), {}
         watcher = threading.Thread(target=rss_peak, args=(proc.pid, stop, peak))

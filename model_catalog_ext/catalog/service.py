@@ -522,22 +522,21 @@ class CatalogService:
                                 f"{', '.join(m['path'] for m in entry.manifest[:20])}.", model_id=model_id, path=path)
         return self._file_chunks(entry, item, self._chunk_index([item["sha256"]]), reuse_buffers)
 
+    def _zip_entries(self, entry: ModelEntry, reuse_buffers: bool = False) -> list[tuple]:
+        """``(name, size, crc32 or None, chunks())`` per file, for zipstream."""
+        index = self._chunk_index([m["sha256"] for m in entry.manifest])
+        return [(m["path"], m["size"], index.get(m["sha256"], (0, b"", None))[2],
+                 (lambda m=m: self._file_chunks(entry, m, index, reuse_buffers))) for m in entry.manifest]
+
     def iter_zip(self, model_id: str, reuse_buffers: bool = False) -> Iterator[bytes]:
         """The artifact as a streamed zip; a damaged file raises before any of its bytes.
         ``reuse_buffers``: as for :meth:`iter_file`."""
         entry = self.get(model_id)
-        index = self._chunk_index([m["sha256"] for m in entry.manifest])
-        return iter_zip(
-            ((m["path"], m["size"], index.get(m["sha256"], (0, b"", None))[2],
-              (lambda m=m: self._file_chunks(entry, m, index, reuse_buffers))) for m in entry.manifest),
-            date_time=entry.time_created)
+        return iter_zip(self._zip_entries(entry, reuse_buffers), date_time=entry.time_created)
 
     def zip_size(self, model_id: str) -> int:
         """The exact length in bytes of :meth:`iter_zip`'s stream for this model."""
-        entry = self.get(model_id)
-        index = self._chunk_index([m["sha256"] for m in entry.manifest])
-        return zip_length((m["path"], m["size"], index.get(m["sha256"], (0, b"", None))[2] is not None)
-                          for m in entry.manifest)
+        return _zip_size(self._zip_entries(self.get(model_id)))
 
     def download(self, model_id: str, target_dir, force_overwrite: bool = False,
                  progress: ProgressCallback | None = None) -> Path:
@@ -626,11 +625,12 @@ class CatalogService:
             progress(0, total)
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
-        size = self.zip_size(model_id)
+        entries = self._zip_entries(entry, reuse_buffers=True)
+        size = _zip_size(entries)
         try:
             with _full_target(target.parent, target.name, size), open(partial, "xb") as out:
                 reserve(out, size)
-                for chunk in self.iter_zip(model_id, reuse_buffers=True):
+                for chunk in iter_zip(entries, date_time=entry.time_created):
                     write_all(out, chunk)
                     done += len(chunk)
                     if progress:
@@ -713,3 +713,7 @@ def open_catalog(url: str | None = None, artifact_root: str | None = None, *,
 def _full_target(folder, name: str, size: int):
     return reporting_full_disk(f"'{folder}'", f"'{name}'", size,
                                "Free some space there (or pick another folder), then download again.")
+
+
+def _zip_size(entries: list[tuple]) -> int:
+    return zip_length((name, size, crc is not None) for name, size, crc, _ in entries)
