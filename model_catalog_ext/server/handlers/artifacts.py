@@ -1,12 +1,14 @@
 """An entry's artifact: the whole of it as a streamed zip, one file, or a copy into the file tree."""
 from __future__ import annotations
 
+import contextlib
 import mimetypes
 import re
 from pathlib import PurePosixPath
 
 import tornado
 from tornado.ioloop import IOLoop
+from tornado.iostream import StreamClosedError
 
 from ...errors import InvalidInput
 from ..paths import resolve_api_path, to_api_path
@@ -27,18 +29,34 @@ class _StreamingHandler(CatalogAPIHandler):
         until two more are asked for), pulling each chunk off the event loop."""
         loop = IOLoop.current()
         iterator = iter(chunks)
-        # Ask for the next chunk before waiting for this one to drain, so reading and
-        # checking overlap with sending (tornado allows only one flush in flight).
-        upcoming = loop.run_in_executor(None, next, iterator, None)
-        chunk = await upcoming  # a damaged first chunk still gets a proper error status
-        if chunk is not None:
-            await self.flush()  # the headers; the body goes straight to the connection
-        while chunk is not None:
+        upcoming = chunk = None
+        try:
+            # Ask for the next chunk before waiting for this one to drain, so reading and
+            # checking overlap with sending (tornado allows only one flush in flight).
             upcoming = loop.run_in_executor(None, next, iterator, None)
-            # RequestHandler.write() only takes bytes (a copy per chunk); the connection
-            # takes the view as it is, and its future resolves once the bytes are sent.
-            await self.request.connection.write(chunk)
-            chunk = await upcoming
+            chunk = await upcoming  # a damaged first chunk still gets a proper error status
+            if chunk is not None:
+                await self.flush()  # the headers; the body goes straight to the connection
+            while chunk is not None:
+                upcoming = loop.run_in_executor(None, next, iterator, None)
+                # RequestHandler.write() only takes bytes (a copy per chunk); the connection
+                # takes the view as it is, and its future resolves once the bytes are sent.
+                await self.request.connection.write(chunk)
+                chunk = await upcoming
+        except StreamClosedError:
+            # The client went away (a cancelled download): nobody is left to tell.
+            self.log.info("Download %s cut short: the client closed the connection.", self.request.path)
+            return
+        finally:
+            # Cut short (the client left, a damaged chunk), the reader still holds the blob
+            # file, its buffers and its threads: let go of them now, not when the garbage
+            # collector gets to the traceback.
+            chunk = None
+            if upcoming is not None:
+                with contextlib.suppress(Exception):
+                    await upcoming
+            if hasattr(iterator, "close"):
+                await loop.run_in_executor(None, iterator.close)
         self.finish()
 
 
