@@ -16,6 +16,8 @@ from .records import datetime_to_us, normalize_framework
 from .tables import model_tags, models
 
 _SORT_COLUMNS = {"time_created": (), "name": (models.c.display_name,), "version": (models.c.version,)}
+# The types of sort_key()'s values under each sort (a page token must hold exactly these).
+_KEY_TYPES = {"time_created": [int], "name": [str, int], "version": [int, int]}
 
 
 def sort_key(query: ModelQuery, row) -> list:
@@ -127,7 +129,7 @@ class ListingCompiler:
 
         key_columns = list(_SORT_COLUMNS[q.sort]) + [seq_col]
         if q.page_token:
-            after = pagetoken.decode(q.page_token, q.fingerprint(), len(key_columns))
+            after = pagetoken.decode(q.page_token, q.fingerprint(), _KEY_TYPES[q.sort])
             if len(key_columns) == 1:
                 where.append(seq_col < after[0] if q.order == "desc" else seq_col > after[0])
             else:

@@ -27,17 +27,28 @@ def encode(fingerprint: list, key: list) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def decode(token: str, fingerprint: list, arity: int) -> list:
-    """The key inside ``token``; InvalidInput when it is malformed or from another query."""
+_INT64 = range(-2**63, 2**63)
+
+
+def _fits(value, kind: type) -> bool:
+    if kind is int:  # a sequence or version number: what the database can compare it with
+        return isinstance(value, int) and not isinstance(value, bool) and value in _INT64
+    return isinstance(value, kind)
+
+
+def decode(token: str, fingerprint: list, kinds: list[type]) -> list:
+    """The key inside ``token`` (one value of each type in ``kinds``, the sort columns');
+    InvalidInput when it is malformed, tampered with or from another query."""
     try:
         padded = token + "=" * (-len(token) % 4)
         data = json.loads(base64.urlsafe_b64decode(padded.encode()))
         key = data["k"]
-        ok = data.get("v") == _VERSION and isinstance(key, list) and len(key) == arity
+        ok = (data.get("v") == _VERSION and isinstance(key, list) and len(key) == len(kinds)
+              and all(_fits(v, k) for v, k in zip(key, kinds)))
     except Exception:
         ok = False
     if not ok:
-        raise InvalidInput("The page token is not valid; start again from the first page (no page_token).")
+        raise InvalidInput("The page token is not valid; start again from the first page, without it.")
     if data["f"] != _bind(fingerprint):
         raise InvalidInput(
             "The page token belongs to a different search (filters or sort changed); "

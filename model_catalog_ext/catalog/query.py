@@ -76,7 +76,10 @@ class ModelQuery:
             raise InvalidInput(f"limit must be a whole number, not {self.limit!r}.") from None
         if not 1 <= q.limit <= MAX_LIMIT:
             raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}; got {q.limit}.")
-        q.tags = [_as_tag_filter(t) for t in (q.tags or [])]
+        tags = q.tags or []
+        if isinstance(tags, (str, TagFilter)):  # one tag given on its own, e.g. "version:3"
+            tags = [tags]
+        q.tags = [_as_tag_filter(t) for t in tags]
         for name in ("text", "name", "created_by", "framework", "compartment_id", "project_id"):
             value = getattr(q, name)
             if value is not None and not isinstance(value, str):

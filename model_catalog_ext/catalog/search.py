@@ -84,7 +84,8 @@ def parse_search(text: str | None, **defaults) -> ModelQuery:
     if text is not None and not isinstance(text, str):
         raise InvalidInput(f"The search must be text, not {type(text).__name__}.")
     fields: dict = {}
-    tags: list[TagFilter] = list(defaults.pop("tags", []) or [])
+    given = defaults.pop("tags", None) or []
+    tags: list = [given] if isinstance(given, (str, TagFilter)) else list(given)
     words: list[str] = []
     for token, quoted in _tokenize(text or ""):
         field, sep, value = token.partition(":")

@@ -50,7 +50,7 @@ from .records import (
     row_to_entry,
 )
 from .source import open_source
-from .tables import artifact_blobs, artifacts, blobs, model_tags, models
+from .tables import artifact_blobs, artifacts, blobs, model_tags, models, version_sets
 from .verified import check_blob, iter_verified
 from .zipstream import iter_zip, zip_length
 
@@ -252,6 +252,18 @@ class CatalogService:
                 time.sleep(0.01 * (attempt + 1))
         raise RuntimeError("could not commit the save; retry")  # pragma: no cover
 
+    @staticmethod
+    def _next_version(conn, version_set_id: str) -> int:
+        """Take the set's next version number (the row update also serializes two saves)."""
+        taken = conn.execute(version_sets.update().where(version_sets.c.id == version_set_id)
+                             .values(last_version=version_sets.c.last_version + 1)
+                             .returning(version_sets.c.last_version)).scalar()
+        if taken is None:  # a set that lost its row: start from its highest version
+            taken = (conn.execute(sa.select(sa.func.max(models.c.version))
+                                  .where(models.c.version_set_id == version_set_id)).scalar() or 0) + 1
+            conn.execute(version_sets.insert().values(id=version_set_id, last_version=taken))
+        return taken
+
     def _fill_schemas(self, values: dict, source) -> None:
         if values["input_schema"] is None:
             values["input_schema"] = source.read_json("input_schema.json")
@@ -308,12 +320,11 @@ class CatalogService:
             self._insert_ignore(conn, artifact_blobs, [{"digest": digest, "sha256": s} for s in shas])
             if base is not None:
                 base_row = self._row(conn, base.id)  # it may have been deleted meanwhile
-                version_set_id = base_row.version_set_id
-                version = (conn.execute(sa.select(sa.func.max(models.c.version))
-                                        .where(models.c.version_set_id == version_set_id)).scalar() or 0) + 1
-                parent_id = base_row.id
+                version_set_id, parent_id = base_row.version_set_id, base_row.id
+                version = self._next_version(conn, version_set_id)
             else:
                 version_set_id, version, parent_id = new_version_set_id(), 1, None
+                conn.execute(version_sets.insert().values(id=version_set_id, last_version=1))
             now = now_us()
             row = {
                 "id": new_model_id(),
@@ -433,6 +444,9 @@ class CatalogService:
             row = self._row(conn, model_id, for_update=True)
             conn.execute(model_tags.delete().where(model_tags.c.seq == row.seq))
             conn.execute(models.delete().where(models.c.seq == row.seq))
+            if conn.execute(sa.select(models.c.seq).where(models.c.version_set_id == row.version_set_id)
+                            .limit(1)).first() is None:  # the set's last version: nothing can follow it
+                conn.execute(version_sets.delete().where(version_sets.c.id == row.version_set_id))
             candidates = self._release_artifact(conn, row.artifact_digest)
         # A crash here leaves unreferenced blobs only; collect_garbage() finds them.
         self._collect(candidates)
@@ -529,8 +543,10 @@ class CatalogService:
                  (lambda m=m: self._file_chunks(entry, m, index, reuse_buffers))) for m in entry.manifest]
 
     def iter_zip(self, model_id: str, reuse_buffers: bool = False) -> Iterator[bytes]:
-        """The artifact as a streamed zip; a damaged file raises before any of its bytes.
-        ``reuse_buffers``: as for :meth:`iter_file`."""
+        """The artifact as a streamed zip.  Each chunk is checked before it is yielded: a
+        damaged chunk raises DamagedArtifact instead, so the stream stops short (the zip is
+        left incomplete) and no damaged byte is ever served.  Use :meth:`verify` first to
+        refuse a damaged artifact up front.  ``reuse_buffers``: as for :meth:`iter_file`."""
         entry = self.get(model_id)
         return iter_zip(self._zip_entries(entry, reuse_buffers), date_time=entry.time_created)
 
@@ -552,6 +568,11 @@ class CatalogService:
         target = Path(os.fspath(target_dir)).expanduser()
         if target.exists() and not target.is_dir():
             raise InvalidInput(f"The download target '{target}' is a file; pass a folder.")
+        missing = [p for p in target.parents if not p.exists()]  # nearest first
+        above = target.parents[len(missing)] if len(missing) < len(target.parents) else None
+        if above is not None and not above.is_dir():
+            raise InvalidInput(f"The download target '{target}' lies under '{above}', which is a file; "
+                               "pass a folder.")
         filled = target.is_dir() and any(target.iterdir())
         if filled and not force_overwrite:
             raise TargetNotEmpty(
@@ -572,8 +593,13 @@ class CatalogService:
                     os.replace(child, target / child.name)
             else:
                 os.replace(staging, target)
-        finally:
+        except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
+            for folder in missing:  # and the folders made to hold it
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
+        shutil.rmtree(staging, ignore_errors=True)
         return target
 
     def _write_files(self, entry: ModelEntry, folder: Path, shown: Path,

@@ -9,6 +9,8 @@ checks that the migrated schema and these definitions agree.
   tag filter walks the index in listing order.
 - ``artifacts``: one row per distinct manifest (identical artifacts share it).
 - ``artifact_blobs``: which blobs an artifact uses; the reference count of a blob.
+- ``version_sets``: the last version number each version set handed out (numbers are
+  never reused, even after the newest version is deleted).
 - ``blobs``: stored blobs with their size and per-chunk sha256 digests, so a download can
   check each chunk before serving it.  Rows are also the lock a save and a blob deletion
   take on a digest.
@@ -68,6 +70,13 @@ model_tags = sa.Table(
     sa.Column("key", sa.String(100), primary_key=True),
     sa.Column("value", sa.String(256), nullable=False),
     sa.Index("ix_model_tags_kv", "key", "value", "seq"),
+)
+
+version_sets = sa.Table(
+    "version_sets",
+    metadata,
+    sa.Column("id", sa.String(64), primary_key=True),
+    sa.Column("last_version", sa.Integer, nullable=False),
 )
 
 artifacts = sa.Table(

@@ -25,11 +25,10 @@ CUSTOM_METADATA_CATEGORIES = ("Performance", "Training Profile", "Training and V
 
 def check_display_name(name: Any) -> str:
     """A non-blank display name of at most 255 characters, stripped."""
-    if not isinstance(name, str) or not name.strip():
-        raise InvalidInput(
-            "The model needs a display name: pass a non-empty display_name "
-            "(for example display_name='churn-classifier')."
-        )
+    if name is not None and not isinstance(name, str):
+        raise InvalidInput(f"The display name must be text, not {type(name).__name__}.")
+    if not name or not name.strip():
+        raise InvalidInput("The model needs a display name: give it a non-empty name, such as 'churn-classifier'.")
     name = name.strip()
     if len(name) > MAX_NAME:
         raise InvalidInput(f"The display name is {len(name)} characters long; keep it to {MAX_NAME}.")

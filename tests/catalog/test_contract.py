@@ -78,6 +78,22 @@ def test_versions(catalog, make_artifact):
         catalog.save(make_artifact(), display_name="m", as_new_version_of="mdl-nope")
 
 
+def test_a_version_number_is_never_given_twice(catalog, make_artifact):
+    v1 = catalog.save(make_artifact(), display_name="m")
+    v2 = catalog.save(make_artifact(), display_name="m", as_new_version_of=v1.id)
+    catalog.delete(v2.id)  # the newest version goes; its number stays taken
+    v3 = catalog.save(make_artifact(), display_name="m", as_new_version_of=v1.id)
+    assert v3.version == 3
+    catalog.delete(v1.id)
+    assert catalog.save(make_artifact(), display_name="m", as_new_version_of=v3.id).version == 4
+    for entry in catalog.versions(v3.id):  # the last version gone, its set's counter goes too
+        catalog.delete(entry.id)
+    from model_catalog_ext.catalog.tables import version_sets
+
+    with catalog.engine.connect() as conn:
+        assert conn.execute(version_sets.select().where(version_sets.c.id == v1.version_set_id)).first() is None
+
+
 def _seed(catalog, make_artifact):
     art = make_artifact(files={"model.pkl": b"same"})
     made = {}
@@ -154,6 +170,16 @@ def test_list_sort_and_keyset_pages(catalog, make_artifact):
         catalog.list(sort="name", limit=2, page_token=token, name="alp")
     with pytest.raises(InvalidInput, match="not valid"):
         catalog.list(page_token="garbage!!")
+    # a hand-made token for this very search, holding what the sort column cannot hold
+    from model_catalog_ext.catalog import pagetoken
+    from model_catalog_ext.catalog.search import parse_search
+
+    for sort, key in [("name", [{"a": 1}, 1]), ("name", [None, 1]), ("name", ["alpha", True]),
+                      ("version", [2**70, 1]), ("time_created", ["1"]), ("time_created", [1, 2])]:
+        query = parse_search(None, sort=sort, limit=2)
+        forged = pagetoken.encode(query.fingerprint(), key)
+        with pytest.raises(InvalidInput, match="not valid"):
+            catalog.list(sort=sort, limit=2, page_token=forged)
 
 
 def test_sort_by_version(catalog, make_artifact):
@@ -161,6 +187,21 @@ def test_sort_by_version(catalog, make_artifact):
     catalog.save(make_artifact(), display_name="m", as_new_version_of=v1.id)
     catalog.save(make_artifact(), display_name="n")
     assert [e.version for e in catalog.list(sort="version", order="asc").items] == [1, 1, 2]
+    for order, expected in (("asc", [1, 1, 2]), ("desc", [2, 1, 1])):  # one row per page
+        seen, token = [], None
+        while True:
+            page = catalog.list(sort="version", order=order, limit=1, page_token=token)
+            seen += [e.version for e in page.items]
+            if (token := page.next_page_token) is None:
+                break
+        assert seen == expected
+
+
+def test_a_single_tag_may_be_given_as_a_string(catalog, make_artifact):
+    catalog.save(make_artifact(), display_name="a", freeform_tags={"version": "3"})
+    catalog.save(make_artifact(), display_name="b", freeform_tags={"version": "4"})
+    assert [e.display_name for e in catalog.list(tags="version:3").items] == ["a"]
+    assert [e.display_name for e in catalog.list(tags=["version:3"]).items] == ["a"]
 
 
 def test_update_metadata_and_etag(catalog, make_artifact):
@@ -229,6 +270,9 @@ def test_download_and_streams(catalog, make_artifact, tmp_path):
     assert not [p for p in out.rglob("*.partial")]
     with pytest.raises(TargetNotEmpty):
         catalog.download(e.id, out)
+    with pytest.raises(InvalidInput, match="which is a file"):  # a folder under a file
+        catalog.download(e.id, out / "score.py" / "x")
+    assert not (out / "score.py").is_dir() and not list(out.glob(".*partial"))
     (out / "model.bin").write_bytes(b"local edit")
     catalog.download(e.id, out, force_overwrite=True)
     assert (out / "model.bin").read_bytes() == big

@@ -32,6 +32,29 @@ def test_migrated_schema_matches_the_table_definitions(catalog):
     assert current_revision(catalog.engine) == HEAD_REVISION
 
 
+def test_upgrading_to_0004_remembers_the_versions_handed_out(tmp_path):
+    from alembic import command
+
+    from model_catalog_ext.catalog.migrate import alembic_config
+
+    art = tmp_path / "art"
+    art.mkdir()
+    (art / "score.py").write_text("def load_model():\n    return 1\n\ndef predict(data, model=None):\n    return data\n")
+    url = f"sqlite:///{tmp_path}/c.db"
+    svc = open_catalog(url, str(tmp_path / "blobs"))
+    v1 = svc.save(art, display_name="m")
+    svc.save(art, display_name="m", as_new_version_of=v1.id)
+    v3 = svc.save(art, display_name="m", as_new_version_of=v1.id)
+    with svc.engine.begin() as conn:  # a catalog from before 0004, holding versions 1-3
+        command.downgrade(alembic_config(conn), "0003_blob_crc32")
+    svc.close()
+    svc = open_catalog(url, str(tmp_path / "blobs"))  # upgrades
+    assert current_revision(svc.engine) == HEAD_REVISION
+    svc.delete(v3.id)
+    assert svc.save(art, display_name="m", as_new_version_of=v1.id).version == 4
+    svc.close()
+
+
 def test_sqlite_pragmas_and_indexes(sqlite_catalog):
     with sqlite_catalog.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"

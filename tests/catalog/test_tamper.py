@@ -60,6 +60,9 @@ def test_large_file_damage_stops_before_the_bad_chunk(damaged, tmp_path):
         svc.download(entry.id, tmp_path / "out")
     assert not (tmp_path / "out" / "big.bin").exists()  # never published under its name
     assert not list((tmp_path / "out").glob(".*partial"))
+    with pytest.raises(DamagedArtifact):  # nor are the folders that were made to hold it kept
+        svc.download(entry.id, tmp_path / "new" / "nested" / "out")
+    assert not (tmp_path / "new").exists()
 
     report = svc.verify()
     assert [(r["id"], r["path"], r["problem"]) for r in report] == [(entry.id, "big.bin", "sha256 mismatch")]

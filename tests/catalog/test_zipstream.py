@@ -59,7 +59,7 @@ def test_upgrade_from_revision_0002(tmp_path):
 
     from model_catalog_ext.catalog import open_catalog
     from model_catalog_ext.catalog.engine import create_catalog_engine
-    from model_catalog_ext.catalog.migrate import alembic_config, current_revision
+    from model_catalog_ext.catalog.migrate import HEAD_REVISION, alembic_config, current_revision
 
     url = f"sqlite:///{tmp_path}/old.db"
     engine = create_catalog_engine(url)
@@ -68,5 +68,5 @@ def test_upgrade_from_revision_0002(tmp_path):
     assert current_revision(engine) == "0002_text_search"
     engine.dispose()
     svc = open_catalog(url, str(tmp_path / "blobs"))
-    assert current_revision(svc.engine) == "0003_blob_crc32"
+    assert current_revision(svc.engine) == HEAD_REVISION
     svc.close()
