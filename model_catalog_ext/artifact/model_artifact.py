@@ -114,7 +114,8 @@ class ModelArtifact:
     def verify(self, data=None, use_venv: bool = False, timeout: float = 300.0):
         """Run load_model() + predict() in a separate clean Python process.
 
-        ``data`` defaults to data-sample.json. With ``use_venv=True`` the process runs in a
+        ``data`` defaults to data-sample.json; with neither, predict() is not run and the
+        report lists it as skipped (``report.skipped``). With ``use_venv=True`` the process runs in a
         fresh virtual environment built from requirements.txt (cached by its content).
         Returns a VerificationReport (``.ok``, ``.checks``, ``.summary()``); the outcome is
         also stored as the ArtifactTestResults defined metadata.

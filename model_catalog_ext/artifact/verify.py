@@ -27,7 +27,7 @@ class VerificationReport:
     """What ``ModelArtifact.verify()`` found. ``ok`` is True only when every check passed."""
 
     ok: bool
-    checks: list = field(default_factory=list)  # [{name, ok, message}]
+    checks: list = field(default_factory=list)  # [{name, ok, message, skipped?}]
     prediction: object = None
     timings: dict = field(default_factory=dict)
     python: str | None = None
@@ -41,11 +41,17 @@ class VerificationReport:
     def failures(self) -> list:
         return [c for c in self.checks if not c["ok"]]
 
+    @property
+    def skipped(self) -> list:
+        """Checks that could not run (predict() without data); they do not fail the report."""
+        return [c for c in self.checks if c.get("skipped")]
+
     def summary(self) -> str:
         """One line per check, failures first."""
         lines = []
         for c in self.failures + [c for c in self.checks if c["ok"]]:
-            lines.append(f"{'PASS' if c['ok'] else 'FAIL'} {c['name']}: {c['message']}")
+            status = "SKIP" if c.get("skipped") else "PASS" if c["ok"] else "FAIL"
+            lines.append(f"{status} {c['name']}: {c['message']}")
         return "\n".join(lines)
 
     def raise_for_failure(self) -> None:

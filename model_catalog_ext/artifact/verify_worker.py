@@ -246,8 +246,12 @@ def run(artifact_dir: str, data_path: str | None) -> dict:
         _check(report, "load_model", False, f"load_model() raised {type(exc).__name__}: {exc}\n{_tail()}")
         return report
     if data_path is None:
-        _check(report, "predict", False,
-               "No data to predict on: pass data to verify() or keep data-sample.json in the artifact.")
+        # Nothing to predict on (prepared without a sample): the model loads, and the report
+        # says plainly that predict() was not exercised rather than failing the artifact.
+        report["checks"].append({
+            "name": "predict", "ok": True, "skipped": True,
+            "message": "not run: there is no data to predict on. Pass data to verify(), or prepare "
+                       "with X_sample= so the artifact keeps a data-sample.json."})
         return report
     with open(data_path, encoding="utf-8") as fh:
         data = json.load(fh)

@@ -40,6 +40,22 @@ def test_verify_passes_on_the_data_sample_and_on_given_data(art, iris, iris_rf):
     assert art.artifact_dir.joinpath("__pycache__").exists() is False
 
 
+def test_without_any_data_predict_is_skipped_not_failed(tmp_path, iris, iris_rf):
+    # Prepared without a sample (the side panel's default): the artifact loads, and the
+    # report says predict() was not exercised, so a save from the panel goes through.
+    art = prepare(iris_rf, tmp_path / "nosample")
+    assert not (art.artifact_dir / "data-sample.json").exists()
+    report = art.verify()
+    assert report.ok, report.summary()
+    assert [c["name"] for c in report.skipped] == ["predict"]
+    assert "SKIP predict: not run: there is no data to predict on" in report.summary()
+    assert report.prediction is None
+    X, _ = iris
+    report = art.verify(X[:5])  # given data, predict() runs
+    assert report.ok and not report.skipped
+    assert report.prediction == {"prediction": iris_rf.predict(X[:5]).tolist()}
+
+
 def test_verify_runs_in_a_clean_interpreter(art, monkeypatch, tmp_path):
     # Something on PYTHONPATH that would shadow onnxruntime must not be seen by the child.
     shadow = tmp_path / "shadow"
