@@ -83,8 +83,13 @@ def _classes(model):
 
 
 def _score_features(columns) -> str:
-    return pprint.pformat([{"name": c.name, "dtype": c.dtype} for c in columns], width=96,
-                          sort_dicts=False)
+    features = []
+    for c in columns:
+        feature = {"name": c.name, "dtype": c.dtype}
+        if c.categories is not None:
+            feature.update(categories=c.categories, ordered=c.ordered)
+        features.append(feature)
+    return pprint.pformat(features, width=96, sort_dicts=False)
 
 
 def _pickle_score(serialized, info, columns, use_dataframe: bool) -> str:

@@ -20,6 +20,10 @@ class Column:
     name: str
     dtype: str
     values: object  # numpy.ndarray
+    # A pandas category column's full category list (the model was trained on exactly these;
+    # LightGBM and XGBoost refuse a column whose categories differ), when JSON can hold it.
+    categories: list | None = None
+    ordered: bool = False
 
 
 def _is_pandas(obj, kind: str) -> bool:
@@ -33,9 +37,7 @@ def columns_of(sample, default_prefix: str = "feature") -> tuple[list[Column], b
     import numpy as np
 
     if _is_pandas(sample, "DataFrame"):
-        return [
-            Column(str(c), str(sample[c].dtype), sample[c].to_numpy()) for c in sample.columns
-        ], True
+        return [_pandas_column(str(c), sample[c]) for c in sample.columns], True
     if _is_pandas(sample, "Series"):
         name = str(sample.name) if sample.name is not None else default_prefix
         return [Column(name, str(sample.dtype), sample.to_numpy())], sample.name is not None
@@ -61,6 +63,15 @@ def columns_of(sample, default_prefix: str = "feature") -> tuple[list[Column], b
         Column(f"{default_prefix}_{i}", _dtype_name(arr[:, i]), arr[:, i])
         for i in range(arr.shape[1])
     ], False
+
+
+def _pandas_column(name: str, series) -> Column:
+    column = Column(name, str(series.dtype), series.to_numpy())
+    if column.dtype == "category":
+        categories = series.cat.categories.tolist()
+        if all(isinstance(c, (str, int, float, bool)) for c in categories):
+            column.categories, column.ordered = categories, bool(series.cat.ordered)
+    return column
 
 
 def _dtype_name(arr) -> str:

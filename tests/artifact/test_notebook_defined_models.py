@@ -1,0 +1,59 @@
+"""Models built from classes and functions defined in a notebook or script (``__main__``)
+must make artifacts that load elsewhere: a clean process, another notebook."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import textwrap
+
+SCRIPT = textwrap.dedent('''
+    import json, sys
+    import numpy as np
+    from sklearn.base import BaseEstimator, RegressorMixin
+    from sklearn.linear_model import LinearRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import FunctionTransformer
+    from model_catalog_ext.artifact import prepare
+
+    class Doubler(BaseEstimator, RegressorMixin):  # defined here, in __main__
+        def fit(self, X, y=None):
+            return self
+
+        def predict(self, X):
+            return np.asarray(X)[:, 0] * 2
+
+    def add_one(X):
+        return np.asarray(X) + 1
+
+    X = np.arange(20, dtype=float).reshape(10, 2)
+    y = X[:, 0]
+    models = {"class": Doubler().fit(X),
+              "function": make_pipeline(FunctionTransformer(add_one), LinearRegression()).fit(X, y),
+              "library only": LinearRegression().fit(X, y)}
+    out = {}
+    for name, model in models.items():
+        art = prepare(model, f"{sys.argv[1]}/{name.replace(' ', '-')}", X_sample=X, y_sample=y, as_onnx=False)
+        report = art.verify()
+        out[name] = {"serializer": art.preparation["serializer"], "ok": report.ok,
+                     "prediction": report.prediction, "expected": model.predict(X).tolist(),
+                     "failures": report.failures}
+    print(json.dumps(out))
+''')
+
+
+def test_main_module_definitions_are_stored_by_value(tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(SCRIPT)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    for name in ("class", "function"):
+        r = results[name]
+        # joblib would store a reference to __main__.Doubler, which no other process has
+        assert r["serializer"] == "cloudpickle", r
+        assert r["ok"], r["failures"]
+        assert r["prediction"]["prediction"] == r["expected"]
+    assert results["library only"]["serializer"] == "joblib"  # nothing of __main__: joblib, as before
+    assert results["library only"]["ok"]
