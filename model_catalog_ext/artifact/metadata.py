@@ -2,6 +2,7 @@
 so a later process (or the catalog's save) sees it. ADS ignores this file."""
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import tempfile
@@ -46,3 +47,19 @@ def defined_metadata(doc: dict) -> dict:
     """The ADS defined-metadata taxonomy, every key present (None when unknown)."""
     stored = doc.get("defined_metadata") or {}
     return {key: stored.get(key) for key in DEFINED_KEYS}
+
+
+def files_fingerprint(artifact_dir) -> str:
+    """A digest of every file's path, size and modification time (this side file and
+    bytecode caches left out): whether the files verify() ran on are still those."""
+    root = Path(artifact_dir)
+    digest = hashlib.sha256()
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        for name in sorted(filenames):
+            if name == layout.METADATA_FILE or name.startswith(".model-metadata."):
+                continue
+            path = Path(dirpath) / name
+            info = path.stat()
+            digest.update(f"{path.relative_to(root).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+    return digest.hexdigest()

@@ -122,6 +122,7 @@ class ModelArtifact:
         """
         from .verify import run
 
+        verified_files = metadata.files_fingerprint(self.artifact_dir)
         report = run(self.artifact_dir, data=data, use_venv=use_venv, timeout=timeout)
         doc = metadata.read(self.artifact_dir)
         defined = doc.setdefault("defined_metadata", {})
@@ -130,6 +131,8 @@ class ModelArtifact:
             "use_venv": use_venv,
             "python": report.python,
             "checks": report.checks,
+            "skipped": [c["name"] for c in report.skipped],
+            "files": verified_files,  # so a later edit shows the result as stale
         }
         try:
             metadata.write(self.artifact_dir, doc)
@@ -143,8 +146,15 @@ class ModelArtifact:
     @property
     def defined_metadata(self) -> dict:
         """ADS defined metadata: UseCaseType, Framework, FrameworkVersion, Algorithm,
-        Hyperparameters, ArtifactTestResults (None where unknown)."""
-        return metadata.defined_metadata(metadata.read(self.artifact_dir))
+        Hyperparameters, ArtifactTestResults (None where unknown).  ArtifactTestResults
+        of files edited since verify() ran says so (``ok`` None, ``stale`` True)."""
+        defined = metadata.defined_metadata(metadata.read(self.artifact_dir))
+        tests = defined.get("ArtifactTestResults")
+        if isinstance(tests, dict) and tests.get("files") not in (None, metadata.files_fingerprint(self.artifact_dir)):
+            defined["ArtifactTestResults"] = {
+                **tests, "ok": None, "stale": True,
+                "message": "The artifact's files changed after verify() ran; run verify() again."}
+        return defined
 
     @property
     def preparation(self) -> dict:

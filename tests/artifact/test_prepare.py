@@ -96,6 +96,13 @@ def test_defined_metadata_is_filled_and_persisted(tmp_path, iris, iris_rf, run_p
     seen = json.loads(done.stdout)
     assert seen["ArtifactTestResults"]["ok"] is True
     assert {c["name"] for c in seen["ArtifactTestResults"]["checks"]} >= {"import", "predict", "json"}
+    # an edit after verify() makes the stored result stale, not a pass the catalog would keep
+    score = art.artifact_dir / "score.py"
+    score.write_text(score.read_text() + "\nthis is not python\n")
+    tests = art.defined_metadata["ArtifactTestResults"]
+    assert tests["ok"] is None and tests["stale"] is True and "run verify() again" in tests["message"]
+    assert art.verify().ok is False  # and verifying again records the truth
+    assert art.defined_metadata["ArtifactTestResults"]["ok"] is False
 
 
 def test_pipeline_with_scaler_is_converted(tmp_path, iris):
