@@ -22,8 +22,8 @@ _PUBLIC_API = {
     "ModelSummaryList": "model_catalog_ext.api",
     "Model": "model_catalog_ext.api",
     "ModelArtifact": "model_catalog_ext.api",
-    "prepare": "model_catalog_ext.artifact",
-    "prepare_generic_model": "model_catalog_ext.artifact",
+    "prepare": "model_catalog_ext.api",  # they return a ModelArtifact with .save()
+    "prepare_generic_model": "model_catalog_ext.api",
     "capture_provenance": "model_catalog_ext.provenance",
 }
 

@@ -16,6 +16,8 @@ _EXPORTS = {
     "ModelSummaryList": ".summary",
     "Model": ".model",
     "ModelArtifact": ".artifact",
+    "prepare": ".preparing",
+    "prepare_generic_model": ".preparing",
     "resolve_backend": ".backend",
 }
 
