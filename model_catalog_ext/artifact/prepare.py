@@ -300,7 +300,7 @@ def _named_series(y) -> bool:
 
 
 def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_overwrite: bool = False,
-                          fn_artifact_files_included: bool = False, *, y_sample=None,
+                          fn_artifact_files_included: bool = False, *, X_sample=None, y_sample=None,
                           model_file_name: str | None = None, use_case_type: str | None = None,
                           inference_conda_env: str | None = None,
                           inference_python_version: str | None = None,
@@ -311,8 +311,13 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
     runtime.yaml and .model-ignore; with ``model``, also the model pickled with cloudpickle
     (``model.pkl``, like ADS's GenericModel) and a score.py that already works; with
     ``data_sample`` (a DataFrame, array or list of rows), input_schema.json and
-    data-sample.json. Without a model, edit load_model() in score.py, then reload()/verify().
+    data-sample.json (``X_sample`` is ADS 2.x's name for it). Without a model, edit
+    load_model() in score.py, then reload()/verify().
     """
+    if X_sample is not None:
+        if data_sample is not None:
+            raise PrepareError("Pass the sample once: data_sample and X_sample are the same argument.")
+        data_sample = X_sample
     staging = Staging(artifact_dir, force_overwrite)
     target = staging.target
     doc = {"defined_metadata": {}, "preparation": {}}

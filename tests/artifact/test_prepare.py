@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 
-from model_catalog_ext.artifact import ModelArtifact, prepare
+from model_catalog_ext.artifact import ModelArtifact, prepare, prepare_generic_model
 from model_catalog_ext.artifact import requirements as reqs
 
 
@@ -320,3 +320,15 @@ def test_model_artifact_of_a_missing_directory_says_what_to_do(tmp_path):
 
     with pytest.raises(InvalidArtifact, match="prepare"):
         ModelArtifact(tmp_path / "nope")
+
+
+def test_generic_model_takes_ads_x_sample_name(tmp_path, iris, iris_rf):
+    from model_catalog_ext.errors import PrepareError
+
+    X, _ = iris
+    art = prepare_generic_model(tmp_path / "g", model=iris_rf, X_sample=X[:5])  # ADS 2.x's name
+    assert (art.artifact_dir / "data-sample.json").is_file()
+    assert (art.artifact_dir / "input_schema.json").is_file()
+    with pytest.raises(PrepareError, match="same argument"):
+        prepare_generic_model(tmp_path / "h", model=iris_rf, X_sample=X[:5], data_sample=X[:5])
+    assert not (tmp_path / "h").exists()
