@@ -16,18 +16,23 @@ class ModelArtifact(_BaseArtifact):
              project_id: str | None = None, compartment_id: str | None = None, training_script_path=None,
              ignore_pending_changes: bool = False, auth=None, training_id=None, timeout=None,
              ignore_introspection=None, freeform_tags=None, defined_tags=None, bucket_uri=None,
-             remove_existing_artifact=None, model_version_set=None, version_label=None,
+             remove_existing_artifact=None, model_version_set=None, version_label=None, *,
              as_new_version_of: str | None = None, catalog=None, custom_metadata=None, progress=None):
         """Save this artifact to the catalog as a new model and return the Model.
 
-        Captures git provenance of ``training_script_path`` (default: this notebook) and
-        refuses to save (PendingChanges) while it or the artifact folder has uncommitted
-        changes, unless ``ignore_pending_changes=True``.  The taxonomy (framework,
-        algorithm, test results...) and the schemas recorded by prepare()/verify() go with it.
-        ``as_new_version_of=<model id>`` adds the next version of that model.  ``catalog`` is
-        a ModelCatalog, a catalog URL or a CatalogService (default: the embedded catalog).
-        ADS's auth, training_id, timeout, ignore_introspection, defined_tags, bucket_uri,
-        model_version_set and version_label are not supported and raise NotImplementedError.
+        The arguments up to ``version_label`` are ADS's, in ADS's order; the rest are
+        keyword-only.  ``display_name`` defaults to the folder's name (an empty one is
+        refused).  Captures git provenance of ``training_script_path`` (default: this
+        notebook; a path that does not exist is refused) and refuses to save
+        (PendingChanges) while it or the artifact folder has uncommitted changes, unless
+        ``ignore_pending_changes=True``.  The taxonomy (framework, algorithm, test
+        results...) and the schemas recorded by prepare()/verify() go with it.
+        ``as_new_version_of=<model id>`` adds the next version of that model.  ``catalog``
+        is a ModelCatalog, a catalog URL or a CatalogService (default: the embedded
+        catalog).  ADS's auth, training_id, timeout, defined_tags, bucket_uri,
+        model_version_set and version_label are not supported and raise
+        NotImplementedError; ignore_introspection and remove_existing_artifact only accept
+        True.
         """
         refuse_unsupported("ModelArtifact.save()", {
             "auth": auth, "training_id": training_id, "timeout": timeout,
@@ -35,15 +40,17 @@ class ModelArtifact(_BaseArtifact):
             "remove_existing_artifact": remove_existing_artifact, "model_version_set": model_version_set,
             "version_label": version_label},
             {"ignore_introspection": True, "remove_existing_artifact": True})
-        from ..provenance import capture_provenance
+        from ..catalog.validation import check_display_name
         from .catalog import ModelCatalog
+        from .provenance import capture
 
-        provenance = capture_provenance(training_script_path=training_script_path, artifact_dir=self.artifact_dir,
-                                        ignore_pending_changes=ignore_pending_changes)
+        if display_name is not None:
+            check_display_name(display_name)  # before the slower provenance capture
+        provenance = capture(training_script_path, self.artifact_dir, ignore_pending_changes)
         mc = catalog if isinstance(catalog, ModelCatalog) else ModelCatalog(backend=catalog)
         return mc.upload_model(
-            self.artifact_dir, display_name=display_name or self.artifact_dir.name, description=description or "",
-            project_id=project_id, compartment_id=compartment_id, freeform_tags=freeform_tags,
+            self.artifact_dir, provenance_metadata=provenance, project_id=project_id,
+            display_name=display_name, description=description, freeform_tags=freeform_tags,
+            compartment_id=compartment_id,
             defined_metadata={k: v for k, v in (self.defined_metadata or {}).items() if v is not None},
-            custom_metadata=custom_metadata, provenance_metadata=provenance,
-            as_new_version_of=as_new_version_of, progress=progress)
+            custom_metadata=custom_metadata, as_new_version_of=as_new_version_of, progress=progress)

@@ -4,8 +4,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..catalog.defaults import default_compartment_id
+from ..catalog.validation import check_display_name
 from .backend import resolve_backend
+from .listing import plan_listing
 from .model import Model
+from .provenance import capture
 from .summary import ModelSummaryList
 from .unsupported import refuse_unsupported
 
@@ -40,37 +43,36 @@ class ModelCatalog:
                     datetime_format: str | None = None, **kwargs) -> ModelSummaryList:
         """Every model matching the filters, newest first, as a ModelSummaryList.
 
-        ``include_deleted=True`` adds inactive models.  Keyword filters: ``search`` (the
-        search-box grammar, e.g. ``"churn tag:version=3 user:alice"``), ``text``, ``name``,
-        ``display_name`` (exact), ``tags`` (``["version:3", "team:ml*"]``), ``created_by``,
-        ``framework``, ``lifecycle_state`` / ``state``, ``created_after``,
-        ``created_before``, ``sort``, ``order``, and ``limit`` (at most this many models).
-        """
-        from ..catalog import parse_search
+        ``include_deleted=True`` adds inactive models (nothing is ever in a DELETED state
+        here: deleted models are gone).  Keyword filters, all narrowing the result:
 
-        search = kwargs.pop("search", None)
-        display_name = kwargs.pop("display_name", None)
-        limit = kwargs.pop("limit", None)
-        if "lifecycle_state" in kwargs:
-            kwargs["state"] = kwargs.pop("lifecycle_state")
-        kwargs.setdefault("state", "ALL" if include_deleted else "ACTIVE")
-        if project_id is not None:
-            kwargs["project_id"] = project_id
-        if self.compartment_id and "compartment_id" not in kwargs:
-            kwargs["compartment_id"] = self.compartment_id
-        if display_name is not None:
-            kwargs.setdefault("name", display_name)
-        query = parse_search(search, **kwargs, limit=min(_PAGE, limit or _PAGE))
+        - ``search``: the search-box grammar, e.g. ``"churn tag:version=3 user:alice"``;
+        - ``text``: words in the name or description; ``name``: part of the name;
+          ``display_name``: the exact name; ``id``: one model id;
+        - ``tags``: ``"version:3"`` or a list such as ``["version:3", "team:ml*", "stage"]``;
+        - ``created_by``, ``framework``, ``compartment_id`` (default: the catalog's),
+          ``created_after``, ``created_before`` (datetimes or ISO dates);
+        - ``lifecycle_state`` (or ``state``): ``"ACTIVE"``, ``"INACTIVE"`` or ``"ALL"``;
+        - ``sort_by`` (or ``sort``): ``"timeCreated"``, ``"displayName"`` as in ADS, or
+          ``"time_created"``, ``"name"``, ``"version"``; ``sort_order`` (or ``order``):
+          ``"ASC"`` / ``"DESC"`` (default: newest first, names A to Z);
+        - ``limit``: return at most this many models (1 or more; default: all of them).
+
+        ADS's ``page``, ``model_version_set_name`` and ``version_label`` raise
+        NotImplementedError; all matching models come back at once, page after page.
+        """
+        listing = plan_listing(self.service, kwargs, project_id=project_id, include_deleted=include_deleted,
+                               compartment_id=self.compartment_id, page_size=_PAGE)
         entries, token = [], None
-        while True:
-            page = self.service.list(query, page_token=token)
-            entries += [e for e in page.items if display_name is None or e.display_name == display_name]
+        while listing.query is not None:
+            page = self.service.list(listing.query, page_token=token)
+            entries += [e for e in page.items if listing.keep(e)]
             token = page.next_page_token
-            if token is None or (limit is not None and len(entries) >= limit):
+            if token is None or (listing.limit is not None and len(entries) >= listing.limit):
                 break
-        if limit is not None:
-            entries = entries[:limit]
-        return ModelSummaryList(entries, datetime_format)
+        if listing.limit is not None:
+            entries = entries[:listing.limit]
+        return ModelSummaryList(self, entries, datetime_format=datetime_format)
 
     # --- single models --------------------------------------------------------------------
     def get_model(self, model_id: str) -> Model:
@@ -78,15 +80,22 @@ class ModelCatalog:
         return Model(self.service.get(model_id), self.service)
 
     def download_model(self, model_id: str, target_dir, force_overwrite: bool = False, install_libs: bool = False,
-                       conflict_strategy=None):
+                       conflict_strategy="IGNORE", bucket_uri: str | None = None,
+                       remove_existing_artifact: bool = True):
         """Write the model's artifact into ``target_dir`` and return it as a ModelArtifact.
 
         A non-empty ``target_dir`` is refused (TargetNotEmpty) unless ``force_overwrite``.
-        Every byte is checked against its sha256 on the way.  ADS's ``install_libs`` and
-        ``conflict_strategy`` are not supported.
+        Every byte is checked against its sha256 on the way.  ADS's ``install_libs``,
+        ``conflict_strategy``, ``bucket_uri`` and ``remove_existing_artifact`` are accepted
+        with their ADS defaults only (False, "IGNORE", None, True); other values raise
+        NotImplementedError.
         """
-        refuse_unsupported("download_model()", {"install_libs": install_libs, "conflict_strategy": conflict_strategy},
-                           {"install_libs": False})
+        if isinstance(conflict_strategy, str):
+            conflict_strategy = conflict_strategy.upper()
+        refuse_unsupported("download_model()", {
+            "install_libs": install_libs, "conflict_strategy": conflict_strategy, "bucket_uri": bucket_uri,
+            "remove_existing_artifact": remove_existing_artifact},
+            {"install_libs": False, "conflict_strategy": "IGNORE", "remove_existing_artifact": True})
         return Model(self.service.get(model_id), self.service).download(target_dir, force_overwrite)
 
     def delete_model(self, model, **kwargs) -> None:
@@ -94,21 +103,24 @@ class ModelCatalog:
         refuse_unsupported("delete_model()", kwargs)
         self.service.delete(model.id if isinstance(model, Model) else model)
 
-    def upload_model(self, model_artifact, display_name: str | None = None, description: str = "",
-                     project_id: str | None = None, compartment_id: str | None = None, freeform_tags=None,
-                     defined_metadata=None, custom_metadata=None, provenance_metadata=None,
+    def upload_model(self, model_artifact, provenance_metadata=None, project_id: str | None = None,
+                     display_name: str | None = None, description: str | None = None, freeform_tags=None,
+                     defined_tags=None, bucket_uri=None, remove_existing_artifact=True,
+                     overwrite_existing_artifact=True, model_version_set=None, version_label=None, *,
+                     compartment_id: str | None = None, defined_metadata=None, custom_metadata=None,
                      training_script_path=None, ignore_pending_changes: bool = False, as_new_version_of=None,
-                     progress=None, defined_tags=None, bucket_uri=None, remove_existing_artifact=None,
-                     overwrite_existing_artifact=None, model_version_set=None, version_label=None) -> Model:
+                     progress=None) -> Model:
         """Save an artifact folder (or .zip, or a ModelArtifact) as a new model; returns it.
 
-        ``display_name`` defaults to the folder's name.  ``defined_metadata`` and the schemas
-        default to what prepare() recorded in the artifact.  Provenance is
-        ``provenance_metadata`` if given, else captured from git when
-        ``training_script_path`` is given (PendingChanges on uncommitted changes unless
-        ``ignore_pending_changes``).  ``as_new_version_of=<model id>`` adds the next version
-        of that model.  ADS's defined_tags, bucket_uri, model_version_set and version_label
-        are not supported; remove/overwrite_existing_artifact only accept their ADS default.
+        The arguments up to ``version_label`` are ADS's, in ADS's order; the rest are
+        keyword-only.  ``display_name`` defaults to the folder's name (an empty one is
+        refused).  ``defined_metadata`` and the schemas default to what prepare() recorded
+        in the artifact.  Provenance is ``provenance_metadata`` if given, else captured from
+        git when ``training_script_path`` is given (it must exist; PendingChanges on
+        uncommitted changes unless ``ignore_pending_changes``).  ``as_new_version_of=<model
+        id>`` adds the next version of that model.  ADS's defined_tags, bucket_uri,
+        model_version_set and version_label are not supported (NotImplementedError);
+        remove/overwrite_existing_artifact only accept their ADS default, True.
         """
         refuse_unsupported("upload_model()", {
             "defined_tags": defined_tags, "bucket_uri": bucket_uri, "model_version_set": model_version_set,
@@ -116,15 +128,15 @@ class ModelCatalog:
             "overwrite_existing_artifact": overwrite_existing_artifact},
             {"remove_existing_artifact": True, "overwrite_existing_artifact": True})
         path = Path(getattr(model_artifact, "artifact_dir", model_artifact))
+        # None means "name it after the folder"; an explicit "" is a mistake to report.
+        name = check_display_name((path.name if path.is_dir() else path.stem) if display_name is None
+                                  else display_name)
         if provenance_metadata is None and training_script_path is not None:
-            from ..provenance import capture_provenance
-
-            provenance_metadata = capture_provenance(training_script_path=training_script_path, artifact_dir=path,
-                                                     ignore_pending_changes=ignore_pending_changes)
+            provenance_metadata = capture(training_script_path, path, ignore_pending_changes)
         if defined_metadata is None and path.is_dir():
             defined_metadata = _prepared_metadata(path)
         entry = self.service.save(
-            path, display_name=display_name or path.stem, description=description or "",
+            path, display_name=name, description=description or "",
             compartment_id=compartment_id or self.compartment_id, project_id=project_id,
             freeform_tags=freeform_tags, defined_metadata=defined_metadata, custom_metadata=custom_metadata,
             provenance=provenance_metadata, as_new_version_of=as_new_version_of, progress=progress)

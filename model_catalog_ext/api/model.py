@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import difflib
 from typing import Any
 
 from ..catalog.entry import ModelEntry
-from ..catalog.service import ARTIFACT_FIELDS, EDITABLE
+from ..catalog.service import ARTIFACT_FIELDS, EDITABLE, READ_ONLY
 from ..errors import ImmutableArtifact
 
 # ADS attribute names that map onto ours.
@@ -22,6 +24,11 @@ class Model:
     defined_metadata, custom_metadata, provenance_metadata, compartment_id, project_id),
     then :meth:`commit` them or :meth:`rollback`.  The artifact never changes: to change it,
     save a new version (``ModelArtifact(path).save(..., as_new_version_of=m.id)``).
+
+    Two differences from ADS's Model: :meth:`deactivate` / :meth:`activate` change the
+    state in the catalog at once (ADS only sets it for the next ``commit()``), and
+    :meth:`commit` refuses to overwrite someone else's change by default (``force=False``;
+    ADS defaults to ``force=True``).
     """
 
     def __init__(self, entry: ModelEntry, service):
@@ -49,7 +56,7 @@ class Model:
                 f"The artifact of model {self._entry.id} never changes ({name} comes from it). "
                 f"Artifacts never change: save a new version with as_new_version_of='{self._entry.id}'.")
         if field not in EDITABLE:
-            raise AttributeError(f"{name} cannot be changed; editable: {', '.join(EDITABLE)}.")
+            raise AttributeError(_not_editable(name, field, self._entry))
         self._pending[field] = copy.deepcopy(value)
 
     def __dir__(self):
@@ -81,6 +88,9 @@ class Model:
 
         Refused with :class:`~model_catalog_ext.errors.Conflict` when someone changed the
         model since it was read, unless ``force=True`` (their change is then overwritten).
+        Unlike ADS, whose commit() defaults to ``force=True``, the default here is the safe
+        one: pass ``force=True`` for ADS's behaviour.  The lifecycle state is not part of a
+        commit: deactivate() and activate() apply at once.
         """
         if self._pending:
             entry = self._service.update(self._entry.id, etag=None if force else self._entry.etag, **self._pending)
@@ -99,12 +109,20 @@ class Model:
         return self
 
     def deactivate(self) -> "Model":
-        """Hide the model from default listings (it stays downloadable)."""
+        """Hide the model from default listings (it stays downloadable).
+
+        Takes effect in the catalog at once, with no commit() needed (ADS only sets the
+        state, and its commit() saves it); uncommitted field changes stay pending.
+        """
         object.__setattr__(self, "_entry", self._service.deactivate(self._entry.id))
         return self
 
     def activate(self) -> "Model":
-        """Show an inactive model in default listings again."""
+        """Show an inactive model in default listings again.
+
+        Takes effect in the catalog at once, with no commit() needed (ADS only sets the
+        state, and its commit() saves it); uncommitted field changes stay pending.
+        """
         object.__setattr__(self, "_entry", self._service.activate(self._entry.id))
         return self
 
@@ -143,3 +161,15 @@ class Model:
 
             target_dir = tempfile.mkdtemp(prefix=f"model-{self._entry.id}-")
         return self.download(target_dir, force_overwrite=force_overwrite)
+
+
+def _not_editable(name: str, field: str, entry: ModelEntry) -> str:
+    """Why ``name`` cannot be assigned: a read-only field, or no field at all (a typo?)."""
+    editable = ", ".join(EDITABLE)
+    if field in READ_ONLY or hasattr(entry, field):
+        hint = " Use deactivate() / activate() to change it." if field == "lifecycle_state" else ""
+        return f"{name} cannot be changed.{hint} Editable fields: {editable}."
+    known = list(EDITABLE) + list(_ALIASES) + [f.name for f in dataclasses.fields(entry)]
+    close = difflib.get_close_matches(name, known, n=1)
+    guess = f" Did you mean {close[0]}?" if close else ""
+    return f"{name} is not a field of a model.{guess} Editable fields: {editable}."

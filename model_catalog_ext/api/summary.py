@@ -1,9 +1,13 @@
 """``ModelSummaryList``: the result of ``ModelCatalog.list_models()``, as in ADS."""
 from __future__ import annotations
 
-from typing import Callable, Iterable, Iterator
+import inspect
+import operator
+from typing import Iterable, Iterator
 
 from ..catalog.entry import ModelEntry
+from ..errors import InvalidInput
+from .model import Model
 
 DF_COLUMNS = ("id", "display_name", "description", "lifecycle_state", "time_created", "created_by",
               "compartment_id", "project_id", "tags", "freeform_tags", "framework", "version",
@@ -11,57 +15,131 @@ DF_COLUMNS = ("id", "display_name", "description", "lifecycle_state", "time_crea
 
 
 class ModelSummaryList:
-    """A list of model summaries (``ModelEntry`` objects): index it, iterate it, ``len()`` it,
-    narrow it with ``.filter(...)`` and look at it as a pandas DataFrame with ``.df``."""
+    """The models a listing found, as in ADS.
 
-    def __init__(self, entries: Iterable[ModelEntry], datetime_format: str | None = None):
-        self._entries = list(entries)
+    - ``models[i]`` is the Model read afresh from the catalog (ADS's ``get_model(id)``), so
+      what you assign to it can be committed;
+    - iterating yields Model objects built from the listing itself (no query per model),
+      the same objects each time, so ``for m in models: m.description = ...; m.commit()``
+      works;
+    - ``models[1:3]``, ``.filter(...)``, ``.sort_by(...)`` and ``models + others`` are new
+      ModelSummaryLists;
+    - ``.df`` / ``.to_dataframe()`` show the models as a pandas DataFrame.
+
+    ``ModelSummaryList(model_catalog, model_list, response=None, datetime_format=None)``:
+    ``model_list`` holds ModelEntry or Model objects of ``model_catalog`` (a ModelCatalog).
+    """
+
+    def __init__(self, model_catalog, model_list: Iterable, response=None, datetime_format: str | None = None):
+        self.mc = model_catalog
+        self.response = response  # ADS keeps its OCI response here; there is none to keep
         self.datetime_format = datetime_format
+        # Entries become Model objects on first use and stay so: iterating 100,000 listed
+        # models to build a DataFrame must not pay for 100,000 Model objects.
+        self._items: list = list(model_list)
 
+    # --- list behaviour --------------------------------------------------------------------
     def __len__(self) -> int:
-        return len(self._entries)
+        return len(self._items)
 
-    def __iter__(self) -> Iterator[ModelEntry]:
-        return iter(self._entries)
+    def _model(self, i: int) -> Model:
+        item = self._items[i]
+        if not isinstance(item, Model):
+            item = self._items[i] = Model(item, self.mc.service)
+        return item
+
+    def _entries(self) -> list[ModelEntry]:
+        """The listed entries as last read (a Model's after its commit())."""
+        return [item._entry if isinstance(item, Model) else item for item in self._items]
+
+    def __iter__(self) -> Iterator[Model]:
+        for i in range(len(self._items)):
+            yield self._model(i)
 
     def __getitem__(self, item):
         if isinstance(item, slice):
-            return ModelSummaryList(self._entries[item], self.datetime_format)
-        return self._entries[item]
+            return self._new(self._items[item])
+        try:
+            index = operator.index(item)
+        except TypeError:
+            raise TypeError(f"Index a ModelSummaryList with a position or a slice, not {type(item).__name__}; "
+                            "use ModelCatalog.get_model(id) to get a model by its id.") from None
+        return self.mc.get_model(self._entries_at(index).id)
+
+    def _entries_at(self, index: int) -> ModelEntry:
+        item = self._items[index]
+        return item._entry if isinstance(item, Model) else item
+
+    def __contains__(self, model) -> bool:
+        """True for a Model, a ModelEntry or a model id in this list."""
+        model_id = model if isinstance(model, str) else getattr(model, "id", None)
+        return any(e.id == model_id for e in self._entries())
+
+    def __add__(self, other) -> "ModelSummaryList":
+        if isinstance(other, ModelSummaryList):
+            return self._new(self._items + other._items)
+        if isinstance(other, (list, tuple)) and all(isinstance(m, (Model, ModelEntry)) for m in other):
+            return self._new(self._items + list(other))
+        return NotImplemented
+
+    def _new(self, items) -> "ModelSummaryList":
+        return ModelSummaryList(self.mc, items, datetime_format=self.datetime_format)
 
     def __repr__(self) -> str:
-        if not self._entries:
+        entries = self._entries()
+        if not entries:
             return "ModelSummaryList([])"
-        lines = [f"ModelSummaryList of {len(self)} model(s):"]
-        for e in self._entries[:20]:
+        lines = [f"ModelSummaryList of {len(entries)} model(s):"]
+        for e in entries[:20]:
             lines.append(f"  {e.id}  v{e.version}  {e.lifecycle_state:<8}  {e.display_name}")
-        if len(self) > 20:
-            lines.append(f"  ... {len(self) - 20} more")
+        if len(entries) > 20:
+            lines.append(f"  ... {len(entries) - 20} more")
         return "\n".join(lines)
 
+    # --- narrowing and ordering ------------------------------------------------------------
     def filter(self, selection, instance=None) -> "ModelSummaryList":
-        """A new list narrowed by ``selection``.
+        """A new list narrowed by ``selection`` (empty when nothing matches; ADS returns None).
 
-        ``selection`` is a callable (``lambda m: m.freeform_tags.get("team") == "ml"``; ADS's
-        form ``lambda m, instance: ...`` gets ``instance`` as its second argument), a list of
-        indices, or a list of booleans as long as this list.
+        ``selection`` is one of:
+
+        - a callable that gets each Model, e.g. ``lambda m: m.freeform_tags.get("team") == "ml"``;
+          as in ADS, ``instance`` (a list of models) is then filtered instead of this list;
+        - a callable of two arguments, ``lambda m, instance: ...``: ``instance`` is its second;
+        - a list of Model objects (e.g. ``[m for m in models if ...]``, ADS's other form);
+        - a list of positions, or of booleans as long as this list.
         """
         if callable(selection):
-            try:
-                import inspect
-
-                two_args = len(inspect.signature(selection).parameters) >= 2
-            except (TypeError, ValueError):
-                two_args = False
-            keep: Callable = (lambda e: selection(e, instance)) if two_args else selection
-            return ModelSummaryList([e for e in self._entries if keep(e)], self.datetime_format)
+            if _takes_two(selection):
+                return self._new([m for m in self if selection(m, instance)])
+            source = self if instance is None else instance
+            return self._new([m for m in source if selection(m)])
         selection = list(selection)
+        if all(isinstance(s, (Model, ModelEntry)) for s in selection) and selection:
+            return self._new(selection)
         if selection and all(isinstance(s, bool) for s in selection):
-            if len(selection) != len(self._entries):
+            if len(selection) != len(self._items):
                 raise ValueError(f"A boolean selection needs {len(self)} values, got {len(selection)}.")
-            return ModelSummaryList([e for e, s in zip(self._entries, selection) if s], self.datetime_format)
-        return ModelSummaryList([self._entries[i] for i in selection], self.datetime_format)
+            return self._new([m for m, s in zip(self, selection) if s])
+        return self._new([self._model(i) for i in selection])
 
+    def sort_by(self, columns, reverse: bool = False) -> "ModelSummaryList":
+        """A new list sorted by ``columns`` (a field name or a list of them), ascending unless
+        ``reverse=True``, as in ADS.  Text sorts case-insensitively; missing values (None)
+        sort after all others (before them with ``reverse=True``)."""
+        columns = [columns] if isinstance(columns, str) else list(columns)
+        models = list(self)
+        for column in columns:
+            if models and not hasattr(models[0], column):
+                raise InvalidInput(f"Cannot sort by {column!r}: it is not a field of a model. "
+                                   "Sort by display_name, time_created, version, created_by, lifecycle_state ...")
+
+        def key(m: Model):
+            values = [getattr(m, c) for c in columns]
+            return [(v is None, v.lower() if isinstance(v, str) else v) for v in values]
+
+        return self._new(sorted(models, key=key, reverse=reverse))
+
+    # --- tables ---------------------------------------------------------------------------
     def to_dataframe(self, datetime_format: str | None = None):
         """The models as a pandas DataFrame (columns: id, display_name, description,
         lifecycle_state, time_created, created_by, compartment_id, project_id, tags,
@@ -70,7 +148,7 @@ class ModelSummaryList:
 
         fmt = datetime_format or self.datetime_format
         rows = []
-        for e in self._entries:
+        for e in self._entries():
             created = e.time_created.strftime(fmt) if (fmt and e.time_created) else e.time_created
             rows.append({
                 "id": e.id, "display_name": e.display_name, "description": e.description,
@@ -89,3 +167,10 @@ class ModelSummaryList:
 
     def _repr_html_(self) -> str:
         return self.to_dataframe().to_html(index=False)
+
+
+def _takes_two(selection) -> bool:
+    try:
+        return len(inspect.signature(selection).parameters) >= 2
+    except (TypeError, ValueError):
+        return False

@@ -31,12 +31,11 @@ from ..errors import (
     Conflict,
 )
 from . import defaults, validation
-from .blobstore import BlobStore, StoredBlob, open_blob_store
-from .engine import create_catalog_engine, is_sqlite
+from .blobstore import BlobStore, StoredBlob
+from .engine import is_sqlite
 from .filewrite import reporting_full_disk, reserve, write_all
 from .entry import ModelEntry
 from .listing import ListingCompiler
-from .migrate import upgrade_to_head
 from .query import ModelQuery, Page
 from .records import (
     dumps,
@@ -730,10 +729,12 @@ def open_catalog(url: str | None = None, artifact_root: str | None = None, *,
     ``artifact_root``: a path or fsspec URL (``s3://bucket/prefix``); default
     ``$MODEL_CATALOG_ARTIFACT_ROOT`` else ``blobs/`` next to the default database.
     ``storage_options`` go to fsspec (e.g. ``{"client_kwargs": {"endpoint_url": ...}}``).
+    Raises CatalogError saying which part cannot be opened (database or artifact root),
+    where its setting came from and what to check.
     """
-    engine = create_catalog_engine(url or defaults.default_url())
-    upgrade_to_head(engine)
-    return CatalogService(engine, open_blob_store(artifact_root or defaults.default_artifact_root(), storage_options))
+    from .opening import open_explained
+
+    return open_explained(url, artifact_root, storage_options)
 
 
 def _full_target(folder, name: str, size: int):

@@ -6,6 +6,7 @@
     jupyter model-catalog download ID TARGET [--force] [--zip]
     jupyter model-catalog versions ID
     jupyter model-catalog edit ID [--name N] [--description D] [--tag key:value]... [--remove-tag KEY]...
+                                  [--metadata KEY=VALUE]... [--remove-metadata KEY]... [--provenance KEY=VALUE]...
     jupyter model-catalog deactivate|activate ID
     jupyter model-catalog delete ID [--yes]
     jupyter model-catalog verify [ID]
@@ -23,8 +24,10 @@ import json
 import os
 import sys
 
+from ..catalog.entry import PROVENANCE_KEYS
 from ..catalog.filewrite import write_all
 from ..errors import CatalogError, InvalidInput
+from .edits import edited_custom_metadata, edited_provenance
 from .progress import ProgressBar
 from .table import entry_rows, format_entry, format_table, human_size
 
@@ -55,7 +58,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--sort", choices=["time_created", "name", "version"], default=None)
     p.add_argument("--order", choices=["asc", "desc"], default=None)
     p.add_argument("--limit", type=int, default=50, help="models per page (1-1000)")
-    p.add_argument("--page-token", default=None, help="continue after a previous page")
+    p.add_argument("--page-token", default=None,
+                   help="the next page: the token printed after the previous one (repeat the same search, "
+                        "--state, --sort and --order with it)")
 
     for name, text in [("show", "every field of a model"), ("versions", "every version of a model"),
                        ("deactivate", "hide a model from default listings"),
@@ -89,7 +94,13 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name", default=None)
     p.add_argument("--description", default=None)
     p.add_argument("--tag", action="append", default=[], metavar="KEY:VALUE", help="add or change a tag")
-    p.add_argument("--remove-tag", action="append", default=[], metavar="KEY")
+    p.add_argument("--remove-tag", action="append", default=[], metavar="KEY", help="remove a tag")
+    p.add_argument("--metadata", action="append", default=[], metavar="KEY=VALUE",
+                   help="add or change a custom metadata item (repeatable)")
+    p.add_argument("--remove-metadata", action="append", default=[], metavar="KEY",
+                   help="remove a custom metadata item")
+    p.add_argument("--provenance", action="append", default=[], metavar="KEY=VALUE",
+                   help=f"set a provenance field, one of {', '.join(PROVENANCE_KEYS)} (an empty VALUE clears it)")
     p.add_argument("--project-id", default=None)
     p.add_argument("--compartment-id", default=None)
     p.add_argument("--etag", default=None, help="only apply if the model still has this etag")
@@ -114,7 +125,7 @@ def _print_json(data) -> None:
 
 
 def _open(args):
-    from ..catalog import open_catalog
+    from ..catalog import open_catalog  # its errors already say what cannot be opened
 
     return open_catalog(args.url, args.artifact_root)
 
@@ -131,7 +142,8 @@ def _show_entries(args, entries, token=None) -> None:
         return
     print(format_table(*entry_rows(entries)))
     if token:
-        print(f"\nMore models: add --page-token {token}")
+        print(f"\nMore models: run the same command again, with the same search words, --state, --sort "
+              f"and --order, adding --page-token {token}")
 
 
 def cmd_list(args, svc) -> int:
@@ -171,10 +183,19 @@ def cmd_versions(args, svc) -> int:
     return 0
 
 
+def _check_name(name: str) -> None:
+    # The core's message would speak of Python arguments; here the option is --name.
+    if not name.strip():
+        raise InvalidInput("--name is empty: give the model a display name, for example --name churn-classifier.")
+
+
 def cmd_save(args, svc) -> int:
+    from ..api.provenance import check_training_script
     from ..catalog import parse_tags
 
+    _check_name(args.name)
     tags = parse_tags(args.tag)
+    check_training_script(args.training_script, "--training-script")
     provenance = None
     if args.training_script:
         from ..provenance import capture_provenance
@@ -231,6 +252,8 @@ def _download_zip(args, svc, bar) -> int:
 def cmd_edit(args, svc) -> int:
     from ..catalog import parse_tags
 
+    if args.name is not None:
+        _check_name(args.name)
     current = svc.get(args.model_id)
     changes = {}
     if args.name is not None:
@@ -246,8 +269,14 @@ def cmd_edit(args, svc) -> int:
         for key in args.remove_tag:
             tags.pop(key, None)
         changes["freeform_tags"] = tags
+    if args.metadata or args.remove_metadata:
+        changes["custom_metadata"] = edited_custom_metadata(current.custom_metadata, args.metadata,
+                                                            args.remove_metadata)
+    if args.provenance:
+        changes["provenance"] = edited_provenance(current.provenance, args.provenance)
     if not changes:
-        print("Nothing to change: pass --name, --description, --tag, --remove-tag ...", file=sys.stderr)
+        print("Nothing to change: pass --name, --description, --tag, --remove-tag, --metadata, "
+              "--remove-metadata, --provenance, --project-id or --compartment-id.", file=sys.stderr)
         return 2
     # Without --etag, still guard against a change made between our read and our write.
     entry = svc.update(args.model_id, etag=args.etag or current.etag, **changes)

@@ -138,6 +138,8 @@ def cmd_save(ctx: MagicContext, args, cell):
     from ..provenance import capture_provenance, find_notebook_path
 
     notebook = find_notebook_path()
+    if notebook and not os.path.exists(notebook):
+        notebook = None  # e.g. a console's session name: no file, and save() refuses missing scripts
     # Refuse pending changes before preparing, so the user does not wait for nothing.
     capture_provenance(training_script_path=notebook, ignore_pending_changes=args.ignore_pending_changes)
 

@@ -86,6 +86,26 @@ def test_model_edit_commit_rollback(mc, artifact_dir):
         m.lifecycle_state = "INACTIVE"
 
 
+def test_assigning_a_name_that_is_not_a_field(mc, artifact_dir):
+    m = mc.upload_model(artifact_dir(), display_name="m")
+    with pytest.raises(AttributeError) as err:
+        m.dispaly_name = "x"
+    message = str(err.value)
+    assert "dispaly_name is not a field of a model" in message and "Did you mean display_name?" in message
+    assert "cannot be changed" not in message and "Editable fields: display_name, description" in message
+    with pytest.raises(AttributeError, match="cannot be changed. Use deactivate"):
+        m.lifecycle_state = "INACTIVE"
+    with pytest.raises(AttributeError, match="version cannot be changed"):
+        m.version = 7
+    assert not m.pending_changes
+
+
+def test_docstrings_say_where_model_differs_from_ads():
+    assert "force=True" in Model.commit.__doc__ and "ADS" in Model.commit.__doc__
+    for action in (Model.deactivate, Model.activate):
+        assert "at once" in action.__doc__ and "commit()" in action.__doc__
+
+
 def test_commit_conflict_and_force(mc, artifact_dir):
     m = mc.upload_model(artifact_dir(), display_name="m")
     other = mc.get_model(m.id)

@@ -103,3 +103,21 @@ def test_service_never_imports_jupyter_server():
             "print([m for m in sys.modules if m.split('.')[0] in ('jupyter_server','tornado','IPython','pandas')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_a_catalog_that_cannot_be_opened_says_what_and_why(tmp_path, monkeypatch):
+    import pytest
+
+    from model_catalog_ext.errors import CatalogError
+
+    with pytest.raises(CatalogError) as err:
+        open_catalog("postgresql+psycopg://u:secret@127.0.0.1:1/db", str(tmp_path / "blobs"))
+    assert "Cannot open the catalog database postgresql+psycopg://u:***@127.0.0.1:1/db:" in err.value.message
+    assert "secret" not in err.value.message and "database server is running" in err.value.message
+    a_file = tmp_path / "a-file"
+    a_file.write_text("x")
+    with pytest.raises(CatalogError, match=f"Cannot use the artifact root '{a_file}'"):
+        open_catalog(f"sqlite:///{tmp_path}/c.db", str(a_file))
+    monkeypatch.setenv("MODEL_CATALOG_URL", f"sqlite:///{a_file}/catalog.db")
+    with pytest.raises(CatalogError, match=r"\(from \$MODEL_CATALOG_URL\).*folder exists"):
+        open_catalog(artifact_root=str(tmp_path / "blobs"))

@@ -204,3 +204,100 @@ def test_gc_removes_what_interrupted_saves_left_and_nothing_in_use(env, art, cap
     assert json.loads(out) == {"removed_blobs": [], "removed_tmp_files": 1, "freed_bytes": 10}
     code, _, err = run(capsys, "gc", "--grace", "-5")
     assert code == 1 and "--grace" in err
+
+
+def one_error_line(err: str) -> str:
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error: ") and "Traceback" not in err, err
+    return lines[0]
+
+
+def test_a_catalog_that_cannot_be_opened_is_one_error_line(env, capsys, tmp_path, monkeypatch):
+    url = "postgresql+psycopg://u:secret@127.0.0.1:1/db"
+    code, out, err = run(capsys, "--url", url, "list")
+    line = one_error_line(err)
+    assert code == 1 and out == ""
+    assert "Cannot open the catalog database postgresql+psycopg://u:***@127.0.0.1:1/db:" in line
+    assert "secret" not in line and "database server is running" in line
+
+    a_file = tmp_path / "not-a-folder"
+    a_file.write_text("x")
+    code, _, err = run(capsys, "--artifact-root", str(a_file), "list")
+    line = one_error_line(err)
+    assert code == 1 and f"Cannot use the artifact root '{a_file}':" in line
+    assert "folder you can create and write to" in line
+
+    # the whole process: no traceback either (the catalog database is this test's own)
+    done = subprocess.run([sys.executable, "-m", "model_catalog_ext.cli", "--artifact-root", "/proc/nope", "list"],
+                          capture_output=True, text=True, env=os.environ.copy())
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "Cannot use the artifact root '/proc/nope'" in one_error_line(done.stderr)
+
+    monkeypatch.setenv("MODEL_CATALOG_URL", f"sqlite:///{a_file}/catalog.db")
+    code, _, err = run(capsys, "list", "--json")
+    data = json.loads(err)
+    assert code == 1 and "(from $MODEL_CATALOG_URL)" in data["message"] and "folder" in data["message"]
+
+
+def test_edit_custom_metadata_and_provenance(env, art, capsys):
+    entry = save(capsys, art, "--name", "m")
+    code, out, err = run(capsys, "edit", entry["id"], "--metadata", "auc=0.91", "--metadata", "split=test",
+                         "--provenance", "git_branch=main", "--provenance", "git_dirty=true", "--json")
+    assert code == 0, err
+    edited = json.loads(out)
+    assert [(i["key"], i["value"]) for i in edited["custom_metadata"]] == [("auc", "0.91"), ("split", "test")]
+    assert edited["provenance"]["git_branch"] == "main" and edited["provenance"]["git_dirty"] is True
+    code, out, _ = run(capsys, "edit", entry["id"], "--metadata", "auc=0.93", "--remove-metadata", "split",
+                       "--provenance", "git_branch=", "--json")
+    edited = json.loads(out)
+    assert [(i["key"], i["value"]) for i in edited["custom_metadata"]] == [("auc", "0.93")]
+    assert edited["provenance"]["git_branch"] is None and edited["provenance"]["git_dirty"] is True
+    code, out, _ = run(capsys, "show", entry["id"])
+    assert "custom:           auc = 0.93" in out
+    for bad, needle in ((["--metadata", "auc"], "--metadata takes KEY=VALUE"),
+                        (["--remove-metadata", "nope"], "--remove-metadata: the model has no custom metadata"),
+                        (["--provenance", "colour=red"], "--provenance: a model's provenance has no field"),
+                        (["--provenance", "git_dirty=maybe"], "git_dirty takes true or false")):
+        code, _, err = run(capsys, "edit", entry["id"], *bad)
+        assert code == 1 and needle in one_error_line(err), err
+    code, _, err = run(capsys, "edit", entry["id"])
+    assert code == 2 and "--metadata" in err and "--provenance" in err
+
+
+def test_page_token_hint_says_to_repeat_the_search_and_sort(env, art, capsys):
+    for name in ("a", "b", "c"):
+        save(capsys, art, "--name", name)
+    code, out, _ = run(capsys, "list", "--sort", "name", "--limit", "1")
+    hint = out.strip().splitlines()[-1]
+    assert "same search words, --state, --sort and --order" in hint
+    token = hint.split("--page-token ")[1]
+    code, out, _ = run(capsys, "list", "--sort", "name", "--limit", "1", "--page-token", token, "--json")
+    assert code == 0 and [i["display_name"] for i in json.loads(out)["items"]] == ["b"]
+
+
+def test_cli_messages_name_the_options(env, art, capsys, tmp_path):
+    code, _, err = run(capsys, "save", str(art), "--name", "")
+    line = one_error_line(err)
+    assert code == 1 and "--name" in line and "display_name" not in line
+    missing = tmp_path / "train.py"
+    code, _, err = run(capsys, "save", str(art), "--name", "m", "--training-script", str(missing))
+    line = one_error_line(err)
+    assert code == 1 and str(missing) in line and "--training-script" in line and "training_script_path" not in line
+    code, out, _ = run(capsys, "list", "--json")
+    assert json.loads(out)["items"] == []  # neither was saved
+    entry = save(capsys, art, "--name", "m")
+    code, _, err = run(capsys, "edit", entry["id"], "--name", " ")
+    assert code == 1 and "--name" in one_error_line(err)
+
+
+def test_progress_bar_on_zip_downloads(env, tmp_path, capsys):
+    big = tmp_path / "big"
+    big.mkdir()
+    (big / "score.py").write_text("def load_model(): pass\n")
+    (big / "weights.bin").write_bytes(os.urandom(12 * 1024 * 1024))
+    entry = save(capsys, big, "--name", "big")
+    code, _, err = run(capsys, "download", entry["id"], str(tmp_path / "big.zip"), "--zip", "--progress")
+    assert code == 0 and f"downloading {entry['id']} [" in err and "100.0%" in err
+    assert zipfile.ZipFile(tmp_path / "big.zip").testzip() is None
+    code, _, err = run(capsys, "download", entry["id"], str(tmp_path / "quiet.zip"), "--zip")
+    assert code == 0 and "%" not in err  # stderr is not a terminal here

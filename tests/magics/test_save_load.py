@@ -104,3 +104,13 @@ def test_save_outside_git_says_so(start_kernel, tmp_path, catalog_service):
     entry = catalog_service.get(saved_id(result))
     assert entry.provenance["git_commit"] is None
     assert "no git provenance" in result.stdout
+
+
+def test_save_from_a_console_whose_session_name_is_no_file(start_kernel, tmp_path, catalog_service):
+    """A console's JPY_SESSION_NAME names no file; saving still works, without git provenance
+    (ModelArtifact.save refuses a training script path that does not exist)."""
+    k = start_kernel(cwd=tmp_path, JPY_SESSION_NAME="Console 1-0f3e")
+    run_ok(k, TRAIN)
+    result = run_ok(k, "%catalog save clf --name from-console --no-onnx --sample X.head()")
+    assert "no git provenance: the notebook's path is unknown" in result.stdout
+    assert catalog_service.get(saved_id(result)).provenance["git_commit"] is None
