@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from traitlets import Integer, Unicode
+from traitlets import Integer, Unicode, default
 from traitlets.config import Configurable
 
 from .jobs import JobRegistry
@@ -41,6 +41,16 @@ class ModelCatalogConfig(Configurable):
         config=True,
         help="Largest artifact upload accepted over HTTP, in bytes.",
     )
+    max_upload_unpacked_size = Integer(
+        config=True,
+        help="Largest total size, in bytes, that an uploaded zip may unpack to: a small zip can "
+        "hold gigabytes of zeros (a zip bomb). Default: 4 x max_upload_size.",
+    )
+
+    @default("max_upload_unpacked_size")
+    def _default_max_upload_unpacked_size(self):
+        # Model files compress little; 4x leaves room for text and sparse weights.
+        return 4 * self.max_upload_size
 
 
 class ServiceHolder:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from ..errors import CatalogError
+from .error_body import error_body
 
 KEEP_FINISHED_SECONDS = 3600
 
@@ -71,12 +72,12 @@ class JobRegistry:
             job.model = await work(job)
             job.state, job.step, job.progress = "succeeded", "done", 1.0
         except CatalogError as exc:
-            job.state, job.error = "failed", exc.to_dict()
+            job.state, job.error = "failed", error_body(exc.code, exc.message, exc.details)
         except Exception as exc:  # a bug or an environment problem: say what, keep the server up
             if self.log:
                 self.log.error("model-catalog job %s failed:\n%s", job.id, traceback.format_exc())
             job.state = "failed"
-            job.error = {"error": "internal_error", "message": f"{type(exc).__name__}: {exc}"}
+            job.error = error_body("internal_error", f"{type(exc).__name__}: {exc}")
         finally:
             job.finished = time.time()
 

@@ -10,6 +10,7 @@ import json
 import time
 
 from ..errors import CatalogError
+from .paths import normalize_api_path
 
 
 class NoKernel(CatalogError):
@@ -25,8 +26,11 @@ class KernelError(CatalogError):
 
 
 async def find_kernel_id(session_manager, notebook_path: str) -> str:
+    # Sessions keep the path their client sent: compare spellings of the same file as one.
+    wanted = normalize_api_path(notebook_path)
     for session in await session_manager.list_sessions():
-        if session.get("path") == notebook_path and session.get("kernel"):
+        path = session.get("path")
+        if isinstance(path, str) and normalize_api_path(path) == wanted and session.get("kernel"):
             return session["kernel"]["id"]
     raise NoKernel(
         f"The notebook '{notebook_path}' has no running kernel. Open it, run the cells that train "

@@ -7,6 +7,7 @@ from .handlers.artifacts import ArtifactFileHandler, ArtifactZipHandler, Downloa
 from .handlers.models import ModelHandler, ModelsHandler, ModelStateHandler, VersionsHandler
 from .handlers.files import FileSaveHandler
 from .handlers.jobs import JobHandler
+from .handlers.not_found import NotFoundHandler
 from .handlers.notebooks import NotebookModelsHandler, NotebookSaveHandler
 from .handlers.version import VersionHandler
 
@@ -38,4 +39,6 @@ def setup_routes(web_app) -> None:
         (url_path_join(base_url, *API_PREFIX, pattern) + "$", handler)
         for pattern, handler in api_routes()
     ]
+    # Last: whatever else is under the prefix gets a JSON 404, not Jupyter's HTML page.
+    handlers.append((url_path_join(base_url, *API_PREFIX) + "(?:/.*)?$", NotFoundHandler))
     web_app.add_handlers(".*$", handlers)

@@ -1,13 +1,14 @@
 """Where an uploaded artifact goes while it arrives: a temporary file, never memory."""
 from __future__ import annotations
 
-import json
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
 from ..catalog.filewrite import reporting_full_disk
 from ..errors import InvalidInput
+from .json_input import parse_json
 from .multipart import MultipartStream
 
 MAX_METADATA_BYTES = 1024 * 1024
@@ -42,25 +43,30 @@ class ArtifactUpload:
     """Receives ``POST models``: multipart (parts 'metadata' + 'artifact') or a raw zip body."""
 
     def __init__(self, content_type: str, metadata_param: str | None):
-        self.dir = Path(tempfile.mkdtemp(prefix="model-catalog-upload-"))
-        self.zip_path = self.dir / "artifact.zip"
         self._metadata_sink: _MemorySink | None = None
         self._metadata_param = metadata_param
         self._raw = None
         self._multipart = None
+        self._artifact_sink: _FileSink | None = None
         self._artifact_seen = False
+        # Every refusal of the request's headers comes before the temporary folder exists.
         kind = content_type.split(";")[0].strip().lower()
         if kind == "multipart/form-data":
-            boundary = _boundary(content_type)
-            self._multipart = MultipartStream(boundary, self._open_part)
-        elif kind in ("application/zip", "application/x-zip-compressed", "application/octet-stream"):
-            self._raw = open(self.zip_path, "wb")
-            self._artifact_seen = True
-        else:
+            self._multipart = MultipartStream(_boundary(content_type), self._open_part)
+        elif kind not in ("application/zip", "application/x-zip-compressed", "application/octet-stream"):
             raise InvalidInput(
                 f"Upload the artifact as multipart/form-data (parts 'metadata' and 'artifact') or as "
                 f"an application/zip body; got Content-Type '{content_type or 'none'}'."
             )
+        self.dir = Path(tempfile.mkdtemp(prefix="model-catalog-upload-"))
+        self.zip_path = self.dir / "artifact.zip"
+        if self._multipart is None:
+            try:
+                self._raw = open(self.zip_path, "wb")
+            except BaseException:
+                shutil.rmtree(self.dir, ignore_errors=True)
+                raise
+            self._artifact_seen = True
 
     def _open_part(self, name, filename, headers):
         if name == "metadata":
@@ -70,7 +76,8 @@ class ArtifactUpload:
             if self._artifact_seen:
                 raise InvalidInput("Send one 'artifact' part only.")
             self._artifact_seen = True
-            return _FileSink(self.zip_path)
+            self._artifact_sink = _FileSink(self.zip_path)
+            return self._artifact_sink
         raise InvalidInput(f"Unknown multipart part '{name}'; send 'metadata' and 'artifact'.")
 
     def feed(self, chunk: bytes) -> None:
@@ -93,15 +100,12 @@ class ArtifactUpload:
         else:
             with self._full_disk():
                 self._multipart.finish()
-            text = bytes(self._metadata_sink.data).decode("utf-8") if self._metadata_sink else None
+            text = bytes(self._metadata_sink.data) if self._metadata_sink else None
         if not self._artifact_seen:
             raise InvalidInput("The upload has no 'artifact' part (a .zip of the artifact directory).")
         if not text:
             raise InvalidInput("The upload has no metadata: send a 'metadata' JSON part with at least display_name.")
-        try:
-            metadata = json.loads(text)
-        except ValueError as exc:
-            raise InvalidInput(f"The metadata is not valid JSON: {exc}.") from None
+        metadata = parse_json(text, "The metadata")
         if not isinstance(metadata, dict):
             raise InvalidInput("The metadata must be a JSON object such as {\"display_name\": \"churn\"}.")
         return metadata
@@ -109,6 +113,8 @@ class ArtifactUpload:
     def cleanup(self) -> None:
         if self._raw is not None and not self._raw.closed:
             self._raw.close()
+        if self._artifact_sink is not None:  # still open when the body ended early
+            self._artifact_sink.close()
         for child in self.dir.iterdir():
             child.unlink()
         os.rmdir(self.dir)

@@ -127,6 +127,23 @@ def test_zip_slip_and_absolute_paths(base, snap, tmp_path, evil):
     _unchanged(svc, before, snap)
 
 
+@pytest.mark.parametrize("compression", [zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED])
+def test_a_damaged_zip_member(base, snap, tmp_path, compression):
+    svc, _, before = base
+    zpath = tmp_path / "damaged.zip"
+    payload = os.urandom(64 * 1024)
+    with zipfile.ZipFile(zpath, "w", compression=compression) as zf:
+        zf.writestr("score.py", "def load_model(): pass")
+        zf.writestr("model.pkl", payload)
+    data = bytearray(zpath.read_bytes())
+    at = data.find(payload[:64]) if compression == zipfile.ZIP_STORED else len(data) // 2
+    data[at + 100] ^= 0xFF  # inside model.pkl's bytes: its CRC (or deflate stream) no longer checks out
+    zpath.write_bytes(bytes(data))
+    with pytest.raises(InvalidArtifact, match="is damaged.*nothing was stored"):
+        svc.save(zpath, display_name="x")
+    _unchanged(svc, before, snap)
+
+
 def test_zip_symlink_entry(base, snap, tmp_path):
     svc, _, before = base
     zpath = tmp_path / "link.zip"

@@ -215,3 +215,24 @@ async def test_raw_zip_upload(jp_fetch):
         headers={"Content-Type": "application/zip"}, expect=201,
     )
     assert entry["display_name"] == "raw"
+
+
+async def test_an_empty_file_keeps_its_content_type(jp_fetch):
+    files = {**artifact_files(), "empty.bin": b"", "notes.txt": b""}
+    entry = await upload(jp_fetch, {"display_name": "empties"}, files)
+    for name, content_type in [("empty.bin", "application/octet-stream"), ("notes.txt", "text/plain"),
+                               ("requirements.txt", "text/plain")]:
+        response = await jp_fetch(*API, "models", entry["id"], "artifact", "files", name)
+        assert response.body == b""
+        assert response.headers["Content-Type"].startswith(content_type), (name, response.headers["Content-Type"])
+        assert response.headers["Content-Length"] == "0"
+
+
+async def test_patching_the_lifecycle_state_points_to_activate_and_deactivate(jp_fetch):
+    entry = await upload(jp_fetch, {"display_name": "state"})
+    refused = await fetch_json(jp_fetch, "models", entry["id"], method="PATCH", expect=400,
+                               body=json.dumps({"lifecycle_state": "INACTIVE"}))
+    assert refused["error"] == "invalid_input"
+    assert "Unknown field" not in refused["message"]
+    assert f"models/{entry['id']}/deactivate" in refused["message"] and "activate" in refused["message"]
+    assert (await fetch_json(jp_fetch, "models", entry["id"]))["lifecycle_state"] == "ACTIVE"

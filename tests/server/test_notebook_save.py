@@ -122,6 +122,9 @@ async def test_save_errors_are_clear(jp_fetch, jp_root_dir, jp_serverapp):
                              body=json.dumps({**base, "variable": "nope"}))
     job, _ = await wait_for_job(jp_fetch, missing_var["job_id"])
     assert job["state"] == "failed" and "nope" in job["error"]["message"]
+    # The shape of every error; its code (a plain CatalogError in the kernel) is in the spec.
+    assert set(job["error"]) <= {"error", "message", "details"}
+    assert job["error"]["error"] == "catalog_error"
     for body, status in [
         ({**base, "variable": "clf", "colour": 1}, 400),
         ({"path": NOTEBOOK, "variable": "clf"}, 400),
@@ -132,3 +135,19 @@ async def test_save_errors_are_clear(jp_fetch, jp_root_dir, jp_serverapp):
         await call(jp_fetch, "notebooks", "save", method="POST", body=json.dumps(body), expect=status)
     unknown_job = await call(jp_fetch, "jobs", "abc123", expect=404)
     assert unknown_job["error"] == "not_found"
+
+
+async def test_saving_from_a_notebook_without_a_kernel_is_a_409(jp_fetch, jp_root_dir, jp_serverapp):
+    make_repo_with_notebook(jp_root_dir, NOTEBOOK)
+    refused = await call(jp_fetch, "notebooks", "save", method="POST", expect=409,
+                         body=json.dumps({"path": NOTEBOOK, "variable": "clf", "display_name": "x"}))
+    assert refused["error"] == "no_kernel" and NOTEBOOK in refused["message"]
+    assert not jp_serverapp.web_app.settings["model_catalog_jobs"]._jobs
+
+
+async def test_the_kernel_is_found_however_the_path_is_spelled(jp_fetch, jp_root_dir):
+    make_repo_with_notebook(jp_root_dir, NOTEBOOK)
+    kernel_id = await start_session(jp_fetch, NOTEBOOK)
+    for spelling in (NOTEBOOK, "./work/train.ipynb", "work//train.ipynb", "work/./train.ipynb"):
+        found = await call(jp_fetch, "notebooks", "models", params={"path": spelling})
+        assert found["kernel_id"] == kernel_id, spelling

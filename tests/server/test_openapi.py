@@ -36,3 +36,30 @@ def test_error_codes_in_spec_match_the_status_table():
 
     enum = set(SPEC["components"]["schemas"]["Error"]["properties"]["error"]["enum"])
     assert set(STATUS_BY_CODE) <= enum
+
+
+def operations():
+    for path, item in SPEC["paths"].items():
+        for method, operation in item.items():
+            if method in VERBS:
+                yield path, method, operation
+
+
+def test_error_enum_is_exactly_what_the_server_answers():
+    from model_catalog_ext.server.handlers.base import STATUS_BY_CODE
+
+    enum = set(SPEC["components"]["schemas"]["Error"]["properties"]["error"]["enum"])
+    assert enum == set(STATUS_BY_CODE) | {"http_error", "internal_error"}
+
+
+def test_every_operation_is_named_and_documents_403():
+    for path, method, operation in operations():
+        assert operation.get("operationId"), (path, method)
+        assert "403" in operation["responses"], (path, method)
+
+
+def test_what_streams_stored_bytes_documents_damaged_artifact():
+    for path in ("/models/{model_id}/artifact", "/models/{model_id}/artifact/files/{path}",
+                 "/models/{model_id}/download"):
+        (operation,) = [op for p, _, op in operations() if p == path]
+        assert "500" in operation["responses"], path

@@ -1,10 +1,12 @@
 """An upload over c.ModelCatalogConfig.max_upload_size is refused with 413 and stores nothing."""
 import json
+import os
 
 import pytest
 import tornado.httpclient
+import tornado.iostream
 
-from .helpers import multipart, zip_bytes
+from .helpers import artifact_files, multipart, zip_bytes
 
 API = ("model-catalog", "api")
 
@@ -24,3 +26,55 @@ async def test_oversized_upload_is_refused(jp_fetch):
     assert json.loads(excinfo.value.response.body)["error"] == "payload_too_large"
     listing = json.loads((await jp_fetch(*API, "models", params={"state": "ALL"})).body)
     assert listing["items"] == []
+
+
+async def test_oversized_chunked_upload_is_refused_in_json(jp_fetch, catalog_home):
+    """No Content-Length to refuse up front: the server counts, and still answers 413 in JSON."""
+    big = {"score.py": b"x", "weights.bin": os.urandom(200 * 1024)}
+    body, content_type = multipart({"display_name": "big"}, zip_bytes(big))
+
+    async def send_in_chunks(write):
+        for start in range(0, len(body), 16 * 1024):
+            await write(body[start:start + 16 * 1024])
+
+    with pytest.raises(tornado.httpclient.HTTPClientError) as excinfo:
+        await jp_fetch(*API, "models", method="POST", body_producer=send_in_chunks,
+                       headers={"Content-Type": content_type})
+    assert excinfo.value.code == 413
+    error = json.loads(excinfo.value.response.body)
+    assert error["error"] == "payload_too_large" and "max_upload_size" in error["message"]
+    listing = json.loads((await jp_fetch(*API, "models", params={"state": "ALL"})).body)
+    assert listing["items"] == []
+    assert not [p for p in (catalog_home / "blobs").rglob("*") if p.is_file()]
+
+
+async def test_a_chunked_upload_within_the_limit_is_saved(jp_fetch):
+    body, content_type = multipart({"display_name": "small"}, zip_bytes(artifact_files()))
+
+    async def send_in_chunks(write):
+        for start in range(0, len(body), 100):
+            await write(body[start:start + 100])
+
+    response = await jp_fetch(*API, "models", method="POST", body_producer=send_in_chunks,
+                              headers={"Content-Type": content_type})
+    assert response.code == 201
+
+
+async def test_an_endless_chunked_upload_is_cut(jp_fetch, catalog_home):
+    """Past the limit the server listens only so long (64 MiB) for the client to finish, then
+    answers and closes the connection; nothing is stored and the server goes on serving."""
+    body, content_type = multipart({"display_name": "endless"}, zip_bytes({"score.py": b"x"}))
+    megabyte = os.urandom(1024 * 1024)
+
+    async def send_forever(write):
+        await write(body[:200])
+        for _ in range(200):
+            await write(megabyte)
+
+    with pytest.raises((tornado.httpclient.HTTPClientError, tornado.iostream.StreamClosedError)) as excinfo:
+        await jp_fetch(*API, "models", method="POST", body_producer=send_forever,
+                       headers={"Content-Type": content_type}, request_timeout=60)
+    assert getattr(excinfo.value, "code", 413) in (413, 599)
+    listing = json.loads((await jp_fetch(*API, "models", params={"state": "ALL"})).body)
+    assert listing["items"] == []
+    assert not [p for p in (catalog_home / "blobs").rglob("*") if p.is_file()]

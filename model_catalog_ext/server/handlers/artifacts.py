@@ -57,7 +57,9 @@ class _StreamingHandler(CatalogAPIHandler):
                     await upcoming
             if hasattr(iterator, "close"):
                 await loop.run_in_executor(None, iterator.close)
-        self.finish()
+        # APIHandler.finish() sets application/json unless told otherwise: an empty file
+        # (nothing flushed yet) would go out as JSON.
+        self.finish(set_content_type=self._headers.get("Content-Type", "application/octet-stream"))
 
 
 class ArtifactZipHandler(_StreamingHandler):

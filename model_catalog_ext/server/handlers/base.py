@@ -8,6 +8,9 @@ from jupyter_server.base.handlers import APIHandler
 from tornado.ioloop import IOLoop
 
 from ...errors import CatalogError, InvalidInput
+from ..error_body import error_body
+from ..identity import created_by
+from ..json_input import parse_json
 
 # Each typed error code has exactly one HTTP status.
 STATUS_BY_CODE = {
@@ -25,7 +28,12 @@ STATUS_BY_CODE = {
     "kernel_error": 502,
     "damaged_artifact": 500,
     "storage_full": 507,
+    "catalog_error": 400,  # a CatalogError without a more precise type (e.g. from the kernel)
 }
+
+# Query parameters Jupyter itself reads on any request (URL login, XSRF in a form,
+# activity tracking): never a handler's own, never "unknown".
+JUPYTER_QUERY_PARAMS = frozenset({"token", "_xsrf", "no_track_activity"})
 
 
 class PayloadTooLarge(CatalogError):
@@ -58,10 +66,7 @@ class CatalogAPIHandler(APIHandler):
 
     def json_body(self, allowed: set[str] | None = None, required: set[str] = frozenset()) -> dict:
         """The request's JSON object; unknown or missing fields are a 400 naming them."""
-        try:
-            data = json.loads(self.request.body or b"{}")
-        except ValueError as exc:
-            raise InvalidInput(f"The request body is not valid JSON: {exc}.") from None
+        data = parse_json(self.request.body or b"{}", "The request body")
         if not isinstance(data, dict):
             raise InvalidInput("The request body must be a JSON object.")
         if allowed is not None:
@@ -76,16 +81,19 @@ class CatalogAPIHandler(APIHandler):
             raise InvalidInput(f"Missing required field(s): {', '.join(missing)}.", missing=missing)
         return data
 
+    def unknown_query_params(self, known: set[str]) -> list[str]:
+        """Query parameters this handler does not know (Jupyter's own are not unknown)."""
+        # JupyterLab's ServerConnection appends a bare number to GETs as a cache-buster.
+        return sorted(k for k in set(self.request.query_arguments) - set(known) - JUPYTER_QUERY_PARAMS
+                      if not k.isdigit())
+
     def user_name(self) -> str | None:
-        user = self.current_user
-        return getattr(user, "username", None) or (user if isinstance(user, str) else None)
+        """``created_by`` of what this request saves (see identity.py)."""
+        return created_by(self.identity_provider, self.current_user)
 
     def send_error_json(self, status: int, code: str, message: str, **details) -> None:
-        body = {"error": code, "message": message}
-        if details:
-            body["details"] = _jsonable(details)
         self.clear()
-        self.write_json(body, status)
+        self.write_json(error_body(code, message, details), status)
 
     def write_error(self, status_code: int, **kwargs) -> None:
         """Every error this API answers has the same shape: {"error", "message"}.
@@ -112,10 +120,3 @@ class CatalogAPIHandler(APIHandler):
             return
         super()._handle_request_exception(e)
 
-
-def _jsonable(details: dict) -> dict:
-    try:
-        json.dumps(details, default=str)
-        return details
-    except (TypeError, ValueError):
-        return {k: str(v) for k, v in details.items()}

@@ -28,8 +28,10 @@ class FileSaveHandler(SaveJobHandler):
                 f"'{body['path']}' is not a model file this can wrap; use a {', '.join(MODEL_FILE_SUFFIXES)} file."
             )
         script = model_file
-        if body.get("training_script"):
-            script = resolve_api_path(self.contents_manager, body["training_script"], must_exist=True)
+        if body.get("training_script") not in (None, ""):
+            script = resolve_api_path(self.contents_manager, body["training_script"], must_exist=True,
+                                      field="training_script")
+        await self.check_save_metadata(body)
         await self.refuse_pending_changes(body, script)
 
         async def prepare(job, artifact_dir: Path) -> dict | None:

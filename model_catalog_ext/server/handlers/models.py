@@ -7,6 +7,7 @@ import tornado
 
 from ...errors import CatalogError, InvalidInput
 from ..upload import ArtifactUpload
+from ..zip_limit import DAMAGED_ZIP_ERRORS, check_declared_size, damaged_zip, unpack_guard
 from .base import CatalogAPIHandler, PayloadTooLarge
 
 # Query parameters of GET models -> ModelQuery fields.
@@ -39,6 +40,9 @@ EDITABLE_FIELDS = {
 ARTIFACT_FIELDS = {"artifact", "artifact_digest", "artifact_size", "manifest"}
 # What an upload's metadata may carry: the editable fields, the schemas, and the model it versions.
 SAVE_FIELDS = EDITABLE_FIELDS | {"input_schema", "output_schema", "as_new_version_of"}
+# Past the upload limit, a chunked body (no Content-Length to refuse up front) is read and
+# dropped for this much longer, so the client is still listening when the 413 comes.
+DISCARD_ALLOWANCE = 64 * 1024 * 1024
 
 
 def summary(entry) -> dict:
@@ -52,8 +56,7 @@ def parse_list_query(handler) -> "object":
     from ...catalog import parse_search
 
     known = set(LIST_PARAMS) | {"q", "tag"}
-    # JupyterLab's ServerConnection appends a bare number to GETs as a cache-buster.
-    unknown = sorted(k for k in set(handler.request.query_arguments) - known if not k.isdigit())
+    unknown = handler.unknown_query_params(known)
     if unknown:
         raise InvalidInput(
             f"Unknown query parameter(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}."
@@ -83,6 +86,8 @@ class ModelsHandler(CatalogAPIHandler):
     """
 
     _upload: ArtifactUpload | None = None
+    _limit = 0
+    _received = 0
 
     async def prepare(self):
         await super().prepare()
@@ -91,22 +96,36 @@ class ModelsHandler(CatalogAPIHandler):
         # Refuse strangers before a single byte of the body is stored.
         if self.current_user is None:
             raise tornado.web.HTTPError(403)
-        limit = self.catalog_config.max_upload_size
-        self.request.connection.set_max_body_size(limit)
+        limit = self._limit = self.catalog_config.max_upload_size
         length = self.request.headers.get("Content-Length")
         if length is not None and length.isdigit() and int(length) > limit:
-            raise PayloadTooLarge(
-                f"The upload is {int(length)} bytes; this server accepts at most {limit} "
-                "(c.ModelCatalogConfig.max_upload_size).",
-                limit=limit,
-            )
+            raise self._too_large(int(length))
+        # Tornado would cut a longer chunked body with a bare 400: data_received counts instead.
+        self.request.connection.set_max_body_size(limit + DISCARD_ALLOWANCE + 1)
         self._upload = ArtifactUpload(
             self.request.headers.get("Content-Type", ""), self.get_query_argument("metadata", None)
+        )
+
+    def _too_large(self, size: int, at_least: bool = False) -> PayloadTooLarge:
+        return PayloadTooLarge(
+            f"The upload is {'more than ' if at_least else ''}{size} bytes; this server accepts at most "
+            f"{self._limit} (c.ModelCatalogConfig.max_upload_size). Nothing was stored.",
+            limit=self._limit,
         )
 
     _body_error: CatalogError | None = None
 
     def data_received(self, chunk: bytes) -> None:
+        if self._upload is None or self._finished:
+            return  # not an upload, or already answered
+        self._received += len(chunk)
+        if self._received > self._limit:
+            if not isinstance(self._body_error, PayloadTooLarge):
+                self._body_error = self._too_large(self._limit, at_least=True)
+            if self._received > self._limit + DISCARD_ALLOWANCE:
+                # Enough listening: answer now (tornado then closes the connection).
+                self._handle_request_exception(self._body_error)
+            return  # dropped: nothing past the limit is stored
         # An error here would only drop the connection; keep it and answer it in post().
         if self._upload is not None and self._body_error is None:
             try:
@@ -121,6 +140,7 @@ class ModelsHandler(CatalogAPIHandler):
 
     def on_connection_close(self):
         self.on_finish()
+        super().on_connection_close()  # lets tornado stop waiting for the rest of the body
 
     @tornado.web.authenticated
     async def get(self):
@@ -140,9 +160,14 @@ class ModelsHandler(CatalogAPIHandler):
             )
         if "display_name" not in metadata:
             raise InvalidInput("The metadata needs a display_name.")
-        entry = await self.run_blocking(
-            self.catalog.save, self._upload.zip_path, created_by=self.user_name(), **metadata
-        )
+        zip_path, limit = self._upload.zip_path, self.catalog_config.max_upload_unpacked_size
+        await self.run_blocking(check_declared_size, zip_path, limit)
+        try:
+            entry = await self.run_blocking(
+                self.catalog.save, zip_path, created_by=self.user_name(), progress=unpack_guard(limit), **metadata
+            )
+        except DAMAGED_ZIP_ERRORS as exc:
+            raise damaged_zip(exc) from None
         self.set_header("Location", self.request.path.rstrip("/") + "/" + entry.id)
         self.write_json(entry.to_dict(), 201)
 
@@ -159,6 +184,12 @@ class ModelHandler(CatalogAPIHandler):
     @tornado.web.authenticated
     async def patch(self, model_id):
         changes = self.json_body()
+        if "lifecycle_state" in changes:
+            raise InvalidInput(
+                f"lifecycle_state is not changed with PATCH: POST models/{model_id}/deactivate makes the "
+                f"model INACTIVE, POST models/{model_id}/activate makes it ACTIVE again.",
+                field="lifecycle_state",
+            )
         unknown = sorted(set(changes) - EDITABLE_FIELDS - ARTIFACT_FIELDS)
         if unknown:
             raise InvalidInput(

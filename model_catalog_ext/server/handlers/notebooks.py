@@ -15,6 +15,20 @@ from .saving import SAVE_METADATA_FIELDS, RemoteError, SaveJobHandler, pending_c
 NOTEBOOK_SAVE_FIELDS = SAVE_METADATA_FIELDS | {"path", "variable", "X_sample", "y_sample", "as_onnx"}
 
 
+def check_variable_names(body: dict) -> None:
+    """variable, X_sample and y_sample name variables of the kernel (the samples may be left out)."""
+    for field in ("variable", "X_sample", "y_sample"):
+        value = body.get(field)
+        if field != "variable" and value in (None, ""):
+            continue
+        if not isinstance(value, str) or not value.isidentifier():
+            raise InvalidInput(
+                f"{field} must be the name of a variable of the notebook's kernel, such as "
+                f"{'clf' if field == 'variable' else 'X_test'}; got {value!r}.",
+                field=field,
+            )
+
+
 class NotebookModelsHandler(CatalogAPIHandler):
     """GET notebooks/models?path=: the model variables of the notebook's running kernel."""
 
@@ -38,7 +52,9 @@ class NotebookSaveHandler(SaveJobHandler):
     async def post(self):
         body = self.json_body(allowed=NOTEBOOK_SAVE_FIELDS, required={"path", "variable", "display_name"})
         self.check_flags(body, "ignore_pending_changes", "as_onnx")
+        check_variable_names(body)
         notebook = resolve_api_path(self.contents_manager, body["path"], must_exist=True)
+        await self.check_save_metadata(body)
         kernel_id = await find_kernel_id(self.session_manager, body["path"])
         await self.refuse_pending_changes(body, notebook)
 

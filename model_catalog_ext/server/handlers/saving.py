@@ -7,8 +7,9 @@ import tempfile
 from pathlib import Path
 from typing import Awaitable, Callable
 
-from ...errors import CatalogError, InvalidInput, PendingChanges
-from .base import CatalogAPIHandler
+from ...catalog import validation
+from ...errors import CatalogError, InvalidInput, ModelNotFound, PendingChanges
+from .base import STATUS_BY_CODE, CatalogAPIHandler
 
 # Metadata a client may set on any save request.
 SAVE_METADATA_FIELDS = {
@@ -27,9 +28,15 @@ class RemoteError(CatalogError):
     maps to the same HTTP status as if it had been raised here."""
 
     def __init__(self, error: dict):
-        details = {k: v for k, v in error.items() if k not in ("error", "message")}
+        details = {k: v for k, v in error.items() if k not in ("error", "message", "details")}
+        if isinstance(error.get("details"), dict):
+            details.update(error["details"])
         super().__init__(error.get("message", "Preparing the artifact failed."), **details)
-        self.code = error.get("error", "prepare_error")
+        code = error.get("error", "prepare_error")
+        if code not in STATUS_BY_CODE:  # a kernel with another version: keep to codes clients know
+            self.details["kernel_error_code"] = code
+            code = "prepare_error"
+        self.code = code
 
 
 def pending_changes(script: Path) -> dict:
@@ -49,6 +56,29 @@ Prepare = Callable[[object, Path], Awaitable[dict | None]]
 
 class SaveJobHandler(CatalogAPIHandler):
     """Base of the handlers that prepare an artifact and save it as a job."""
+
+    async def check_save_metadata(self, body: dict) -> None:
+        """Refuse bad metadata now (400, or 404 for an unknown as_new_version_of), with the
+        checks the catalog's save would make, rather than in the job once the model is prepared."""
+        validation.check_display_name(body.get("display_name"))
+        validation.check_description(body.get("description"))
+        validation.check_freeform_tags(body.get("freeform_tags"))
+        for field in ("project_id", "compartment_id"):
+            validation.check_namespace(field, body.get(field))
+        base = body.get("as_new_version_of")
+        if base in (None, ""):
+            return
+        if not isinstance(base, str):
+            raise InvalidInput("as_new_version_of must be the id (text) of the model this saves a new version of.",
+                               field="as_new_version_of")
+        try:
+            await self.run_blocking(self.catalog.get, base)
+        except ModelNotFound:
+            raise ModelNotFound(
+                f"as_new_version_of: there is no model '{base}' in the catalog to save a new version of. "
+                "Pick the model in the catalog's list, or leave as_new_version_of out to save a new model.",
+                model_id=base,
+            ) from None
 
     async def refuse_pending_changes(self, body: dict, script: Path) -> None:
         """Fail fast, before any job starts, when the script's repository has changes."""

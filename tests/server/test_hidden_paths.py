@@ -1,0 +1,77 @@
+"""Paths sent to the API follow the contents manager's hidden-file rule: with
+ContentsManager.allow_hidden False (the default) nothing is read or written through a
+folder whose name starts with '.', as the file browser cannot reach it either."""
+import json
+
+import pytest
+
+from .helpers import artifact_files
+from .notebook_session import make_repo_with_notebook
+from .test_models_api import fetch_json, upload
+
+HIDDEN = [".git/hooks", "work/.secret", ".ipynb_checkpoints", "./.config/x", "work//.cache"]
+
+
+async def test_download_into_a_hidden_folder_is_refused(jp_fetch, jp_root_dir):
+    make_repo_with_notebook(jp_root_dir, "work/train.ipynb")
+    hooks = sorted(p.name for p in (jp_root_dir / ".git" / "hooks").iterdir())
+    entry = await upload(jp_fetch, {"display_name": "hook"})
+    for path in HIDDEN:
+        refused = await fetch_json(jp_fetch, "models", entry["id"], "download", method="POST", expect=403,
+                                   body=json.dumps({"path": path, "force_overwrite": True}))
+        assert refused["error"] == "forbidden_path" and "hidden" in refused["message"], path
+        assert "allow_hidden" in refused["message"]
+    assert sorted(p.name for p in (jp_root_dir / ".git" / "hooks").iterdir()) == hooks
+    assert not (jp_root_dir / "work" / ".secret").exists()
+    # A visible name that is a link to a hidden folder leads there all the same.
+    (jp_root_dir / "visible").symlink_to(jp_root_dir / ".git")
+    refused = await fetch_json(jp_fetch, "models", entry["id"], "download", method="POST", expect=403,
+                               body=json.dumps({"path": "visible/hooks", "force_overwrite": True}))
+    assert refused["error"] == "forbidden_path"
+    assert not (jp_root_dir / ".git" / "hooks" / "score.py").exists()
+
+
+async def test_saves_from_hidden_files_are_refused(jp_fetch, jp_root_dir):
+    make_repo_with_notebook(jp_root_dir, ".hidden/train.ipynb")
+    (jp_root_dir / ".hidden" / "model.joblib").write_bytes(b"x")
+    cases = [
+        (("notebooks", "save"), {"path": ".hidden/train.ipynb", "variable": "clf", "display_name": "x"}),
+        (("files", "save"), {"path": ".hidden/model.joblib", "display_name": "x"}),
+        (("files", "save"), {"path": "work/x.joblib", "training_script": ".hidden/train.ipynb",
+                             "display_name": "x"}),
+    ]
+    (jp_root_dir / "work").mkdir()
+    (jp_root_dir / "work" / "x.joblib").write_bytes(b"x")
+    for parts, body in cases:
+        refused = await fetch_json(jp_fetch, *parts, method="POST", body=json.dumps(body), expect=403)
+        assert refused["error"] == "forbidden_path", (parts, body)
+    refused = await fetch_json(jp_fetch, "notebooks", "models", params={"path": ".hidden/train.ipynb"}, expect=403)
+    assert refused["error"] == "forbidden_path"
+
+
+@pytest.mark.parametrize("value", [5, ["work"], {"a": 1}, True, " "])
+async def test_a_path_that_is_not_text_is_a_400(jp_fetch, jp_root_dir, value):
+    entry = await upload(jp_fetch, {"display_name": "typed"})
+    for parts, body in [
+        (("models", entry["id"], "download"), {"path": value}),
+        (("notebooks", "save"), {"path": value, "variable": "clf", "display_name": "x"}),
+        (("files", "save"), {"path": value, "display_name": "x"}),
+        (("files", "save"), {"path": "m.joblib", "training_script": value, "display_name": "x"}),
+    ]:
+        (jp_root_dir / "m.joblib").write_bytes(b"x")
+        error = await fetch_json(jp_fetch, *parts, method="POST", body=json.dumps(body), expect=400)
+        assert error["error"] == "invalid_input", (parts, body)
+
+
+class TestWhenHiddenFilesAreAllowed:
+    @pytest.fixture
+    def jp_server_config(self, jp_server_config):
+        jp_server_config["ContentsManager"] = {"allow_hidden": True}
+        return jp_server_config
+
+    async def test_a_hidden_folder_is_a_folder_like_any_other(self, jp_fetch, jp_root_dir):
+        entry = await upload(jp_fetch, {"display_name": "hidden ok"})
+        answer = await fetch_json(jp_fetch, "models", entry["id"], "download", method="POST",
+                                  body=json.dumps({"path": ".models/hidden-ok"}))
+        assert answer["path"] == ".models/hidden-ok"
+        assert (jp_root_dir / ".models" / "hidden-ok" / "score.py").read_bytes() == artifact_files()["score.py"]
