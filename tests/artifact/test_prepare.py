@@ -286,6 +286,9 @@ async def test_fn_folder_handler_serves_predictions_through_the_fdk(tmp_path, ir
     body, status, headers = await call
     assert status == 200
     assert json.loads(body) == {"prediction": iris_rf.predict(X[:4]).tolist()}
+    ads_body = json.dumps({"input": X[:4].values.tolist()}).encode()  # what ADS's Fn functions take
+    body, status, _ = await (await fixtures.setup_fn_call(func.handler, content=ads_body))
+    assert status == 200 and json.loads(body) == {"prediction": iris_rf.predict(X[:4]).tolist()}
     call = await fixtures.setup_fn_call(func.handler, content=json.dumps([[1, 2]]).encode())
     body, status, _ = await call
     assert status == 400 and "rows of 4 values" in json.loads(body)["message"]
