@@ -8,19 +8,27 @@ Uncommitted changes to the training script or the artifact directory raise
 
 Inside a Jupyter kernel the training script is the notebook, found from the Jupyter
 session (``JPY_SESSION_NAME``, else the server's sessions API), never from ``__file__``.
+Outside one, a plain ``python train.py`` run is its own training script (``__main__``'s
+file); ``python -c``, an interactive shell and installed tools (``pytest``) have none.
+
+A repository git refuses to read ("dubious ownership": it belongs to another user) raises
+``PrepareError`` saying how to allow it, rather than recording a provenance without commit.
 """
 from __future__ import annotations
 
 import json
 import os
 import re
+import shlex
 import sys
+import sysconfig
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
-from .errors import PendingChanges
+from .errors import PendingChanges, PrepareError
 
-__all__ = ["capture_provenance", "find_notebook_path", "strip_credentials", "EMPTY_PROVENANCE"]
+__all__ = ["capture_provenance", "find_notebook_path", "find_training_script", "strip_credentials",
+           "EMPTY_PROVENANCE"]
 
 EMPTY_PROVENANCE = {
     "git_branch": None,
@@ -45,6 +53,8 @@ def strip_credentials(url: str | None) -> str | None:
     if "://" in url:
         parts = urlsplit(url)
         host = parts.hostname or ""
+        if ":" in host:  # an IPv6 address: hostname drops the brackets the URL needs
+            host = f"[{host}]"
         if parts.port:
             host = f"{host}:{parts.port}"
         if parts.scheme in ("http", "https"):
@@ -120,6 +130,49 @@ def find_notebook_path() -> str | None:
     return _session_path_from_api()
 
 
+def _main_script() -> Path | None:
+    """The script of a plain ``python train.py`` run, from ``__main__.__file__``.
+
+    None when there is no such file (``python -c``, an interactive shell, a kernel), for
+    ``python -m`` (``__spec__`` is set: pytest, ipykernel_launcher) and for the console
+    scripts of installed tools (``bin/pytest``): none of them is the training code."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if not path or getattr(main, "__spec__", None) is not None:
+        return None
+    script = Path(path).absolute()
+    if not script.is_file():
+        return None
+    for folder in _installed_code_folders():
+        if script.is_relative_to(folder) or script.resolve().is_relative_to(Path(folder).resolve()):
+            return None
+    return script
+
+
+def _installed_code_folders() -> set[str]:
+    """Where the interpreter keeps the standard library, packages and console scripts."""
+    import site
+
+    folders = set()
+    for scheme in (None, f"{os.name}_user"):
+        try:
+            paths = sysconfig.get_paths(scheme) if scheme else sysconfig.get_paths()
+        except KeyError:
+            continue
+        folders.update(paths.get(key) for key in ("purelib", "platlib", "scripts", "stdlib"))
+    folders.add(getattr(site, "USER_SITE", None))
+    return {f for f in folders if f}
+
+
+def find_training_script() -> str | None:
+    """This kernel's notebook, else the script of a ``python train.py`` run, else None."""
+    notebook = find_notebook_path()
+    if notebook:
+        return notebook
+    script = _main_script()
+    return str(script) if script else None
+
+
 def _open_repo(start: Path):
     try:
         import git
@@ -131,6 +184,40 @@ def _open_repo(start: Path):
         return None
     except git.GitError:
         return None
+
+
+_DUBIOUS = re.compile(r"dubious ownership in repository at '([^']+)'")
+# GitPython quotes git's stderr: a trailing ' is not part of the path.
+_SAFE_DIRECTORY = re.compile(r"git config --global --add safe\.directory (.+?)'?$", re.MULTILINE)
+
+
+def _refuse_dubious_ownership(repo) -> None:
+    """PrepareError when git refuses to work in ``repo`` because it belongs to another user.
+
+    GitPython reads HEAD and refs itself, but every git command (the commit object, status)
+    fails there: without this the commit would silently be None, or a raw GitCommandError
+    would end the save."""
+    import git
+
+    try:
+        repo.git.rev_parse("--git-dir", env={"LC_ALL": "C", "LANGUAGE": "C"})  # untranslated
+    except git.GitCommandError as exc:
+        stderr = str(exc.stderr or "")
+        if "dubious ownership" not in stderr:
+            return  # other trouble: read what can be read, as before
+        found = _DUBIOUS.search(stderr)
+        where = found.group(1) if found else str(repo.working_tree_dir)
+        hint = _SAFE_DIRECTORY.search(stderr)
+        safe = hint.group(1).strip() if hint else shlex.quote(where)  # git quotes it already
+        raise PrepareError(
+            f"git refused to read the repository at {where}: it belongs to another user than the "
+            "one running this process, and git's safe.directory setting does not list it (git's "
+            "\"dubious ownership\" check). So the model's git provenance (commit, changes) cannot "
+            "be recorded. If you trust this repository, allow it with:\n"
+            f"    git config --global --add safe.directory {safe}\n"
+            "then save again (or change the owner of the folder to your user).",
+            path=where, fix=f"git config --global --add safe.directory {safe}",
+        ) from None
 
 
 def _remote_url(repo) -> str | None:
@@ -183,17 +270,19 @@ def _pending(repo, root: Path, paths: list[Path]) -> list[str]:
 
 def capture_provenance(training_script_path=None, artifact_dir=None,
                        ignore_pending_changes: bool = False) -> dict:
-    """Git provenance of the training script (default: this kernel's notebook).
+    """Git provenance of the training script (default: this kernel's notebook, else the
+    script run as ``python train.py``).
 
     Returns ``{git_branch, git_commit, repository_url, script_dir, training_script,
     git_dirty}``; all None/False when the script is not in a git repository. Raises
     PendingChanges (``details["files"]``) when the training script or ``artifact_dir`` has
-    uncommitted changes, unless ``ignore_pending_changes``.
+    uncommitted changes, unless ``ignore_pending_changes``; PrepareError when git refuses
+    to read the repository (another user's, not listed in safe.directory), in both cases.
     """
     script = Path(training_script_path).expanduser().absolute() if training_script_path else None
     if script is None:
-        notebook = find_notebook_path()
-        script = Path(notebook) if notebook else None
+        found = find_training_script()
+        script = Path(found) if found else None
     artifact = Path(artifact_dir).expanduser().absolute() if artifact_dir else None
     start = script.parent if script else (artifact or Path.cwd())
     while not start.exists() and start != start.parent:
@@ -201,6 +290,7 @@ def capture_provenance(training_script_path=None, artifact_dir=None,
     repo = _open_repo(start)
     if repo is None or repo.bare:
         return dict(EMPTY_PROVENANCE)
+    _refuse_dubious_ownership(repo)
     root = Path(repo.working_tree_dir).resolve()
     result = dict(EMPTY_PROVENANCE)
     try:

@@ -5,9 +5,10 @@ standby processes are started ahead of need -- one when ``prepare()`` begins (it
 up on the other core while the model is converted), two after each verification (for the
 next edit-and-verify rounds).  A standby is still a clean process: a fresh ``python -I``
 that has imported only the standard library and the listed third-party modules, never the
-artifact, and that serves exactly one verification before it exits.  A standby exits when
-idle for IDLE_TIMEOUT seconds or when this process goes away (its stdin closes); with
-numpy and onnxruntime loaded it holds about 45 MB.
+artifact, and that serves exactly one verification, after which this process reads its log
+and stops it.  A standby exits when idle for IDLE_TIMEOUT seconds or when this process goes
+away (its stdin closes), and then removes its own temporary folder: a kernel that is
+SIGKILLed leaves none behind.  With numpy and onnxruntime loaded it holds about 45 MB.
 
 The ONNX Runtime check of ``prepare()`` runs in the standby too, so the kernel itself never
 loads onnxruntime (a smaller kernel; the check and the verification share one start-up).
@@ -31,12 +32,15 @@ IDLE_TIMEOUT = 300.0
 
 
 class WorkerFailed(Exception):
-    """The process died or did not answer in time; ``log`` holds what it printed."""
+    """The process died or did not answer in time; ``log`` holds what it printed and
+    ``exit_code`` how it ended (negative: killed by that signal; None: it did not end)."""
 
-    def __init__(self, message: str, log: str = "", timed_out: bool = False):
+    def __init__(self, message: str, log: str = "", timed_out: bool = False,
+                 exit_code: int | None = None):
         super().__init__(message)
         self.log = log
         self.timed_out = timed_out
+        self.exit_code = exit_code
 
 
 def clean_env() -> dict:
@@ -63,7 +67,7 @@ class CleanProcess:
             with open(self.log_path, "wb") as log:
                 self._proc = subprocess.Popen(
                     [python, "-I", "-B", str(WORKER), "--serve", str(reply_end), ",".join(self.preload),
-                     str(self.idle_timeout)],
+                     str(self.idle_timeout), self._dir],
                     stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
                     pass_fds=(reply_end,), cwd=self._dir, env=self.env,
                 )
@@ -123,7 +127,8 @@ class CleanProcess:
             data = os.read(self._replies, 65536)
             if not data:
                 code = self._proc.wait()
-                raise WorkerFailed(f"the process died (exit code {code})", self.log_since(offset))
+                raise WorkerFailed(f"the process died (exit code {code})", self.log_since(offset),
+                                   exit_code=code)
             self._pending += data
         line, _, self._pending = self._pending.partition(b"\n")
         return json.loads(line)

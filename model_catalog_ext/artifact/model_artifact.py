@@ -71,10 +71,19 @@ class ModelArtifact:
                 "Install the artifact's requirements (pip install -r requirements.txt).",
                 path=str(score_path), module=exc.name,
             ) from exc
+        except SystemExit as exc:  # a BaseException: `except Exception` lets it through
+            raise InvalidArtifact(
+                f"score.py (or code it calls) called sys.exit({exc.code!r}) while it was being "
+                "imported (its load_model() runs on import, as predict's default argument). A "
+                "scoring script must not exit the process: remove that call, or raise an "
+                "exception instead, and reload().",
+                path=str(score_path), exit_code=exc.code,
+            ) from None
         except Exception as exc:
             raise InvalidArtifact(
-                f"Importing score.py raised {type(exc).__name__}: {exc}. Fix score.py (its "
-                "load_model() runs on import, as predict's default argument) and reload().",
+                f"Importing score.py raised {type(exc).__name__}: {str(exc).rstrip('.')}. Fix "
+                "score.py (its load_model() runs on import, as predict's default argument) and "
+                "reload().",
                 path=str(score_path),
             ) from exc
         finally:
@@ -87,7 +96,14 @@ class ModelArtifact:
                     path=str(score_path),
                 )
         self._score = module
-        self._model = module.load_model()
+        try:
+            self._model = module.load_model()
+        except SystemExit as exc:
+            raise InvalidArtifact(
+                f"score.py's load_model() called sys.exit({exc.code!r}). A scoring script must "
+                "not exit the process: remove that call, or raise an exception instead, and reload().",
+                path=str(score_path), exit_code=exc.code,
+            ) from None
         self._loaded = True
         return self
 

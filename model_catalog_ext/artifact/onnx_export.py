@@ -30,10 +30,65 @@ RTOL, ATOL = 1e-3, 1e-4
 # What the standby process imports while the model converts: all the check needs.
 PRELOAD = ("numpy", "onnxruntime")
 CHECK_TIMEOUT = 120.0
+# The reason ends up in model-metadata.json and in warnings: one line, never an array dump
+# (skl2onnx puts every node attribute of a forest into some messages: 187,064 characters).
+REASON_LIMIT = 300
 
 
 class OnnxNotUsed(Exception):
     """ONNX conversion was not possible or not faithful; ``str(exc)`` says why."""
+
+
+def _one_line(text, limit: int) -> str:
+    """``text`` on one line (whitespace collapsed), cut to ``limit`` characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[:limit - 1].rstrip() + "…"
+
+
+_CAUSE = " (caused by "
+
+
+def _describe(exc: BaseException) -> str:
+    """Exception type and message, plus what caused it (often the real reason: skl2onnx
+    wraps a TypeError in a ValueError that lists every attribute of the node)."""
+    cause = exc.__cause__ or (None if exc.__suppress_context__ else exc.__context__)
+    text = _one_line(f"{type(exc).__name__}: {exc}", REASON_LIMIT)
+    if cause is not None:
+        text += f"{_CAUSE}{_one_line(f'{type(cause).__name__}: {cause}', REASON_LIMIT)})"
+    return text
+
+
+def _shorten(reason: str, limit: int) -> str:
+    """One reason in ``limit`` characters: the start of the message, and of its cause."""
+    reason = " ".join(reason.split())
+    if len(reason) <= limit or _CAUSE not in reason:
+        return _one_line(reason, limit)
+    head, cause = reason.rsplit(_CAUSE, 1)
+    head_room = min(len(head), max(40, limit // 3))
+    cause = " " + _one_line(_CAUSE.lstrip() + cause.removesuffix(")"), limit - head_room - 2) + ")"
+    return _one_line(head, limit - len(cause)) + cause
+
+
+_MODES = {"tensor": "as one tensor", "columns": "one input per column"}
+_CONVERTER_FAILED = "the converter failed: "
+
+
+def _reason(attempts: list[tuple[str, str]]) -> str:
+    """One line of at most REASON_LIMIT for the failed attempts ``[(mode, reason)]``: a
+    reason once when every attempt failed the same way, else each after its input mode."""
+    unique = {}
+    for mode, reason in attempts:
+        unique.setdefault(" ".join(reason.split()), mode)
+    if len(unique) == 1:
+        return _shorten(next(iter(unique)), REASON_LIMIT)
+    prefix = _CONVERTER_FAILED if all(r.startswith(_CONVERTER_FAILED) for r in unique) else ""
+    parts = [f"{_MODES.get(mode, mode)}: {reason[len(prefix):]}" for reason, mode in unique.items()]
+    # Share the room: a short reason leaves what it does not need to the others.
+    room, sizes = REASON_LIMIT - len(prefix) - 2 * (len(parts) - 1), {}
+    for left, i in enumerate(sorted(range(len(parts)), key=lambda i: len(parts[i]))):
+        sizes[i] = min(len(parts[i]), room // (len(parts) - left))
+        room -= sizes[i]
+    return prefix + "; ".join(_shorten(part, sizes[i]) for i, part in enumerate(parts))
 
 
 @dataclass
@@ -244,11 +299,11 @@ def to_onnx(model, info, X_sample, columns: list[Column], expected=None) -> Onnx
             data = onx.SerializeToString()
             diff = _compare(model, data, onx.graph.input[0].name, X_sample, columns, mode, info, expected)
         except OnnxNotUsed as exc:
-            reasons.append(str(exc))
+            reasons.append((mode, str(exc)))
             continue
         except Exception as exc:  # converters raise anything from RuntimeError to KeyError
-            log.debug("ONNX conversion failed", exc_info=True)
-            reasons.append(f"the converter failed: {type(exc).__name__}: {exc}")
+            log.debug("ONNX conversion failed", exc_info=True)  # the whole message, for debugging
+            reasons.append((mode, _CONVERTER_FAILED + _describe(exc)))
             continue
         features = [
             {"name": c.name, "dtype": c.dtype, "onnx_input": c.name if mode == "columns" else "input",
@@ -256,4 +311,4 @@ def to_onnx(model, info, X_sample, columns: list[Column], expected=None) -> Onnx
             for c in columns
         ]
         return OnnxModel(data, mode, "float32", features, diff)
-    raise OnnxNotUsed("; ".join(reasons))
+    raise OnnxNotUsed(_reason(reasons))

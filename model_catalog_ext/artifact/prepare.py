@@ -155,13 +155,14 @@ def _write_common(stage: Path, target: Path, *, score_text: str, req_lines: list
 
 
 def _provenance(training_script_path, artifact_dir) -> dict | None:
-    """Git provenance of the training script: the one given, else this kernel's notebook;
-    none when neither is known (the current directory says nothing about the model)."""
+    """Git provenance of the training script: the one given, else this kernel's notebook or
+    the script run as ``python train.py``; none when neither is known (the current
+    directory says nothing about the model)."""
     try:
-        from ..provenance import capture_provenance, find_notebook_path
+        from ..provenance import capture_provenance, find_training_script
 
         if training_script_path is None:
-            training_script_path = find_notebook_path()
+            training_script_path = find_training_script()
         if training_script_path is None:
             return None
 

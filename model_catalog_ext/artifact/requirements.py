@@ -4,6 +4,9 @@ Two sources: the top-level imports of ``score.py`` (read with ``ast``), and the 
 pickled model refers to (read from the pickle stream's GLOBAL opcodes, so a pipeline holding
 an XGBoost step asks for xgboost even though score.py never names it). Each module is mapped
 to the distribution that provides it and pinned to the version installed here.
+
+verify_worker.py loads this file by path in the clean process to check an edited score.py
+against requirements.txt, so it imports only the standard library at module level.
 """
 from __future__ import annotations
 
@@ -16,10 +19,41 @@ from functools import lru_cache
 _STDLIB = set(getattr(sys, "stdlib_module_names", ())) | {"__main__", "builtins", "score"}
 
 
-def imports_of_source(source: str) -> set[str]:
-    """Top-level module names imported anywhere in a Python source text."""
+# What an ``except`` clause may name for the import in its ``try`` to be optional.
+_IMPORT_ERRORS = {"ImportError", "ModuleNotFoundError", "Exception", "BaseException"}
+
+
+def _catches_import_errors(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:  # a bare except
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(t, ast.Name) and t.id in _IMPORT_ERRORS for t in types)
+
+
+_TRY_NODES = tuple(getattr(ast, name) for name in ("Try", "TryStar") if hasattr(ast, name))
+
+
+def _optional_imports(tree) -> set[int]:
+    """ids of the import nodes in ``try: import x`` / ``except ImportError: import y``: the
+    code copes without them (or imports one of two alternatives)."""
+    optional = set()
+    for node in ast.walk(tree):
+        if isinstance(node, _TRY_NODES) and any(_catches_import_errors(h) for h in node.handlers):
+            for stmt in node.body + node.handlers:
+                optional.update(id(inner) for inner in ast.walk(stmt)
+                                if isinstance(inner, (ast.Import, ast.ImportFrom)))
+    return optional
+
+
+def imports_of_source(source: str, skip_optional: bool = False) -> set[str]:
+    """Top-level module names imported anywhere in a Python source text (module level and
+    inside functions); ``skip_optional`` leaves out those guarded by ``except ImportError``."""
     found = set()
-    for node in ast.walk(ast.parse(source)):
+    tree = ast.parse(source)
+    optional = _optional_imports(tree) if skip_optional else set()
+    for node in ast.walk(tree):
+        if id(node) in optional:
+            continue
         if isinstance(node, ast.Import):
             found.update(alias.name.split(".", 1)[0] for alias in node.names)
         elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
@@ -95,6 +129,52 @@ def distribution_of(module: str) -> str | None:
         except importlib.metadata.PackageNotFoundError:
             names = _packages_distributions().get(module)
     return names[0] if names else None
+
+
+def is_stdlib(module: str) -> bool:
+    """Whether top-level ``module`` comes with the interpreter (no distribution to list)."""
+    return module in _STDLIB
+
+
+def usual_distributions(module: str) -> list[str]:
+    """The distribution names top-level ``module`` usually comes from, without scanning
+    installed metadata: its own name, or a known other one (sklearn: scikit-learn)."""
+    return _KNOWN.get(module, [module])
+
+
+def distributions_of(module: str) -> list[str]:
+    """Every installed distribution providing top-level ``module`` (a namespace package such
+    as ``google`` may have several). Scans all installed metadata: call it sparingly."""
+    import importlib.metadata
+
+    names = list(_packages_distributions().get(module) or [])
+    if not names:  # editable installs map no modules; their name usually matches
+        try:
+            names = [importlib.metadata.metadata(module)["Name"] or module]
+        except importlib.metadata.PackageNotFoundError:
+            pass
+    return names
+
+
+def modules_of_distribution(name: str) -> set[str]:
+    """Top-level modules an installed distribution provides (empty when not installed)."""
+    import importlib.metadata
+
+    try:
+        dist = importlib.metadata.distribution(name)
+    except importlib.metadata.PackageNotFoundError:
+        return set()
+    listed = dist.read_text("top_level.txt")
+    if listed:
+        return {line.strip() for line in listed.splitlines() if line.strip()}
+    found = set()
+    for path in dist.files or ():
+        top = path.parts[0] if path.parts else ""
+        if not top or top in ("..", "__pycache__") or top.endswith((".dist-info", ".egg-info", ".data")):
+            continue
+        # a package folder, or a module file (mod.py, mod.cpython-311-x86_64-linux-gnu.so)
+        found.add(top if len(path.parts) > 1 else top.split(".", 1)[0])
+    return found
 
 
 def pinned(distributions) -> list[str]:

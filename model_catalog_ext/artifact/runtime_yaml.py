@@ -1,4 +1,10 @@
-"""``runtime.yaml`` in the ADS layout (MODEL_ARTIFACT_VERSION '3.0')."""
+"""``runtime.yaml`` in the ADS layout (MODEL_ARTIFACT_VERSION '3.0').
+
+Where the artifact was prepared (full Python version, platform) is the top-level
+``PREPARED_ON`` block. Not under MODEL_PROVENANCE: ADS validates that block with a schema
+that refuses unknown keys (cerberus: "unknown field"), while its RuntimeInfo ignores an
+unknown top-level key (with a logged warning).
+"""
 from __future__ import annotations
 
 import os
@@ -37,6 +43,13 @@ def build(artifact_dir: str, inference_conda_env: str | None = None,
         return os.path.basename(path.rstrip("/")) if path else ""
 
     training_path = training_conda_env or env["env_path"]
+    prepared_on = {
+        "PYTHON_VERSION": env["python_version"],
+        "PLATFORM": env["platform"],
+        "MACHINE": env["machine"],
+        "ENV_TYPE": env["env_type"],
+        "ENV_PATH": env["env_path"],
+    }
     return {
         "MODEL_ARTIFACT_VERSION": layout.MODEL_ARTIFACT_VERSION,
         "MODEL_DEPLOYMENT": {
@@ -64,11 +77,12 @@ def build(artifact_dir: str, inference_conda_env: str | None = None,
             "USER_OCID": os.environ.get("USER_OCID", ""),
             "VM_IMAGE_INTERNAL_ID": os.environ.get("VM_ID", ""),
         },
+        "PREPARED_ON": prepared_on,
     }
 
 
 def render(doc: dict) -> str:
-    """YAML text with a comment header recording the platform (ADS reads only the keys)."""
+    """YAML text, with a comment header repeating PREPARED_ON for a person reading the file."""
     import yaml
 
     env = environment()

@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -87,6 +88,42 @@ def _to_json_ready(data):
     return data
 
 
+def _is_empty(data) -> bool:
+    """JSON-ready data with no rows: [], {}, or columns that are all empty."""
+    if isinstance(data, dict) and "data" in data and set(data) <= {"data", "data_type"}:
+        data = data["data"]  # the ADS envelope
+    if isinstance(data, (list, tuple, dict, str)) and len(data) == 0:
+        return True
+    return isinstance(data, dict) and all(isinstance(v, (list, dict)) and not v for v in data.values())
+
+
+def _output(log: str) -> str:
+    """What score.py printed, for a message (its tail)."""
+    tail = log.strip()[-1500:]
+    return f" What it printed:\n{tail}" if tail else " It printed nothing."
+
+
+def _died(failure, log: str) -> str:
+    """Why there is no report: the process ended in the middle of the verification."""
+    code = getattr(failure, "exit_code", None)
+    if code is None:
+        what = f"The verification process ended without a report ({failure or 'no reason given'})."
+    elif code < 0:
+        try:
+            name = signal.Signals(-code).name
+        except ValueError:
+            name = f"signal {-code}"
+        what = (f"The verification process was killed by {name} while it ran score.py (a crash "
+                "in a native library, or the machine ran out of memory?).")
+    else:
+        what = (f"score.py ended the verification process with exit code {code} before the checks "
+                f"finished (os._exit({code}) in score.py or in code it calls?). A scoring script "
+                "must not exit the process.")
+        if not log.strip():  # os._exit() drops what was still buffered
+            return what + " Nothing it printed reached the log (os._exit() does not flush output)."
+    return what + _output(log)
+
+
 def _venv_python(artifact_dir: Path, timeout: float) -> tuple[str | None, str]:
     """Python of a venv with exactly requirements.txt installed (cached by its content).
     Returns (python, "") or (None, error message)."""
@@ -143,11 +180,19 @@ def run(artifact_dir, data=None, use_venv: bool = False, timeout: float = 300.0)
         else:
             data_path = tmp / "data.json"
             try:
-                data_path.write_text(json.dumps(_to_json_ready(data)))
+                ready = _to_json_ready(data)
+                data_path.write_text(json.dumps(ready))
             except (TypeError, ValueError) as exc:
                 return VerificationReport(False, [{
                     "name": "data", "ok": False,
                     "message": f"verify() data must be JSON-serializable, a DataFrame or an array ({exc}).",
+                }])
+            if _is_empty(ready):
+                return VerificationReport(False, [{
+                    "name": "data", "ok": False,
+                    "message": "verify() was given empty data: there is no row to predict on. Pass at "
+                               "least one row (for example X_test[:5]), or call verify() without data "
+                               "to use the artifact's data-sample.json.",
                 }])
             data_arg = str(data_path)
         python = sys.executable
@@ -177,11 +222,12 @@ def run(artifact_dir, data=None, use_venv: bool = False, timeout: float = 300.0)
             }], log=log)
         if not result_path.is_file():
             return VerificationReport(False, [{
-                "name": "process", "ok": False,
-                "message": f"the verification process died ({failure}): {log[-1500:]}",
-            }], log=log)
+                "name": "process", "ok": False, "message": _died(failure, log)}], log=log)
         raw = json.loads(result_path.read_text())
     checks = raw.get("checks", [])
+    for check in checks:
+        if "exit_code" in check:  # score.py called sys.exit(): show what it printed
+            check["message"] += _output(log)
     timings = dict(raw.get("timings") or {})
     timings["total_s"] = round(time.perf_counter() - started, 4)
     ok = bool(checks) and all(c["ok"] for c in checks)

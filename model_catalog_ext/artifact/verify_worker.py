@@ -5,10 +5,12 @@ the artifact's own ``score.py`` brings whatever else it needs, and finding that 
 point. Two ways to run it:
 
 - ``python -I verify_worker.py ARTIFACT_DIR DATA RESULT``: verify once and exit;
-- ``python -I verify_worker.py --serve REPLY_FD PRELOAD IDLE_TIMEOUT``: a standby (see
-  clean_process.py) that imports the comma-separated PRELOAD modules, then answers JSON
-  requests read from stdin on REPLY_FD -- any number of ``onnx_run`` (run a model with
-  ONNX Runtime on given inputs) and at most one ``verify``, after which it exits.
+- ``python -I verify_worker.py --serve REPLY_FD PRELOAD IDLE_TIMEOUT [OWN_DIR]``: a standby
+  (see clean_process.py) that imports the comma-separated PRELOAD modules, then answers
+  JSON requests read from stdin on REPLY_FD -- any number of ``onnx_run`` (run a model with
+  ONNX Runtime on given inputs) and at most one ``verify``, after which it waits to be
+  stopped. When its parent goes away (stdin closes) or it idles for IDLE_TIMEOUT seconds,
+  it removes its temporary folder OWN_DIR and exits.
 
 A verification writes a JSON report to RESULT:
 ``{"checks": [{"name", "ok", "message"}, ...], "prediction": ..., "timings": {...}}``.
@@ -16,12 +18,14 @@ A verification writes a JSON report to RESULT:
 from __future__ import annotations
 
 import ast
+import importlib.machinery
 import importlib.metadata
 import importlib.util
 import json
 import os
 import re
 import select
+import shutil
 import sys
 import time
 import traceback
@@ -50,17 +54,88 @@ def check_files(artifact_dir: str, report: dict) -> bool:
     if missing:
         return _check(
             report, "files", False,
-            f"Missing {', '.join(missing)} in {artifact_dir}. Run prepare()/prepare_generic_model() "
-            "to write them, or add them by hand (score.py needs load_model() and predict()).",
+            f"Missing {' and '.join(missing)} in {artifact_dir}. Run prepare()/prepare_generic_model() "
+            f"to write {'it' if len(missing) == 1 else 'them'}, or add "
+            f"{'it' if len(missing) == 1 else 'them'} by hand (score.py needs load_model() and predict()).",
         )
     return _check(report, "files", True, "score.py and runtime.yaml are present")
+
+
+def _requirements_module():
+    """requirements.py (standard library only), loaded by path: in a verification venv
+    model_catalog_ext itself is not installed."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "requirements.py")
+    spec = importlib.util.spec_from_file_location("_model_catalog_requirements", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _modules_in_folder(folder: str) -> set[str]:
+    """Modules and packages score.py can import from the artifact folder itself."""
+    suffixes = tuple(importlib.machinery.all_suffixes())
+    found = set()
+    for entry in os.listdir(folder):
+        if os.path.isdir(os.path.join(folder, entry)):
+            found.add(entry)  # a package, or a namespace package
+        elif entry.endswith(suffixes):
+            found.add(entry.split(".", 1)[0])
+    return found
+
+
+def _unlisted_import(module: str, artifact_dir: str, reqs) -> str:
+    """What to do about a module score.py imports that requirements.txt does not cover."""
+    pins = reqs.pinned(reqs.distributions_of(module))
+    if pins:
+        fix = pins[0] if len(pins) == 1 else "one of " + ", ".join(pins)
+        return f"score.py imports {module!r} but requirements.txt does not list it: add {fix}."
+    try:
+        spec = importlib.util.find_spec(module)
+    except (ImportError, ValueError):
+        spec = None
+    origin = getattr(spec, "origin", None) if spec is not None else None
+    if origin and os.path.isabs(origin):
+        source = os.path.dirname(origin) if os.path.basename(origin) == "__init__.py" else origin
+        return (f"score.py imports {module!r}, which is importable here from {source} but comes from "
+                f"no installed distribution, so it cannot be pip-installed where the model runs: copy "
+                f"it into the artifact folder {artifact_dir}.")
+    return (f"score.py imports {module!r}, which is neither in the artifact folder nor installed here. "
+            f"If it is your own code (for example {module}.py next to your notebook), copy that file "
+            f"into {artifact_dir}: it cannot be pip-installed. If it is a package, install it and add "
+            "it to requirements.txt.")
+
+
+def unlisted_imports(artifact_dir: str, listed: set[str]) -> list[str]:
+    """One message per third-party module score.py imports (at module level or inside a
+    function, unless guarded by ``except ImportError``) that no distribution listed in
+    requirements.txt provides and that is not in the artifact folder."""
+    try:
+        with open(os.path.join(artifact_dir, "score.py"), "rb") as fh:
+            source = fh.read()
+        reqs = _requirements_module()
+        modules = reqs.imports_of_source(source, skip_optional=True)
+    except (OSError, SyntaxError, ValueError):
+        return []  # the import check says what is wrong with score.py
+    local = _modules_in_folder(artifact_dir)
+    provided = None  # modules of the listed distributions: read only when a name does not match
+    problems = []
+    for module in sorted(modules):
+        if reqs.is_stdlib(module) or module in local:
+            continue
+        if any(_normalize(d) in listed for d in reqs.usual_distributions(module)):
+            continue
+        if provided is None:
+            provided = set().union(*(reqs.modules_of_distribution(name) for name in listed))
+        if module not in provided:
+            problems.append(_unlisted_import(module, artifact_dir, reqs))
+    return problems
 
 
 def check_requirements(artifact_dir: str, report: dict) -> bool:
     path = os.path.join(artifact_dir, "requirements.txt")
     if not os.path.isfile(path):
         return _check(report, "requirements", True, "no requirements.txt: nothing to check")
-    problems, checked = [], 0
+    problems, listed = [], set()
     with open(path, encoding="utf-8") as fh:
         for raw in fh:
             line = raw.strip()
@@ -71,7 +146,7 @@ def check_requirements(artifact_dir: str, report: dict) -> bool:
             if not match:
                 continue
             name, spec = match.group(1), match.group(2).strip()
-            checked += 1
+            listed.add(_normalize(name))
             try:
                 installed = importlib.metadata.version(name)
             except importlib.metadata.PackageNotFoundError:
@@ -81,13 +156,16 @@ def check_requirements(artifact_dir: str, report: dict) -> bool:
                 wanted = spec[2:].strip()
                 if installed != wanted:
                     problems.append(f"{name}=={wanted} is required but {installed} is installed")
+    messages = []
     if problems:
-        return _check(
-            report, "requirements", False,
-            "; ".join(problems) + ". Install the artifact's requirements "
-            "(pip install -r requirements.txt) or verify with use_venv=True.",
-        )
-    return _check(report, "requirements", True, f"{checked} requirement(s) installed")
+        messages.append("; ".join(problems) + ". Install the artifact's requirements "
+                        "(pip install -r requirements.txt) or verify with use_venv=True.")
+    # An edited score.py may import what prepare() never saw: it would fail where it is deployed.
+    messages.extend(unlisted_imports(artifact_dir, listed))
+    if messages:
+        return _check(report, "requirements", False, " ".join(messages))
+    return _check(report, "requirements", True,
+                  f"{len(listed)} requirement(s) installed; they cover what score.py imports")
 
 
 def import_score(artifact_dir: str, report: dict):
@@ -111,9 +189,14 @@ def import_score(artifact_dir: str, report: dict):
     except ModuleNotFoundError as exc:
         _check(
             report, "import", False,
-            f"score.py imports {exc.name!r}, which is not installed here. Add it to "
-            f"requirements.txt and install it. ({exc})",
+            f"score.py imports {exc.name!r}, which is not installed here. If it is a package, "
+            "add it to requirements.txt and install it; if it is your own module, copy it into "
+            f"the artifact folder. ({exc})",
         )
+        return None
+    except SystemExit as exc:
+        _exited(report, "import", exc, "it was being imported (this includes load_model() run by "
+                "predict()'s default argument)")
         return None
     except Exception as exc:
         _check(
@@ -132,6 +215,16 @@ def import_score(artifact_dir: str, report: dict):
         return None
     _check(report, "import", True, "score.py imported")
     return module
+
+
+def _exited(report, name: str, exc: SystemExit, during: str) -> None:
+    """score.py tried to end the process: report it as a failed check rather than letting
+    the process die. The parent appends what score.py printed (``exit_code`` marks it)."""
+    report["checks"].append({
+        "name": name, "ok": False, "exit_code": exc.code,
+        "message": f"score.py (or code it calls) called sys.exit({exc.code!r}) while {during}. "
+                   "A scoring script must not exit the process: remove that call, or raise an "
+                   "exception instead."})
 
 
 def _tail(limit: int = 8) -> str:
@@ -242,6 +335,9 @@ def run(artifact_dir: str, data_path: str | None) -> dict:
         model = module.load_model()
         _check(report, "load_model", model is not None, "load_model() returned a model"
                if model is not None else "load_model() returned None: make it return the model.")
+    except SystemExit as exc:
+        _exited(report, "load_model", exc, "load_model() ran")
+        return report
     except Exception as exc:
         _check(report, "load_model", False, f"load_model() raised {type(exc).__name__}: {exc}\n{_tail()}")
         return report
@@ -258,6 +354,9 @@ def run(artifact_dir: str, data_path: str | None) -> dict:
     t0 = time.perf_counter()
     try:
         prediction = module.predict(data, model)
+    except SystemExit as exc:
+        _exited(report, "predict", exc, "predict() ran")
+        return report
     except Exception as exc:
         _check(report, "predict", False,
                f"predict() raised {type(exc).__name__}: {exc}\n{_tail()}")
@@ -337,7 +436,18 @@ def onnx_run(request: dict) -> dict:
         return {"error": f"{type(exc).__name__}: {exc}"}
 
 
-def serve(reply_fd: int, preload: list[str], idle_timeout: float) -> int:
+def _leave(own_dir: str | None) -> int:
+    """Exit for good, removing this standby's temporary folder (its log included) first.
+
+    Only for the exits nobody reads the log after: the parent went away (stdin closed, the
+    reply pipe broken) or needs no standby any more (idle). A parent that was SIGKILLed
+    cannot remove the folder itself. The prefix check keeps a wrong argument harmless."""
+    if own_dir and os.path.basename(os.path.normpath(own_dir)).startswith("model-catalog-worker-"):
+        shutil.rmtree(own_dir, ignore_errors=True)
+    return 0
+
+
+def serve(reply_fd: int, preload: list[str], idle_timeout: float, own_dir: str | None = None) -> int:
     for name in preload:
         try:
             __import__(name)
@@ -345,40 +455,53 @@ def serve(reply_fd: int, preload: list[str], idle_timeout: float) -> int:
             pass
     replies = os.fdopen(reply_fd, "w", encoding="utf-8")
     pending = b""
+    verified = False
+
+    def reply(answer: dict) -> bool:
+        try:
+            replies.write(json.dumps(answer) + "\n")
+            replies.flush()
+            return True
+        except OSError:  # BrokenPipeError: the parent is gone
+            return False
+
     while True:
         while b"\n" not in pending:
             ready, _, _ = select.select([0], [], [], idle_timeout)
             if not ready:
-                return 0  # idle too long: nobody needs a standby any more
+                return _leave(own_dir)  # idle too long: nobody needs a standby any more
             data = os.read(0, 65536)
             if not data:
-                return 0  # the parent went away
+                return _leave(own_dir)  # the parent went away (or is done with this process)
             pending += data
         line, _, pending = pending.partition(b"\n")
         request = json.loads(line)
-        if request.get("op") == "onnx_run":
-            replies.write(json.dumps(onnx_run(request)) + "\n")
-            replies.flush()
-            continue
-        if request.get("op") == "verify":
+        if verified:
+            answer = {"error": "this process has served its verification; start a new one"}
+        elif request.get("op") == "onnx_run":
+            answer = onnx_run(request)
+        elif request.get("op") == "verify":
             artifact_dir = request["artifact_dir"]
             if os.path.isdir(artifact_dir):
                 os.chdir(artifact_dir)
             verify_to_file(artifact_dir, request.get("data"), request["result"])
             sys.stdout.flush()
             sys.stderr.flush()
-            replies.write(json.dumps({"done": True}) + "\n")
-            replies.flush()
-            return 0  # one verification per process: the next one gets a clean process
-        replies.write(json.dumps({"error": f"unknown request {request.get('op')!r}"}) + "\n")
-        replies.flush()
+            # One verification per process: the next one gets a clean process. This one
+            # stays until the parent has read its log and stops it, or goes away.
+            verified = True
+            answer = {"done": True}
+        else:
+            answer = {"error": f"unknown request {request.get('op')!r}"}
+        if not reply(answer):
+            return _leave(own_dir)
 
 
 def main(argv=None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--serve":
         preload = [name for name in argv[2].split(",") if name]
-        return serve(int(argv[1]), preload, float(argv[3]))
+        return serve(int(argv[1]), preload, float(argv[3]), argv[4] if len(argv) > 4 else None)
     artifact_dir, data_path, result_path = argv[0], argv[1], argv[2]
     verify_to_file(artifact_dir, None if data_path == "-" else data_path, result_path)
     return 0

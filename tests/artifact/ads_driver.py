@@ -2,6 +2,7 @@
 
     python ads_driver.py make KIND ARTIFACT_DIR     # ADS writes an iris artifact
     python ads_driver.py load ARTIFACT_DIR          # ADS's ModelArtifact(...).reload() + predict
+    python ads_driver.py runtime ARTIFACT_DIR       # ADS's RuntimeInfo reads runtime.yaml
 
 KIND: generic (ads.common.model_export_util.prepare_generic_model, model.pkl),
 generic_model (GenericModel.prepare), sklearn (SklearnModel.prepare, joblib),
@@ -110,10 +111,23 @@ def load(artifact_dir: str, data_json: str) -> dict:
     return {"prediction": art.predict(data)["prediction"], "model_type": type(art.model).__name__}
 
 
+def runtime(artifact_dir: str) -> dict:
+    """Read runtime.yaml the way GenericModel.from_model_artifact does (schema-validated)."""
+    from ads.model.runtime.runtime_info import RuntimeInfo
+
+    info = RuntimeInfo.from_yaml(uri=os.path.join(artifact_dir, "runtime.yaml"))
+    return {"model_artifact_version": info.model_artifact_version,
+            "training_python_version": info.model_provenance.training_conda_env.training_python_version,
+            "inference_python_version":
+                info.model_deployment.inference_conda_env.inference_python_version}
+
+
 def main() -> None:
     command = sys.argv[1]
     if command == "make":
         out = make(sys.argv[2], sys.argv[3])
+    elif command == "runtime":
+        out = runtime(sys.argv[2])
     else:
         out = load(sys.argv[2], sys.argv[3])
     sys.stdout.write("\nRESULT " + json.dumps(out) + "\n")

@@ -1,11 +1,16 @@
 """capture_provenance / find_notebook_path against real git repositories made in tmp."""
 from __future__ import annotations
 
+import json
+import os
 import subprocess
+import sys
+import textwrap
+from pathlib import Path
 
 import pytest
 
-from model_catalog_ext.errors import PendingChanges
+from model_catalog_ext.errors import PendingChanges, PrepareError
 from model_catalog_ext.provenance import (EMPTY_PROVENANCE, capture_provenance,
                                           find_notebook_path, strip_credentials)
 
@@ -69,6 +74,11 @@ def test_clean_repository_with_a_token_in_the_remote(tmp_path):
     ("ssh://git:pw@git.example:2222/org/repo.git", "ssh://git@git.example:2222/org/repo.git"),
     ("ssh://git.example/org/repo.git", "ssh://git.example/org/repo.git"),
     ("/srv/git/repo.git", "/srv/git/repo.git"),
+    # IPv6 hosts keep their brackets (without them the URL means something else)
+    ("https://u:p@[::1]:8080/r", "https://[::1]:8080/r"),
+    ("https://[2001:db8::1]/org/r.git?token=x", "https://[2001:db8::1]/org/r.git"),
+    ("ssh://git:pw@[::1]:2222/r.git", "ssh://git@[::1]:2222/r.git"),
+    ("deploy:hunter2@[fe80::1]:org/repo.git", "deploy@[fe80::1]:org/repo.git"),
     (None, None),
 ])
 def test_strip_credentials(url, expected):
@@ -188,3 +198,75 @@ def test_notebook_from_the_session_is_the_training_script(monkeypatch, tmp_path)
     monkeypatch.chdir(tmp_path)  # the process's cwd is outside the repo: the session wins
     prov = capture_provenance()
     assert prov["training_script"] == "notebooks/train.ipynb"
+
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+CAPTURE = textwrap.dedent("""
+    import json
+    from model_catalog_ext.provenance import capture_provenance
+    print(json.dumps(capture_provenance(ignore_pending_changes=True)))
+""")
+
+
+def _run(cwd, *args) -> dict:
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    done = subprocess.run([sys.executable, *args], cwd=cwd, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_a_python_script_run_is_its_own_training_script(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    (repo / "scripts").mkdir()
+    (repo / "scripts" / "train.py").write_text(CAPTURE)
+    git(repo, "add", ".")
+    git(repo, "commit", "-qm", "training script")
+    prov = _run(repo, "scripts/train.py")  # a relative path, as typed
+    assert prov["training_script"] == "scripts/train.py"
+    assert prov["script_dir"] == "scripts"
+    assert prov["git_commit"] == git(repo, "rev-parse", "HEAD")
+    # python -c and stdin have no script file: nothing is guessed (the repo still comes from cwd)
+    for args in (["-c", CAPTURE], ["-"]):
+        env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+        done = subprocess.run([sys.executable, *args], cwd=repo, env=env, capture_output=True,
+                              text=True, timeout=120, input=CAPTURE if args == ["-"] else None)
+        prov = json.loads(done.stdout.strip().splitlines()[-1])
+        assert prov["training_script"] is None and prov["script_dir"] is None, args
+        assert prov["git_commit"] == git(repo, "rev-parse", "HEAD")
+
+
+def test_an_uncommitted_script_run_is_refused(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    (repo / "train.py").write_text(CAPTURE.replace("ignore_pending_changes=True", ""))
+    env = dict(os.environ, PYTHONPATH=str(REPO_ROOT))
+    done = subprocess.run([sys.executable, "train.py"], cwd=repo, env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode != 0
+    assert "PendingChanges" in done.stderr and "train.py" in done.stderr
+
+
+@pytest.mark.parametrize("how", ["git test variable", "chown"])
+def test_a_repository_git_refuses_gives_a_clear_error(tmp_path, monkeypatch, how):
+    repo = make_repo(tmp_path / "repo")
+    script = repo / "notebooks" / "train.ipynb"
+    if how == "chown":
+        if os.geteuid() != 0:
+            pytest.skip("only root can give the repository to another user")
+        for path in [repo, *repo.rglob("*")]:
+            os.lchown(path, 4242, 4242)
+    else:  # git honours it for exactly this check: "the repository is someone else's"
+        monkeypatch.setenv("GIT_TEST_ASSUME_DIFFERENT_OWNER", "1")
+    for ignore in (False, True):  # with ignore_pending_changes it used to record git_commit None
+        with pytest.raises(PrepareError) as info:
+            capture_provenance(training_script_path=script, ignore_pending_changes=ignore)
+        message = str(info.value)
+        assert f"git refused to read the repository at {repo}" in message
+        assert "dubious ownership" in message
+        assert f"git config --global --add safe.directory {repo}" in message
+        assert info.value.code == "prepare_error" and info.value.details["path"] == str(repo)
+    # the fix the message gives works
+    subprocess.run(info.value.details["fix"].split(), check=True)
+    prov = capture_provenance(training_script_path=script)
+    assert prov["training_script"] == "notebooks/train.ipynb"
+    assert prov["git_commit"] is not None and prov["git_dirty"] is False
