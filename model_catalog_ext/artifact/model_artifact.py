@@ -72,13 +72,8 @@ class ModelArtifact:
                 path=str(score_path), module=exc.name,
             ) from exc
         except SystemExit as exc:  # a BaseException: `except Exception` lets it through
-            raise InvalidArtifact(
-                f"score.py (or code it calls) called sys.exit({exc.code!r}) while it was being "
-                "imported (its load_model() runs on import, as predict's default argument). A "
-                "scoring script must not exit the process: remove that call, or raise an "
-                "exception instead, and reload().",
-                path=str(score_path), exit_code=exc.code,
-            ) from None
+            raise _exited(score_path, exc, "score.py (or code it calls)", " while it was being imported "
+                          "(its load_model() runs on import, as predict's default argument)") from None
         except Exception as exc:
             raise InvalidArtifact(
                 f"Importing score.py raised {type(exc).__name__}: {str(exc).rstrip('.')}. Fix "
@@ -99,11 +94,7 @@ class ModelArtifact:
         try:
             self._model = module.load_model()
         except SystemExit as exc:
-            raise InvalidArtifact(
-                f"score.py's load_model() called sys.exit({exc.code!r}). A scoring script must "
-                "not exit the process: remove that call, or raise an exception instead, and reload().",
-                path=str(score_path), exit_code=exc.code,
-            ) from None
+            raise _exited(score_path, exc, "score.py's load_model()", "") from None
         self._loaded = True
         return self
 
@@ -199,3 +190,10 @@ class ModelArtifact:
         import yaml
 
         return yaml.safe_load(path.read_text())
+
+
+def _exited(score_path, exc: SystemExit, who: str, when: str) -> InvalidArtifact:
+    return InvalidArtifact(
+        f"{who} called sys.exit({exc.code!r}){when}. A scoring script must not exit the process: "
+        "remove that call, or raise an exception instead, and reload().",
+        path=str(score_path), exit_code=exc.code)

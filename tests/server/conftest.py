@@ -1,3 +1,5 @@
+import tempfile
+
 import pytest
 
 
@@ -21,3 +23,12 @@ def jp_server_config(jp_server_config, catalog_home):
             "artifact_root": str(catalog_home / "blobs"),
         },
     }
+
+
+@pytest.fixture
+def spool(tmp_path, monkeypatch):
+    """The server's temporary folder (it runs in this process), to see what is left there."""
+    folder = tmp_path / "spool"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder

@@ -1,19 +1,6 @@
 """An upload refused for its headers leaves nothing in the server's temporary folder."""
-import tempfile
-
-import pytest
-
 from .helpers import artifact_files, multipart, zip_bytes
 from .test_models_api import fetch_json
-
-
-@pytest.fixture
-def spool(tmp_path, monkeypatch):
-    """The server's temporary folder (it runs in this process), to see what is left there."""
-    folder = tmp_path / "spool"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 async def test_refused_headers_leave_no_temporary_folder(jp_fetch, spool):

@@ -4,7 +4,6 @@ whose declared sizes lie."""
 import io
 import json
 import struct
-import tempfile
 import zipfile
 
 import pytest
@@ -19,15 +18,6 @@ MiB = 1024 * 1024
 def jp_server_config(jp_server_config):
     jp_server_config["ModelCatalogConfig"]["max_upload_size"] = MiB
     return jp_server_config
-
-
-@pytest.fixture
-def spool(tmp_path, monkeypatch):
-    """The server's temporary folder (it runs in this process), to see what is left there."""
-    folder = tmp_path / "spool"
-    folder.mkdir()
-    monkeypatch.setattr(tempfile, "tempdir", str(folder))
-    return folder
 
 
 def deflated_zip(files: dict[str, bytes]) -> bytes:

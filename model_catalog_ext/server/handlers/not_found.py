@@ -22,25 +22,7 @@ class NotFoundHandler(CatalogAPIHandler):
         )
 
     @tornado.web.authenticated
-    def get(self, *args):
+    def _answer(self, *args):
         self._not_found()
 
-    @tornado.web.authenticated
-    def head(self, *args):
-        self._not_found()
-
-    @tornado.web.authenticated
-    def post(self, *args):
-        self._not_found()
-
-    @tornado.web.authenticated
-    def put(self, *args):
-        self._not_found()
-
-    @tornado.web.authenticated
-    def patch(self, *args):
-        self._not_found()
-
-    @tornado.web.authenticated
-    def delete(self, *args):
-        self._not_found()
+    get = head = post = put = patch = delete = _answer
