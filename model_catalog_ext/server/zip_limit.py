@@ -8,11 +8,9 @@ while they are, in case a declared size lies.
 from __future__ import annotations
 
 import zipfile
-import zlib
 from pathlib import Path
 from typing import Callable
 
-from ..errors import InvalidArtifact
 from .handlers.base import PayloadTooLarge
 
 SETTING = "c.ModelCatalogConfig.max_upload_unpacked_size"
@@ -48,14 +46,3 @@ def unpack_guard(limit: int) -> Callable[[int, int], None]:
             raise _too_large(done, limit, at_least=True)
 
     return progress
-
-
-# What reading a damaged zip raises (a wrong CRC, a cut deflate stream): a refused artifact,
-# not a server error.
-DAMAGED_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, EOFError)
-
-
-def damaged_zip(exc: BaseException) -> InvalidArtifact:
-    return InvalidArtifact(
-        f"The uploaded zip is damaged ({exc}); nothing was stored. Zip the artifact folder again "
-        "and upload that.")
