@@ -43,6 +43,9 @@ EMPTY_PROVENANCE = {
 _SCP_LIKE = re.compile(r"^(?:(?P<user>[^@/:]+)(?::[^@/]*)?@)?(?P<host>[^@/:]+):(?P<path>(?!//).*)$")
 # Paths that are never "pending changes" (caches, editor and notebook side files).
 _IGNORED_PARTS = {"__pycache__", ".ipynb_checkpoints", ".pytest_cache"}
+# verify() records its result in the artifact (artifact/layout.py's METADATA_FILE): checking
+# an artifact kept in git must not make it "changed" and block its own save.
+_IGNORED_NAMES = {"model-metadata.json"}
 
 
 def strip_credentials(url: str | None) -> str | None:
@@ -262,7 +265,7 @@ def _pending(repo, root: Path, paths: list[Path]) -> list[str]:
         status, path = entry[:2], entry[3:]
         if status[0] in "RC":  # renames carry the source path in the next field
             i += 1
-        if _IGNORED_PARTS.intersection(Path(path).parts):
+        if _IGNORED_PARTS.intersection(Path(path).parts) or Path(path).name in _IGNORED_NAMES:
             continue
         files.append(path)
     return sorted(set(files))

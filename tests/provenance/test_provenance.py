@@ -111,6 +111,7 @@ def test_uncommitted_files_in_the_artifact_are_listed(tmp_path):
     (art / "score.py").write_text("x = 1\n")
     (art / "__pycache__").mkdir()
     (art / "__pycache__" / "score.cpython-311.pyc").write_bytes(b"\0")
+    (art / "model-metadata.json").write_text("{}")  # what verify() writes: not a change of the user's
     with pytest.raises(PendingChanges) as info:
         capture_provenance(training_script_path=repo / "notebooks" / "train.ipynb", artifact_dir=art)
     assert info.value.details["files"] == ["artifacts/m1/score.py"]

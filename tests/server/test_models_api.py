@@ -107,6 +107,11 @@ async def test_patch_with_etag_and_refusals(jp_fetch):
     assert bad_tag["error"] == "invalid_input"
     final = await fetch_json(jp_fetch, "models", entry["id"])
     assert final["description"] == "better"
+    anything = await fetch_json(  # If-Match: * matches whatever version there is (RFC 9110)
+        jp_fetch, "models", entry["id"], method="PATCH",
+        body=json.dumps({"description": "any version"}), headers={"If-Match": "*"},
+    )
+    assert anything["description"] == "any version"
 
 
 async def test_deactivate_activate_delete(jp_fetch):

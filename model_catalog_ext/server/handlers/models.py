@@ -199,6 +199,8 @@ class ModelHandler(CatalogAPIHandler):
         etag = self.request.headers.get("If-Match")
         if etag is not None:
             etag = etag.strip().removeprefix("W/").strip('"')
+            if etag == "*":  # RFC 9110: any current version matches
+                etag = None
         entry = await self.run_blocking(self.catalog.update, model_id, etag=etag, **changes)
         self.set_header("ETag", f'"{entry.etag}"')
         self.write_json(entry.to_dict())
