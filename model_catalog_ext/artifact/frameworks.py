@@ -97,7 +97,7 @@ def _hyperparameters(model) -> dict:
     if getter is None:
         return {}
     try:
-        params = getter(deep=False)
+        params = getter()  # deep, as ADS records them: a pipeline step's C shows as step__C
     except Exception:  # a half-implemented estimator; not worth failing prepare over
         return {}
     safe = {str(k): _json_safe(v) for k, v in params.items()}

@@ -335,3 +335,18 @@ def test_generic_model_takes_ads_x_sample_name(tmp_path, iris, iris_rf):
     with pytest.raises(PrepareError, match="same argument"):
         prepare_generic_model(tmp_path / "h", model=iris_rf, X_sample=X[:5], data_sample=X[:5])
     assert not (tmp_path / "h").exists()
+
+
+def test_pipeline_hyperparameters_include_each_steps(iris):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from model_catalog_ext.artifact import frameworks
+
+    X, y = iris
+    pipe = make_pipeline(StandardScaler(), LogisticRegression(C=0.5, max_iter=500)).fit(X, y)
+    params = frameworks.detect(pipe).hyperparameters
+    assert params["logisticregression__C"] == 0.5 and params["logisticregression__max_iter"] == 500
+    assert params["logisticregression"] == "LogisticRegression"  # the step itself, by name
+    json.dumps(params)
