@@ -64,14 +64,24 @@ def _check_columns(info: frameworks.FrameworkInfo, columns: list[schema.Column],
         )
 
 
-def _predict_sample(model, X_sample):
+def _predict_sample(model, X_sample, info=None):
     try:
+        if info is not None and info.framework == frameworks.XGBOOST and info.is_native_booster:
+            import xgboost  # a native Booster predicts on a DMatrix only, as score.py does
+
+            return model.predict(xgboost.DMatrix(X_sample))
         return model.predict(X_sample)
     except Exception as exc:
         raise PrepareError(
             f"model.predict(X_sample) raised {type(exc).__name__}: {exc}. Pass a sample shaped "
             "like the data the model was trained on (same columns, same types).",
         ) from exc
+
+
+def _ndim(data) -> int:
+    import numpy as np
+
+    return np.ndim(data)
 
 
 def _classes(model):
@@ -223,19 +233,26 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
     target = staging.target
 
     columns, named, prediction = [], False, None
+    if type(X_sample).__name__ == "DMatrix":
+        raise PrepareError("Pass X_sample as a DataFrame or an array of a few training rows, not an "
+                           "xgboost DMatrix: the artifact keeps it as JSON.")
     if X_sample is not None:
         columns, named = schema.columns_of(X_sample)
         if not columns:
             raise PrepareError("X_sample has no columns. Pass a few rows of the training data.")
         _check_columns(info, columns, named)
         if info.algorithm != "<callable>":
-            prediction = _predict_sample(model, X_sample)
+            prediction = _predict_sample(model, X_sample, info)
         else:
             prediction = model(X_sample)
 
     input_schema = schema.schema_from_columns(columns) if columns else None
     output_schema = None
     out_source = y_sample if y_sample is not None else prediction
+    if y_sample is not None and prediction is not None and _ndim(prediction) != _ndim(y_sample):
+        # The model answers in another shape than the labels (a native Booster's class
+        # probabilities): the schema describes what score.py will return.
+        out_source = prediction
     if out_source is not None:
         out_columns, _ = schema.columns_of(out_source, default_prefix="prediction")
         if len(out_columns) == 1 and (y_sample is None or not _named_series(y_sample)):
