@@ -83,10 +83,10 @@ def _json_safe(value, depth: int = 0):
         return [_json_safe(v, depth + 1) for v in value]
     if isinstance(value, dict) and depth < 3:
         return {str(k): _json_safe(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, type):  # before .item(): numpy's scalar types have it unbound
+        return value.__name__
     if hasattr(value, "item") and not hasattr(value, "__len__"):  # numpy scalar
         return value.item()
-    if isinstance(value, type):
-        return value.__name__
     if hasattr(value, "get_params"):
         return type(value).__name__
     return repr(value)
