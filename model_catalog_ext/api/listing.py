@@ -60,8 +60,6 @@ def plan_listing(service, kwargs: dict, *, project_id, include_deleted: bool, co
     kwargs.setdefault("state", "ALL" if include_deleted else "ACTIVE")
     if "sort" in kwargs:
         kwargs["sort"] = _sort(kwargs["sort"])
-    if isinstance(kwargs.get("tags"), str):
-        kwargs["tags"] = [kwargs["tags"]]  # one tag on its own, e.g. tags="version:3"
     if project_id is not None:
         kwargs["project_id"] = project_id
     if compartment_id and "compartment_id" not in kwargs:
