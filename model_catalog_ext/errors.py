@@ -107,3 +107,10 @@ class StorageFull(CatalogError):
     """No room left on the disk (or in the quota) being written to (HTTP 507)."""
 
     code = "storage_full"
+
+
+class CatalogUnavailable(CatalogError):
+    """The catalog's database or artifact store cannot be opened; the message says which and
+    what to check (HTTP 503)."""
+
+    code = "catalog_unavailable"

@@ -129,7 +129,7 @@ def find_notebook_path() -> str | None:
             candidate = os.path.join(server.get("root_dir") or server.get("notebook_dir") or "", name)
             if os.path.exists(candidate):
                 return candidate
-        return here
+        return None  # no such file: e.g. a console's session name
     return _session_path_from_api()
 
 

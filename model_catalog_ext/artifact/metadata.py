@@ -49,17 +49,25 @@ def defined_metadata(doc: dict) -> dict:
     return {key: stored.get(key) for key in DEFINED_KEYS}
 
 
+_HASHED_UP_TO = 4 * 1024 * 1024  # score.py, requirements, schemas: by content; model files by size
+
+
 def files_fingerprint(artifact_dir) -> str:
-    """A digest of every file's path, size and modification time (this side file and
-    bytecode caches left out): whether the files verify() ran on are still those."""
+    """A digest of the artifact's files: whether the files verify() ran on are still those.
+
+    Paths and sizes of every file, and the bytes of the small ones (where edits happen), so
+    a downloaded copy of the same artifact matches although its files are newer.  This side
+    file, bytecode caches and hidden files (editor and notebook droppings) are left out."""
     root = Path(artifact_dir)
     digest = hashlib.sha256()
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__")
+        dirnames[:] = sorted(d for d in dirnames if d != "__pycache__" and not d.startswith("."))
         for name in sorted(filenames):
-            if name == layout.METADATA_FILE or name.startswith(".model-metadata."):
+            if name == layout.METADATA_FILE or name.startswith("."):
                 continue
             path = Path(dirpath) / name
-            info = path.stat()
-            digest.update(f"{path.relative_to(root).as_posix()}\0{info.st_size}\0{info.st_mtime_ns}\n".encode())
+            size = path.stat().st_size
+            digest.update(f"{path.relative_to(root).as_posix()}\0{size}\n".encode())
+            if size <= _HASHED_UP_TO:
+                digest.update(hashlib.sha256(path.read_bytes()).digest())
     return digest.hexdigest()

@@ -78,12 +78,6 @@ def _predict_sample(model, X_sample, info=None):
         ) from exc
 
 
-def _ndim(data) -> int:
-    import numpy as np
-
-    return np.ndim(data)
-
-
 def _classes(model):
     final = frameworks._final_estimator(model)
     classes = getattr(final, "classes_", None)
@@ -246,12 +240,15 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
         else:
             prediction = model(X_sample)
 
+    import numpy as np
+
     input_schema = schema.schema_from_columns(columns) if columns else None
     output_schema = None
     out_source = y_sample if y_sample is not None else prediction
-    if y_sample is not None and prediction is not None and _ndim(prediction) != _ndim(y_sample):
-        # The model answers in another shape than the labels (a native Booster's class
-        # probabilities): the schema describes what score.py will return.
+    if info.is_native_booster and prediction is not None and y_sample is not None \
+            and np.ndim(prediction) != np.ndim(y_sample):
+        # A native Booster answers with class probabilities, not labels: the schema
+        # describes what score.py will return.
         out_source = prediction
     if out_source is not None:
         out_columns, _ = schema.columns_of(out_source, default_prefix="prediction")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 
-from ..errors import CatalogError
+from ..errors import CatalogError, CatalogUnavailable
 from . import defaults
 
 
@@ -40,7 +40,7 @@ def open_explained(url: str | None, artifact_root: str | None, storage_options: 
         raise
     except Exception as exc:
         engine.dispose()
-        raise CatalogError(
+        raise CatalogUnavailable(
             f"Cannot use the artifact root '{artifact_root}'{root_source}: {_reason(exc)}. Check that it "
             "is a folder you can create and write to, or an fsspec URL such as s3://bucket/prefix whose "
             "package (s3fs for s3://) is installed.", artifact_root=artifact_root) from None
@@ -53,7 +53,7 @@ def _source(given: str | None, env: str) -> str:
     return f" (from ${env})" if os.environ.get(env) else " (the embedded default)"
 
 
-def _database_error(url: str, source: str, exc: Exception) -> CatalogError:
+def _database_error(url: str, source: str, exc: Exception) -> CatalogUnavailable:
     shown = _hide_password(url)
     if url.startswith("sqlite"):
         check = ("Check that the database file's folder exists or can be created, and that you can write "
@@ -63,7 +63,7 @@ def _database_error(url: str, source: str, exc: Exception) -> CatalogError:
                  "and accepts connections from this machine.")
     if isinstance(exc, ImportError):
         check += ' PostgreSQL needs the team extra: pip install "model-catalog-ext[team]".'
-    return CatalogError(f"Cannot open the catalog database {shown}{source}: {_reason(exc)}. {check}",
+    return CatalogUnavailable(f"Cannot open the catalog database {shown}{source}: {_reason(exc)}. {check}",
                         url=shown)
 
 

@@ -137,9 +137,7 @@ def cmd_save(ctx: MagicContext, args, cell):
     y_sample = ctx.value(args.y_sample, "the output sample") if args.y_sample else None
     from ..provenance import capture_provenance, find_notebook_path
 
-    notebook = find_notebook_path()
-    if notebook and not os.path.exists(notebook):
-        notebook = None  # e.g. a console's session name: no file, and save() refuses missing scripts
+    notebook = find_notebook_path()  # None in a console: its session name is no file
     # Refuse pending changes before preparing, so the user does not wait for nothing.
     capture_provenance(training_script_path=notebook, ignore_pending_changes=args.ignore_pending_changes)
 

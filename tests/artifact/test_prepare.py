@@ -350,3 +350,10 @@ def test_pipeline_hyperparameters_include_each_steps(iris):
     assert params["logisticregression__C"] == 0.5 and params["logisticregression__max_iter"] == 500
     assert params["logisticregression"] == "LogisticRegression"  # the step itself, by name
     json.dumps(params)
+
+
+def test_output_schema_keeps_a_named_label_column(tmp_path, iris, iris_rf):
+    X, y = iris
+    art = prepare(iris_rf, tmp_path / "named", X_sample=X[:10], y_sample=y[:10].to_frame("species"), as_onnx=False)
+    out = json.loads((art.artifact_dir / "output_schema.json").read_text())
+    assert [f["name"] for f in out["schema"]] == ["species"]  # from y_sample, not the 1-D prediction

@@ -54,6 +54,9 @@ def test_without_any_data_predict_is_skipped_not_failed(tmp_path, iris, iris_rf)
     report = art.verify(X[:5])  # given data, predict() runs
     assert report.ok and not report.skipped
     assert report.prediction == {"prediction": iris_rf.predict(X[:5]).tolist()}
+    art.reload()  # one record, and records, by column name
+    assert art.predict(X.iloc[0].to_dict()) == {"prediction": iris_rf.predict(X[:1]).tolist()}
+    assert art.predict(X[:3].to_dict(orient="records")) == {"prediction": iris_rf.predict(X[:3]).tolist()}
 
 
 def test_verify_runs_in_a_clean_interpreter(art, monkeypatch, tmp_path):

@@ -108,7 +108,7 @@ def test_service_never_imports_jupyter_server():
 def test_a_catalog_that_cannot_be_opened_says_what_and_why(tmp_path, monkeypatch):
     import pytest
 
-    from model_catalog_ext.errors import CatalogError
+    from model_catalog_ext.errors import CatalogUnavailable as CatalogError  # HTTP 503
 
     with pytest.raises(CatalogError) as err:
         open_catalog("postgresql+psycopg://u:secret@127.0.0.1:1/db", str(tmp_path / "blobs"))

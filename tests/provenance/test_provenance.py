@@ -191,6 +191,8 @@ def test_find_notebook_path_uses_the_jupyter_session(monkeypatch, tmp_path):
     monkeypatch.setenv("JPY_SESSION_NAME", "work/train.ipynb")
     monkeypatch.chdir(nb.parent)
     assert find_notebook_path() == str(nb)
+    monkeypatch.setenv("JPY_SESSION_NAME", "Console 1")  # a console's session: no file to name
+    assert find_notebook_path() is None
 
 
 def test_notebook_from_the_session_is_the_training_script(monkeypatch, tmp_path):

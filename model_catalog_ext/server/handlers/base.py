@@ -28,6 +28,7 @@ STATUS_BY_CODE = {
     "kernel_error": 502,
     "damaged_artifact": 500,
     "storage_full": 507,
+    "catalog_unavailable": 503,
     "catalog_error": 400,  # a CatalogError without a more precise type (e.g. from the kernel)
 }
 

@@ -127,7 +127,7 @@ class ModelsHandler(CatalogAPIHandler):
                 self._handle_request_exception(self._body_error)
             return  # dropped: nothing past the limit is stored
         # An error here would only drop the connection; keep it and answer it in post().
-        if self._upload is not None and self._body_error is None:
+        if self._body_error is None:
             try:
                 self._upload.feed(chunk)
             except CatalogError as exc:
