@@ -18,8 +18,6 @@ import os
 import shutil
 import time
 import uuid
-import zipfile
-import zlib
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -27,7 +25,6 @@ import sqlalchemy as sa
 
 from ..errors import (
     ImmutableArtifact,
-    InvalidArtifact,
     InvalidInput,
     ModelNotFound,
     TargetNotEmpty,
@@ -226,13 +223,8 @@ class CatalogService:
         stored: dict[str, StoredBlob] = {}
         try:
             with open_source(artifact) as source:
-                try:
-                    self._fill_schemas(values, source)
-                    self._store_files(source, progress, stored)
-                except _DAMAGED_ZIP as exc:  # a member whose bytes or CRC do not check out
-                    raise InvalidArtifact(
-                        f"The zip '{artifact}' is damaged ({type(exc).__name__}: {exc}); nothing was stored. "
-                        "Make the zip again from the artifact folder, or save the folder itself.") from None
+                self._fill_schemas(values, source)
+                self._store_files(source, progress, stored)
                 return self._commit_save(values, source, stored, base)
         except BaseException:
             # A failed save (a file that changed, a full disk...) takes back the blobs it wrote
@@ -726,9 +718,6 @@ class CatalogService:
             n_art = conn.execute(sa.select(sa.func.count()).select_from(artifacts)).scalar()
         return {"models": sum(by_state.values()), "by_state": by_state, "artifacts": n_art,
                 "blobs": n_blobs, "stored_bytes": int(stored)}
-
-
-_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError)
 
 
 def open_catalog(url: str | None = None, artifact_root: str | None = None, *,

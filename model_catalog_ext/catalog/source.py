@@ -14,6 +14,7 @@ import os
 import re
 import stat
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Callable
@@ -23,6 +24,8 @@ from ..errors import InvalidArtifact
 DEFAULT_IGNORES = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 MAX_JSON = 16 * 1024 * 1024  # schema files are read into memory; refuse absurd ones
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
+# What reading a damaged zip member raises: a wrong CRC, a cut deflate stream, a short file.
+_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError)
 
 
 @dataclass(frozen=True)
@@ -202,7 +205,11 @@ def _zip_source(path: Path) -> ArtifactSource:
             if all(n.startswith(top + "/") for n in names) and f"{top}/score.py" in names:
                 entries = [(n[len(top) + 1:], i) for n, i in entries]
         ignore_entry = next((i for n, i in entries if n == ".model-ignore"), None)
-        ignore = _Ignore.from_text(zf.read(ignore_entry).decode(errors="replace") if ignore_entry else "")
+        if ignore_entry is None:
+            ignore = _Ignore.from_text("")
+        else:
+            with _zip_opener(path, zf, ignore_entry)() as f:
+                ignore = _Ignore.from_text(f.read().decode(errors="replace"))
         files, seen = [], set()
         for name, info in entries:
             if name in seen:
@@ -210,7 +217,7 @@ def _zip_source(path: Path) -> ArtifactSource:
             seen.add(name)
             if any(ignore(part, True) for part in _parents(name)) or ignore(name, False):
                 continue
-            files.append(SourceFile(name, info.file_size, _zip_opener(zf, info)))
+            files.append(SourceFile(name, info.file_size, _zip_opener(path, zf, info)))
     except BaseException:
         zf.close()
         raise
@@ -222,5 +229,40 @@ def _parents(name: str) -> list[str]:
     return ["/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def _zip_opener(zf: zipfile.ZipFile, info: zipfile.ZipInfo):
-    return lambda: zf.open(info)
+def _zip_opener(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
+    return lambda: _ZipMember(zf.open(info), path, info.filename)
+
+
+class _ZipMember:
+    """A zip member's stream whose read errors are the artifact's fault (InvalidArtifact),
+    not a raw zipfile or zlib error, wherever the save happens to read it."""
+
+    def __init__(self, member, path: Path, name: str):
+        self._member, self._path, self._name = member, path, name
+
+    def _damaged(self, exc: Exception) -> InvalidArtifact:
+        return InvalidArtifact(
+            f"The zip '{self._path}' is damaged: its entry '{self._name}' cannot be read "
+            f"({type(exc).__name__}: {exc}); nothing was stored. Make the zip again from the "
+            "artifact folder, or save the folder itself.", path=self._name)
+
+    def read(self, n: int = -1) -> bytes:
+        try:
+            return self._member.read(n)
+        except _DAMAGED_ZIP as exc:
+            raise self._damaged(exc) from None
+
+    def readinto(self, buffer) -> int:
+        try:
+            return self._member.readinto(buffer)
+        except _DAMAGED_ZIP as exc:
+            raise self._damaged(exc) from None
+
+    def close(self) -> None:
+        self._member.close()
+
+    def __enter__(self) -> "_ZipMember":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

@@ -7,7 +7,7 @@ import tornado
 
 from ...errors import CatalogError, InvalidInput
 from ..upload import ArtifactUpload
-from ..zip_limit import check_declared_size, unpack_guard
+from ..zip_limit import unpack_guard
 from .base import CatalogAPIHandler, PayloadTooLarge
 
 # Query parameters of GET models -> ModelQuery fields.
@@ -161,7 +161,6 @@ class ModelsHandler(CatalogAPIHandler):
         if "display_name" not in metadata:
             raise InvalidInput("The metadata needs a display_name.")
         zip_path, limit = self._upload.zip_path, self.catalog_config.max_upload_unpacked_size
-        await self.run_blocking(check_declared_size, zip_path, limit)
         # A damaged zip (a wrong CRC, a cut deflate stream) is the core's InvalidArtifact: a 422.
         entry = await self.run_blocking(
             self.catalog.save, zip_path, created_by=self.user_name(), progress=unpack_guard(limit), **metadata
