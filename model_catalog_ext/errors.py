@@ -77,7 +77,8 @@ class ImmutableArtifact(CatalogError):
 
 
 class DamagedArtifact(CatalogError):
-    """Stored bytes no longer match their sha256; they are never served (HTTP 500)."""
+    """Stored bytes no longer match the digests recorded when they were saved; they are never
+    served (HTTP 500)."""
 
     code = "damaged_artifact"
 

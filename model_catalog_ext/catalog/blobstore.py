@@ -23,7 +23,7 @@ from typing import BinaryIO, Callable, Iterator
 
 from ..errors import InvalidArtifact
 from .filewrite import reporting_full_disk, reserve, write_all
-from .hashing import CHUNK_SIZE, QUEUE_DEPTH, BufferPool, ChunkHasher, crc32, readinto_full
+from .hashing import CHUNK_HASH, CHUNK_SIZE, QUEUE_DEPTH, BufferPool, ChunkHasher, crc32, readinto_full
 
 Opener = Callable[[], BinaryIO]
 Progress = Callable[[int], None]
@@ -31,13 +31,15 @@ Progress = Callable[[int], None]
 
 @dataclass(frozen=True)
 class StoredBlob:
-    """What :meth:`put` learned: the digest, size, chunk digests and whether bytes were written."""
+    """What :meth:`put` learned: the digest, size, chunk digests (and the function that made
+    them) and whether bytes were written."""
 
     sha256: str
     size: int
     chunk_digests: bytes
     written: bool
     crc32: int | None = None
+    chunk_hash: str = CHUNK_HASH
 
 
 def _changed(name: str) -> InvalidArtifact:

@@ -1,12 +1,22 @@
-"""sha256 on background threads, while the caller does the I/O.
+"""Digests on background threads, while the caller does the I/O.
 
-``hashlib`` releases the GIL on large buffers, so hashing chunk *n* overlaps with reading
-chunk *n+1* and writing chunk *n* on the caller's thread: a save runs near disk speed
-instead of disk + hash time.  Besides the whole-file digest we keep one sha256 per
-``CHUNK_SIZE`` chunk, so a download can check each chunk before serving it (a damaged
-byte is never handed out although files are streamed, not checked whole first).  The two
-digests run on two threads: each is as costly as the other, and together they would
-otherwise be the slowest part of a save.
+``hashlib`` (and ``blake3``) release the GIL on large buffers, so hashing chunk *n*
+overlaps with reading chunk *n+1* and writing chunk *n* on the caller's thread: a save runs
+near disk speed instead of disk + hash time.
+
+Two digests are kept:
+
+- the whole file's sha256: its content address and the manifest's ``sha256``, what
+  ``sha256sum`` prints and ``jupyter model-catalog verify`` re-computes;
+- one digest per ``CHUNK_SIZE`` chunk, so a download can check each chunk before serving
+  it (a damaged byte is never handed out although files are streamed, not checked whole
+  first).  These are BLAKE3-256 (``CHUNK_HASH``): as strong as sha256, and three times as
+  fast here (4.7 against 1.6 GiB/s on one core), which is what lets a save and a download
+  keep up with ``cp``.  Each blob's row names the function its chunk digests used, so
+  blobs stored with sha256 chunk digests (before migration 0005, or where the ``blake3``
+  package is missing) are checked with sha256.
+
+The two digests run on two threads, the CRC-32 of zip headers with the cheaper one.
 """
 from __future__ import annotations
 
@@ -16,10 +26,23 @@ import queue
 import threading
 from typing import Callable
 
+from ..errors import CatalogUnavailable
+
 try:  # ISA-L's CRC-32 (PCLMUL) is ~3x zlib's; same polynomial, same values
     from isal.isal_zlib import crc32
 except ImportError:  # pragma: no cover - isal is a dependency, but not a hard one
     from zlib import crc32
+
+try:
+    from blake3 import blake3 as _blake3
+except ImportError:  # pragma: no cover - blake3 is a dependency, but not a hard one
+    _blake3 = None
+
+_CHUNK_HASHES = {"sha256": hashlib.sha256}
+if _blake3 is not None:
+    _CHUNK_HASHES["blake3"] = _blake3
+# What new blobs' chunk digests use; a blob's row records it (blobs.chunk_hash).
+CHUNK_HASH = "blake3" if _blake3 is not None else "sha256"
 
 CHUNK_SIZE = 4 * 1024 * 1024
 # Chunks in flight between the I/O and each hashing thread: bounds memory to a few chunks.
@@ -62,19 +85,22 @@ class _Worker:
 class ChunkHasher:
     """Feed bytes in order; :meth:`finish` returns ``(sha256 hex, chunk digests)``.
 
-    Chunk digests are the concatenated 32-byte sha256 of each ``chunk_size`` slice; empty
-    when the data fits one chunk (the file digest already covers it).  ``crc32`` (known
-    after finish) lets a zip download write its headers without computing it again.
+    Chunk digests are the concatenated 32-byte ``chunk_hash`` digests of each
+    ``chunk_size`` slice; empty when the data fits one chunk (the file digest already
+    covers it).  ``crc32`` (known after finish) lets a zip download write its headers
+    without computing it again.
     """
 
     def __init__(self, chunk_size: int = CHUNK_SIZE, threaded: bool = True,
-                 release: Callable[[object], None] | None = None):
+                 release: Callable[[object], None] | None = None, chunk_hash: str = CHUNK_HASH):
         self.chunk_size = chunk_size
+        self.chunk_hash = chunk_hash
+        self._new_chunk = chunk_hash_function(chunk_hash)
         self._release = release  # called with update()'s ``owner`` once both digests have it
         self._lock = threading.Lock()
         self._owners: dict[int, list] = {}
         self._file = hashlib.sha256()
-        self._chunk = hashlib.sha256()
+        self._chunk = self._new_chunk()
         self._chunk_fill = 0
         self._digests: list[bytes] = []
         self.size = 0
@@ -135,9 +161,9 @@ class ChunkHasher:
 
     def _consume_file(self, data: bytes) -> None:
         self._file.update(data)
-        self.crc32 = crc32(data, self.crc32)
 
     def _consume_chunks(self, data: bytes) -> None:
+        self.crc32 = crc32(data, self.crc32)  # here: the chunk digests cost less than sha256
         view = memoryview(data)
         while view:
             room = self.chunk_size - self._chunk_fill
@@ -147,7 +173,7 @@ class ChunkHasher:
             view = view[len(part):]
             if self._chunk_fill == self.chunk_size:
                 self._digests.append(self._chunk.digest())
-                self._chunk = hashlib.sha256()
+                self._chunk = self._new_chunk()
                 self._chunk_fill = 0
 
 
@@ -184,6 +210,14 @@ def readinto_full(src, buffer) -> int:
     return got
 
 
-def chunk_digest(data: bytes) -> bytes:
-    """The 32-byte sha256 of one chunk (what a download compares against)."""
-    return hashlib.sha256(data).digest()
+def chunk_hash_function(name: str):
+    """The constructor of the chunk digest ``name`` (a blob row's ``chunk_hash``)."""
+    try:
+        return _CHUNK_HASHES[name]
+    except KeyError:
+        hint = "pip install blake3 (a dependency of model-catalog-ext)" if name == "blake3" else \
+            "use the model-catalog-ext release that stored them"
+        raise CatalogUnavailable(
+            f"Stored files of this catalog carry {name} chunk digests, which this Python cannot "
+            f"check: {hint}. Nothing was served.",
+        ) from None

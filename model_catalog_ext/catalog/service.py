@@ -309,7 +309,8 @@ class CatalogService:
         with self._write() as conn:
             self._insert_ignore(conn, blobs, [
                 {"sha256": b.sha256, "size": b.size, "chunk_size": self.blobs.chunk_size,
-                 "chunk_digests": b.chunk_digests, "crc32": b.crc32} for b in (by_sha[s] for s in shas)])
+                 "chunk_digests": b.chunk_digests, "chunk_hash": b.chunk_hash, "crc32": b.crc32}
+                for b in (by_sha[s] for s in shas)])
             self._lock_blob_rows(conn, shas)
             missing = [s for s in shas if not self.blobs.exists(s)]
             if missing:
@@ -510,18 +511,20 @@ class CatalogService:
         return {"removed_blobs": removed + stray, "removed_tmp_files": tmp_removed, "freed_bytes": freed}
 
     # --- reading artifacts back -------------------------------------------------------------
-    def _chunk_index(self, shas: list[str]) -> dict[str, tuple[int, bytes, int | None]]:
+    def _chunk_index(self, shas: list[str]) -> dict[str, tuple[int, bytes, int | None, str]]:
+        """``{sha256: (chunk size, chunk digests, crc32, chunk digest function)}``."""
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(blobs.c.sha256, blobs.c.chunk_size, blobs.c.chunk_digests, blobs.c.crc32)
+            rows = conn.execute(sa.select(blobs.c.sha256, blobs.c.chunk_size, blobs.c.chunk_digests, blobs.c.crc32,
+                                          blobs.c.chunk_hash)
                                 .where(blobs.c.sha256.in_(sorted(set(shas))))).fetchall()
-        return {r.sha256: (r.chunk_size, bytes(r.chunk_digests or b""), r.crc32) for r in rows}
+        return {r.sha256: (r.chunk_size, bytes(r.chunk_digests or b""), r.crc32, r.chunk_hash) for r in rows}
 
     def _file_chunks(self, entry: ModelEntry, item: dict, index: dict,
                      reuse_buffers: bool = False) -> Iterator[bytes]:
-        chunk_size, digests, _ = index.get(item["sha256"], (self.blobs.chunk_size, b"", None))
+        chunk_size, digests, _, chunk_hash = index.get(item["sha256"], (self.blobs.chunk_size, b"", None, ""))
         return iter_verified(self.blobs, sha256=item["sha256"], size=item["size"], chunk_digests=digests,
-                             chunk_size=chunk_size, path=item["path"], model_id=entry.id,
-                             reuse_buffers=reuse_buffers)
+                             chunk_size=chunk_size, chunk_hash=chunk_hash, path=item["path"],
+                             model_id=entry.id, reuse_buffers=reuse_buffers)
 
     def iter_file(self, model_id: str, path: str, reuse_buffers: bool = False) -> Iterator[bytes]:
         """The bytes of one artifact file, each chunk checked before it is yielded.
@@ -538,7 +541,7 @@ class CatalogService:
     def _zip_entries(self, entry: ModelEntry, reuse_buffers: bool = False) -> list[tuple]:
         """``(name, size, crc32 or None, chunks())`` per file, for zipstream."""
         index = self._chunk_index([m["sha256"] for m in entry.manifest])
-        return [(m["path"], m["size"], index.get(m["sha256"], (0, b"", None))[2],
+        return [(m["path"], m["size"], index.get(m["sha256"], (0, b"", None, ""))[2],
                  (lambda m=m: self._file_chunks(entry, m, index, reuse_buffers))) for m in entry.manifest]
 
     def iter_zip(self, model_id: str, reuse_buffers: bool = False) -> Iterator[bytes]:

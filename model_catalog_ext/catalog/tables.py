@@ -11,7 +11,7 @@ checks that the migrated schema and these definitions agree.
 - ``artifact_blobs``: which blobs an artifact uses; the reference count of a blob.
 - ``version_sets``: the last version number each version set handed out (numbers are
   never reused, even after the newest version is deleted).
-- ``blobs``: stored blobs with their size and per-chunk sha256 digests, so a download can
+- ``blobs``: stored blobs with their size and per-chunk digests, so a download can
   check each chunk before serving it.  Rows are also the lock a save and a blob deletion
   take on a digest.
 """
@@ -103,6 +103,8 @@ blobs = sa.Table(
     sa.Column("size", sa.BigInteger, nullable=False),
     sa.Column("chunk_size", sa.Integer, nullable=False),
     sa.Column("chunk_digests", sa.LargeBinary, nullable=False),
+    # the function of chunk_digests: "blake3" since migration 0005, "sha256" before it
+    sa.Column("chunk_hash", sa.String(16), nullable=False, server_default="sha256"),
     # CRC-32 of the bytes (zip headers need it; NULL for blobs stored before migration 0003)
     sa.Column("crc32", sa.BigInteger),
     sa.Index("ix_blobs_size", "size"),

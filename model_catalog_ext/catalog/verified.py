@@ -1,4 +1,8 @@
-"""Read a stored blob back, checking every chunk against its sha256 before serving it.
+"""Read a stored blob back, checking every chunk against its digest before serving it.
+
+Chunk digests are BLAKE3 (or sha256 for blobs stored before migration 0005: the blob's row
+says which, see hashing.py); a blob without chunk digests is checked whole against its
+sha256 first.
 
 A background thread reads and hashes chunk *n+1* while the consumer writes chunk *n*,
 so checking costs little wall time; at most a few chunks are in memory.  A mismatch
@@ -21,7 +25,7 @@ from typing import Iterator
 
 from ..errors import DamagedArtifact
 from .blobstore import BlobStore
-from .hashing import BufferPool
+from .hashing import BufferPool, chunk_hash_function
 
 _PREFETCH = 3
 _END = object()
@@ -52,9 +56,10 @@ def _read_full(f, n: int) -> bytes:
 
 def iter_verified(store: BlobStore, *, sha256: str, size: int, chunk_digests: bytes,
                   chunk_size: int, path: str, model_id: str | None = None,
-                  reuse_buffers: bool = False) -> Iterator[bytes]:
-    """Yield the blob's bytes in chunks, each checked before it is yielded (see the module
-    docstring for ``reuse_buffers``)."""
+                  reuse_buffers: bool = False, chunk_hash: str = "sha256") -> Iterator[bytes]:
+    """Yield the blob's bytes in chunks, each checked before it is yielded against
+    ``chunk_digests`` (made with ``chunk_hash``; see the module docstring for
+    ``reuse_buffers``)."""
     location = store.location(sha256)
     if size <= chunk_size or not chunk_digests:
         # Fits one chunk (or predates chunk digests): check the whole thing, then serve it.
@@ -77,9 +82,10 @@ def iter_verified(store: BlobStore, *, sha256: str, size: int, chunk_digests: by
     expected = [chunk_digests[i:i + 32] for i in range(0, len(chunk_digests), 32)]
     if len(expected) != -(-size // chunk_size):
         raise damaged(model_id, path, sha256, "its chunk index does not match its size", location)
+    new_hash = chunk_hash_function(chunk_hash)
     if getattr(store, "supports_pread", False):
         yield from _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, location,
-                                  reuse_buffers)
+                                  reuse_buffers, new_hash)
         return
     q: queue.Queue = queue.Queue(_PREFETCH)
     stop = threading.Event()
@@ -102,10 +108,10 @@ def iter_verified(store: BlobStore, *, sha256: str, size: int, chunk_digests: by
                     if len(data) != want:
                         put(damaged(model_id, path, sha256, f"it is shorter than {size} bytes", location))
                         return
-                    if hashlib.sha256(data).digest() != digest:
+                    if new_hash(data).digest() != digest:
                         put(damaged(model_id, path, sha256,
-                                    f"bytes {index * chunk_size}-{index * chunk_size + want - 1} do not match their sha256",
-                                    location))
+                                    f"bytes {index * chunk_size}-{index * chunk_size + want - 1} do not match their "
+                                    "recorded digest", location))
                         return
                     if not put(data):
                         return
@@ -162,7 +168,7 @@ def _pread_all(fd: int, want: int, offset: int) -> bytes:
 
 
 def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, location,
-                   reuse_buffers=False) -> Iterator[bytes]:
+                   reuse_buffers, new_hash) -> Iterator[bytes]:
     """Local blobs: read and check chunks on a small pool, serve them in order."""
     try:
         f = store.open(sha256)
@@ -183,9 +189,9 @@ def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, lo
             got = _pread_into(fd, data, index * chunk_size)
         if got != want:
             return damaged(model_id, path, sha256, f"it is shorter than {size} bytes", location)
-        if hashlib.sha256(data).digest() != expected[index]:
+        if new_hash(data).digest() != expected[index]:
             return damaged(model_id, path, sha256,
-                           f"bytes {index * chunk_size}-{index * chunk_size + want - 1} do not match their sha256",
+                           f"bytes {index * chunk_size}-{index * chunk_size + want - 1} do not match their recorded digest",
                            location)
         return data
 
