@@ -23,7 +23,8 @@ from typing import BinaryIO, Callable, Iterator
 
 from ..errors import InvalidArtifact
 from .filewrite import reporting_full_disk, reserve, write_all
-from .hashing import CHUNK_HASH, CHUNK_SIZE, QUEUE_DEPTH, BufferPool, ChunkHasher, crc32, readinto_full
+from .hashing import (CHUNK_HASH, CHUNK_SIZE, QUEUE_DEPTH, BufferPool, ChunkHasher, chunk_hash_function, crc32,
+                      readinto_full)
 
 Opener = Callable[[], BinaryIO]
 Progress = Callable[[int], None]
@@ -87,11 +88,14 @@ class BlobStore:
 
     # --- shared logic ---------------------------------------------------------------
     def put(self, name: str, opener: Opener, size: int, *, likely_present: bool = False,
-            progress: Progress | None = None) -> StoredBlob:
+            known_chunks: dict[bytes, str] | None = None, progress: Progress | None = None) -> StoredBlob:
         """Store the bytes ``opener()`` yields (``size`` of them) and return their digest.
 
         ``likely_present`` (a blob of this size is already stored) makes us hash first and
         copy only when the digest is new, so re-saving identical bytes reads but never writes.
+        ``known_chunks`` maps the ``CHUNK_HASH`` chunk digests of stored blobs of this size
+        to their sha256: identical chunk digests are identical bytes, found without the
+        slower sha256 pass.
         """
         if size <= self.chunk_size:
             with opener() as src:
@@ -107,10 +111,14 @@ class BlobStore:
                 progress(size)
             return StoredBlob(sha, size, b"", written, crc32(data))
         if likely_present and not self.hashes_before_write:
-            # Only the file digest: if the blob is stored, its row already has the chunk
-            # digests and CRC, so a re-save costs one sha256 pass and no write.
-            sha = _sha256_only(name, opener, size, self.chunk_size)
-            if self.exists(sha):
+            # If the blob is stored, its row already has every digest and the CRC, so a
+            # re-save costs one hashing pass and no write: of the chunk digests when stored
+            # blobs of this size have them, else of the file's sha256.
+            if known_chunks:
+                sha = known_chunks.get(_chunk_digests_only(name, opener, size, self.chunk_size))
+            else:
+                sha = _sha256_only(name, opener, size, self.chunk_size)
+            if sha is not None and self.exists(sha):
                 if progress:
                     progress(size)
                 return StoredBlob(sha, size, b"", False, None)
@@ -132,6 +140,18 @@ def _sha256_only(name: str, opener: Opener, size: int, chunk_size: int) -> str:
     if total != size:
         raise _changed(name)
     return digest.hexdigest()
+
+
+def _chunk_digests_only(name: str, opener: Opener, size: int, chunk_size: int) -> bytes:
+    new_chunk = chunk_hash_function(CHUNK_HASH)
+    digests, total = [], 0
+    with opener() as src:
+        while chunk := src.read(chunk_size):
+            digests.append(new_chunk(chunk).digest())
+            total += len(chunk)
+    if total != size:
+        raise _changed(name)
+    return b"".join(digests)
 
 
 def _hash_only(name: str, opener: Opener, size: int, chunk_size: int) -> tuple[str, bytes, int]:

@@ -32,6 +32,7 @@ from ..errors import (
 )
 from . import defaults, validation
 from .blobstore import BlobStore, StoredBlob
+from .hashing import CHUNK_HASH
 from .engine import is_sqlite
 from .filewrite import reporting_full_disk, reserve, write_all
 from .entry import ModelEntry
@@ -284,9 +285,15 @@ class CatalogService:
         it lands (so that a failure part-way knows what it wrote)."""
         total, done = source.total_size, 0
         sizes = sorted({f.size for f in source.files if f.size > self.blobs.chunk_size})
-        with self.engine.connect() as conn:
-            known_sizes = set(conn.execute(sa.select(blobs.c.size).where(blobs.c.size.in_(sizes))).scalars()) \
-                if sizes else set()
+        known_sizes: set[int] = set()
+        known_chunks: dict[int, dict[bytes, str]] = {}  # size -> {chunk digests: sha256}
+        if sizes:
+            with self.engine.connect() as conn:
+                for row in conn.execute(sa.select(blobs.c.size, blobs.c.sha256, blobs.c.chunk_size, blobs.c.chunk_hash,
+                                                  blobs.c.chunk_digests).where(blobs.c.size.in_(sizes))):
+                    known_sizes.add(row.size)
+                    if row.chunk_hash == CHUNK_HASH and row.chunk_size == self.blobs.chunk_size and row.chunk_digests:
+                        known_chunks.setdefault(row.size, {})[bytes(row.chunk_digests)] = row.sha256
 
         def tick(n: int) -> None:
             nonlocal done
@@ -298,7 +305,7 @@ class CatalogService:
             progress(0, total)
         for f in source.files:
             stored[f.path] = self.blobs.put(f.path, f.open, f.size, likely_present=f.size in known_sizes,
-                                            progress=tick)
+                                            known_chunks=known_chunks.get(f.size), progress=tick)
 
     def _insert_entry(self, values: dict, manifest: list[dict], stored: dict[str, StoredBlob],
                       base: ModelEntry | None) -> ModelEntry:

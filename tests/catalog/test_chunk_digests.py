@@ -108,3 +108,30 @@ def test_chunk_digests_this_python_cannot_check_are_refused_with_what_to_do(sqli
         for chunk in sqlite_catalog.iter_file(entry.id, "big.bin"):
             served.append(chunk)
     assert served == []
+
+
+def test_resaving_identical_bytes_is_found_by_chunk_digests_without_a_write(sqlite_catalog, make_artifact,
+                                                                          monkeypatch):
+    from model_catalog_ext.catalog import blobstore
+
+    big = os.urandom(2 * CHUNK + 9)
+    first = sqlite_catalog.save(make_artifact(files={"big.bin": big}), display_name="m")
+    other = bytearray(big)
+    other[CHUNK + 1] ^= 1  # the same size, one bit apart
+    passes = []
+    monkeypatch.setattr(blobstore, "_sha256_only", lambda *a: passes.append("sha256") or hashlib.sha256(big).hexdigest())
+    real_write = blobstore.LocalBlobStore._write_stream
+    monkeypatch.setattr(blobstore.LocalBlobStore, "_write_stream",
+                        lambda self, name, *a: passes.append(f"write {name}") or real_write(self, name, *a))
+
+    again = sqlite_catalog.save(make_artifact(files={"big.bin": big}), display_name="m again")
+    assert again.artifact_digest == first.artifact_digest and passes == []
+    changed = sqlite_catalog.save(make_artifact(files={"big.bin": bytes(other)}), display_name="m changed")
+    assert passes == ["write big.bin"]  # not mistaken for the stored blob
+    assert b"".join(sqlite_catalog.iter_file(changed.id, "big.bin")) == bytes(other)
+
+    passes.clear()  # blobs from before 0005 (sha256 chunk digests) are found by their sha256
+    _as_before_0005(sqlite_catalog, _sha(first, "big.bin"), big)
+    _as_before_0005(sqlite_catalog, _sha(changed, "big.bin"), bytes(other))
+    sqlite_catalog.save(make_artifact(files={"big.bin": big}), display_name="m once more")
+    assert passes == ["sha256"]
