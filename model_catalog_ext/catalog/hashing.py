@@ -85,17 +85,16 @@ class _Worker:
 class ChunkHasher:
     """Feed bytes in order; :meth:`finish` returns ``(sha256 hex, chunk digests)``.
 
-    Chunk digests are the concatenated 32-byte ``chunk_hash`` digests of each
+    Chunk digests are the concatenated 32-byte ``CHUNK_HASH`` digests of each
     ``chunk_size`` slice; empty when the data fits one chunk (the file digest already
     covers it).  ``crc32`` (known after finish) lets a zip download write its headers
     without computing it again.
     """
 
     def __init__(self, chunk_size: int = CHUNK_SIZE, threaded: bool = True,
-                 release: Callable[[object], None] | None = None, chunk_hash: str = CHUNK_HASH):
+                 release: Callable[[object], None] | None = None):
         self.chunk_size = chunk_size
-        self.chunk_hash = chunk_hash
-        self._new_chunk = chunk_hash_function(chunk_hash)
+        self._new_chunk = chunk_hash_function(CHUNK_HASH)
         self._release = release  # called with update()'s ``owner`` once both digests have it
         self._lock = threading.Lock()
         self._owners: dict[int, list] = {}
