@@ -60,11 +60,19 @@ def iter_zip(entries: Iterable[Entry], date_time: datetime | None = None) -> Ite
         start = offset
         offset += len(local)
         written, running = 0, 0
-        for chunk in chunks():
-            if crc is None:
-                running = crc32(chunk, running)
-            written += len(chunk)
-            yield chunk
+        stream = chunks()
+        try:
+            for chunk in stream:
+                if crc is None:
+                    running = crc32(chunk, running)
+                written += len(chunk)
+                yield chunk
+        finally:
+            # Closing the zip (a client that left) closes the entry's reader now, so its
+            # blob file and threads go at once, not whenever the collector gets to them.
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
         if written != size:
             raise RuntimeError(f"zip entry {name!r}: {written} bytes instead of {size}")
         offset += written

@@ -1,6 +1,7 @@
 """An entry's artifact: the whole of it as a streamed zip, one file, or a copy into the file tree."""
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import mimetypes
 import re
@@ -50,13 +51,15 @@ class _StreamingHandler(CatalogAPIHandler):
         finally:
             # Cut short (the client left, a damaged chunk), the reader still holds the blob
             # file, its buffers and its threads: let go of them now, not when the garbage
-            # collector gets to the traceback.
+            # collector gets to the traceback -- also when this request is cancelled.
             chunk = None
-            if upcoming is not None:
-                with contextlib.suppress(Exception):
-                    await upcoming
-            if hasattr(iterator, "close"):
-                await loop.run_in_executor(None, iterator.close)
+            try:
+                if upcoming is not None:
+                    with contextlib.suppress(Exception):
+                        await asyncio.shield(upcoming)  # a cancel must not skip the close below
+            finally:
+                if hasattr(iterator, "close"):
+                    await asyncio.shield(loop.run_in_executor(None, iterator.close))
         # APIHandler.finish() sets application/json unless told otherwise: an empty file
         # (nothing flushed yet) would go out as JSON.
         self.finish(set_content_type=self._headers.get("Content-Type", "application/octet-stream"))
