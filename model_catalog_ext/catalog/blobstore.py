@@ -131,27 +131,27 @@ def _full_disk(store: BlobStore, name: str, size: int):
                                "Nothing was stored. Free some space there, then save again.")
 
 
-def _sha256_only(name: str, opener: Opener, size: int, chunk_size: int) -> str:
-    digest, total = hashlib.sha256(), 0
+def _chunks_of(name: str, opener: Opener, size: int, chunk_size: int) -> Iterator[bytes]:
+    """The file's bytes in chunks; InvalidArtifact when it is not ``size`` bytes long (it changed)."""
+    total = 0
     with opener() as src:
         while chunk := src.read(chunk_size):
-            digest.update(chunk)
             total += len(chunk)
+            yield chunk
     if total != size:
         raise _changed(name)
+
+
+def _sha256_only(name: str, opener: Opener, size: int, chunk_size: int) -> str:
+    digest = hashlib.sha256()
+    for chunk in _chunks_of(name, opener, size, chunk_size):
+        digest.update(chunk)
     return digest.hexdigest()
 
 
 def _chunk_digests_only(name: str, opener: Opener, size: int, chunk_size: int) -> bytes:
     new_chunk = chunk_hash_function(CHUNK_HASH)
-    digests, total = [], 0
-    with opener() as src:
-        while chunk := src.read(chunk_size):
-            digests.append(new_chunk(chunk).digest())
-            total += len(chunk)
-    if total != size:
-        raise _changed(name)
-    return b"".join(digests)
+    return b"".join(new_chunk(chunk).digest() for chunk in _chunks_of(name, opener, size, chunk_size))
 
 
 def _hash_only(name: str, opener: Opener, size: int, chunk_size: int) -> tuple[str, bytes, int]:
