@@ -1,18 +1,20 @@
 """The REST API under load it will really see: listing 100,000 models over HTTP, and a
 1 GiB artifact download, each against a baseline measured in the same run.
 
-    python benchmarks/rest_bench.py [--models 100000] [--repeat 40] [--size-mb 1024] [--no-mlflow]
-                                    [--skip-list] [--skip-download]
+    python benchmarks/rest_bench.py [--models 100000] [--repeat 40] [--size-mb 1024] [--runs 5]
+                                    [--no-mlflow] [--skip-list] [--skip-download]
 
 - list: GET /model-catalog/api/models (first page of 50) for each query of
   catalog_list.QUERIES on a real Jupyter Server over loopback HTTP (keep-alive), against
   MLflow's tracking server (`mlflow server` on the same data, its registered-model search).
   Target: tag filter median <= 20 ms.
 - download: GET models/{id}/artifact (a streamed zip) written to a file on the same disk,
-  against `cp` of the artifact's big file, with a Python client (http.client) and with curl
-  (a C client, as a browser is). Target >= 50 % of cp with the faster client; server RSS
-  growth <= 64 MB. The CPU seconds of server and Python client show where the time goes:
-  client and server share the machine's cores, and the server checks every chunk's sha256.
+  against `cp` of the artifact's big file, with a Python client (http.client, writing in the
+  256 KiB pieces of the catalog's own writers) and with curl (a C client, as a browser is).
+  Target, on medians: >= 50 % of cp with the faster client; server RSS growth <= 64 MB.
+  Each step's best run is printed too. The CPU seconds of server and Python client show
+  where the time goes: client and server share the machine's cores, and the server checks
+  every chunk's digest.
   The same clients also fetch the file from a bare server that only calls sendfile(2) and
   checks nothing: the ceiling of any server with that client on this machine.
 
@@ -38,8 +40,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from catalog_list import QUERIES, _p95, load_ours, mlflow_python, run_mlflow  # noqa: E402
 
+from model_catalog_ext.catalog.filewrite import WRITE_PIECE  # noqa: E402  (catalog_list put the repo on the path)
+
 TOKEN = "bench-token-0123456789abcdef"
-RUNS = 3  # download and cp runs; medians are reported
+RUNS = 5  # download and cp runs (--runs); medians are reported
 
 
 def free_port() -> int:
@@ -178,15 +182,22 @@ while True:
 """
 
 
+# The Python client receives into one reused buffer and writes each piece as it comes, in
+# the size the catalog's own writers use (catalog/filewrite.py): on these VMs a 1 MiB
+# write() into a new file costs 0.3-1.5 s per GiB against a steady 0.27 s in 256 KiB
+# pieces (the page cache's large folios), a cost of the client's writes, not of any server.
+CLIENT_PIECE = WRITE_PIECE
+
+
 def python_client(port: int, path: str, out: Path) -> tuple[float, float, int]:
-    """GET with http.client into a file (one 1 MiB buffer, reused): seconds, CPU seconds, bytes."""
+    """GET with http.client into a file (CLIENT_PIECE at a time): seconds, CPU seconds, bytes."""
     cpu_before = sum(os.times()[:2])
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=600)
     t0 = time.perf_counter()
     conn.request("GET", path, headers={"Authorization": f"token {TOKEN}"})
     response = conn.getresponse()
     assert response.status == 200, response.status
-    written, buffer = 0, bytearray(1024 * 1024)
+    written, buffer = 0, bytearray(CLIENT_PIECE)
     view = memoryview(buffer)
     with open(out, "wb", buffering=0) as f:
         while n := response.readinto(buffer):
@@ -203,7 +214,7 @@ def curl_client(url: str, out: Path) -> float:
     return time.perf_counter() - t0
 
 
-def bench_download(tmp: Path, size_mb: int) -> dict:
+def bench_download(tmp: Path, size_mb: int, repeats: int = RUNS) -> dict:
     import psutil  # before the catalog is built: fail early if missing
 
     from model_catalog_ext.catalog import open_catalog
@@ -263,7 +274,7 @@ def bench_download(tmp: Path, size_mb: int) -> dict:
             settle(out)
 
         steps = [step_cp, step_http, step_bare_http] + ([step_curl, step_bare_curl] if has_curl else [])
-        for run in range(RUNS):
+        for run in range(repeats):
             for step in steps[run % len(steps):] + steps[:run % len(steps)]:
                 step()
         stop.set()
@@ -275,8 +286,14 @@ def bench_download(tmp: Path, size_mb: int) -> dict:
         bare.wait(30)
     figures = {k: statistics.median(v) if v else None for k, v in runs.items()}
     cp_s = figures.pop("cp")
+    # Each figure's best run as well: on these VMs a slow spell only ever adds time (any
+    # 1 GiB writer, cp included, swings up to 3x with the guest's memory state), so the
+    # fastest run is the closest to what each step costs by itself.
+    best = {k: min(v) for k, v in runs.items() if v and k in ("cp", "http", "curl", "bare_http", "bare_curl")}
     for k in ("http", "curl", "bare_http", "bare_curl"):
         figures[f"{k}_ratio"] = cp_s / figures[k] if figures[k] else None
+        figures[f"{k}_best_ratio"] = best["cp"] / best[k] if k in best else None
+    figures["best"] = best
     return {"bytes": big.stat().st_size, "zip_bytes": zip_size, "cp_s": cp_s, **figures,
             "rss_growth_mb": (peak["peak"] - before) / 2**20}
 
@@ -306,6 +323,7 @@ def main(argv=None) -> int:
     ap.add_argument("--models", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=40)
     ap.add_argument("--size-mb", type=int, default=1024)
+    ap.add_argument("--runs", type=int, default=RUNS, help="download and cp runs (medians)")
     ap.add_argument("--no-mlflow", action="store_true")
     ap.add_argument("--skip-download", action="store_true")
     ap.add_argument("--skip-list", action="store_true")
@@ -316,9 +334,9 @@ def main(argv=None) -> int:
         if not args.skip_list:
             ok &= report_lists(bench_list(tmp, args.models, args.repeat, not args.no_mlflow), args)
         if not args.skip_download:
-            dl = bench_download(tmp, args.size_mb)
+            dl = bench_download(tmp, args.size_mb, args.runs)
             print(f"\ndownload of a {dl['bytes'] / 2**20:.0f} MiB artifact as a streamed zip over HTTP "
-                  f"(median of {RUNS})")
+                  f"(median of {args.runs})")
             mib = dl["bytes"] / 2**20
             print(f"cp                        {dl['cp_s']:.2f} s {mib / dl['cp_s']:6.0f} MiB/s")
             print(f"HTTP, Python client       {dl['http']:.2f} s {mib / dl['http']:6.0f} MiB/s"
@@ -331,9 +349,13 @@ def main(argv=None) -> int:
             print(f"  Python client           {dl['bare_http']:.2f} s = {dl['bare_http_ratio']:.0%} of cp")
             if dl["bare_curl"]:
                 print(f"  curl                    {dl['bare_curl']:.2f} s = {dl['bare_curl_ratio']:.0%} of cp")
+            b = dl["best"]
+            print(f"best runs: cp {b['cp']:.2f} s; Python client {b['http']:.2f} s = {dl['http_best_ratio']:.0%}"
+                  + (f", curl {b['curl']:.2f} s = {dl['curl_best_ratio']:.0%}" if "curl" in b else "")
+                  + f"; ceiling {b['bare_http']:.2f} s = {dl['bare_http_best_ratio']:.0%} of cp's best")
             print(f"server RSS growth         {dl['rss_growth_mb']:.1f} MB")
-            best = max(dl["http_ratio"], dl["curl_ratio"] or 0)
-            ok &= best >= 0.5 and dl["rss_growth_mb"] <= 64
+            faster = max(dl["http_ratio"], dl["curl_ratio"] or 0)
+            ok &= faster >= 0.5 and dl["rss_growth_mb"] <= 64
     print(f"targets (tag filter <= 20 ms over HTTP; download >= 50 % of cp, RSS growth <= 64 MB): "
           f"{'met' if ok else 'NOT met'}")
     return 0 if ok else 1
