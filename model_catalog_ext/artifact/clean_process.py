@@ -70,6 +70,12 @@ class CleanProcess:
                      str(self.idle_timeout), self._dir],
                     stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
                     pass_fds=(reply_end,), cwd=self._dir, env=self.env,
+                    # Its own session: Jupyter interrupts a kernel (the stop button) with
+                    # SIGINT and restarts or shuts it down with SIGKILL, both sent to the
+                    # kernel's whole process group. In that group a standby died with the
+                    # kernel's KeyboardInterrupt and left its folder behind; on its own it
+                    # lives on, and leaves (folder removed) once its stdin closes.
+                    start_new_session=True,
                 )
         except BaseException:
             os.close(replies)

@@ -99,3 +99,32 @@ def test_an_idle_standby_removes_its_folder(monkeypatch):
         assert _wait_removed([proc._dir])
     finally:
         proc.close()
+
+
+def test_standbys_outlive_a_kernel_interrupt_and_go_with_a_kernel_restart(tmp_path):
+    """Jupyter signals a kernel's whole process group: SIGINT to interrupt it (a standby
+    must not die of that), SIGKILL to restart or shut it down (a standby must then leave
+    and remove its folder on its own)."""
+    env = dict(os.environ, PYTHONPATH=str(REPO), TMPDIR=str(tmp_path))
+    kernel = subprocess.Popen([sys.executable, "-c", textwrap.dedent('''
+        import json, signal, time
+        from model_catalog_ext.artifact import clean_process
+        # The kernel handles its interrupt (a handler, as ipykernel has: unlike SIG_IGN it
+        # is not inherited, so a standby gets Python's KeyboardInterrupt).
+        signal.signal(signal.SIGINT, lambda *_: None)
+        clean_process.prime(("numpy",), count=2)
+        print(json.dumps([[p.pid, p._dir] for p in clean_process._standbys]), flush=True)
+        time.sleep(600)
+    ''')], stdout=subprocess.PIPE, text=True, env=env, start_new_session=True)
+    try:
+        workers = json.loads(kernel.stdout.readline())
+        time.sleep(1)  # let them get into their preload imports and their wait
+        os.killpg(kernel.pid, signal.SIGINT)  # what the stop button sends
+        time.sleep(1)
+        assert all(_alive(pid) for pid, _ in workers)
+        assert all(os.path.isdir(d) for _, d in workers)
+    finally:
+        os.killpg(kernel.pid, signal.SIGKILL)  # what a restart or shutdown sends
+        kernel.wait()
+    assert all(_wait_gone(pid) for pid, _ in workers)
+    assert _wait_removed([d for _, d in workers]), _worker_dirs(tmp_path)
