@@ -181,7 +181,10 @@ def main(argv=None) -> int:
 
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     with tempfile.TemporaryDirectory() as tmp:
+        # The runs' artifact folders (their tempfile.mkdtemp()) go where they are removed.
+        env["TMPDIR"] = tmp
         ads_python, ads_env = (None, {}) if args.no_ads else _ads_env(Path(tmp))
+        ads_env["TMPDIR"] = tmp
         if ads_python:
             _run(ads_python, ADS, ads_env)  # warm the page cache for both sides alike
         _run(sys.executable, OURS, env)
