@@ -240,20 +240,10 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
         else:
             prediction = model(X_sample)
 
-    import numpy as np
-
     input_schema = schema.schema_from_columns(columns) if columns else None
     output_schema = None
-    out_source = y_sample if y_sample is not None else prediction
-    if info.is_native_booster and prediction is not None and y_sample is not None \
-            and np.ndim(prediction) != np.ndim(y_sample):
-        # A native Booster answers with class probabilities, not labels: the schema
-        # describes what score.py will return.
-        out_source = prediction
-    if out_source is not None:
-        out_columns, _ = schema.columns_of(out_source, default_prefix="prediction")
-        if len(out_columns) == 1 and (y_sample is None or not _named_series(y_sample)):
-            out_columns[0].name = "prediction"
+    out_columns = _output_columns(prediction, y_sample)
+    if out_columns:
         output_schema = schema.schema_from_columns(out_columns, classes=_classes(model))
     sample = _data_sample(columns, named) if columns else None
 
@@ -310,6 +300,27 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
     return ModelArtifact(target)
 
 
+def _output_columns(prediction, y_sample) -> list | None:
+    """The columns of output_schema.json.  They describe what score.py returns -- the model's
+    predictions on X_sample, when there are any, under y_sample's column names -- not
+    y_sample's own values: a regressor fitted on whole numbers returns floats, and a native
+    Booster class probabilities, and verify() checks the output against this schema."""
+    source = prediction if prediction is not None else y_sample
+    if source is None:
+        return None
+    out_columns, _ = schema.columns_of(source, default_prefix="prediction")
+    names = None
+    if y_sample is not None and _named_series(y_sample):
+        names = [str(n) for n in (y_sample.columns if schema._is_pandas(y_sample, "DataFrame")
+                                  else [y_sample.name])]
+    if names and len(names) == len(out_columns):
+        for column, name in zip(out_columns, names):
+            column.name = name
+    elif len(out_columns) == 1:
+        out_columns[0].name = "prediction"
+    return out_columns
+
+
 def _named_series(y) -> bool:
     return schema._is_pandas(y, "Series") and y.name is not None or schema._is_pandas(y, "DataFrame")
 
@@ -350,13 +361,11 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
         doc["defined_metadata"] = info.defined_metadata()
         if columns:
             _check_columns(info, columns, named)
-        out = y_sample
-        if out is None and columns and callable(getattr(model, "predict", None)):
-            out = _predict_sample(model, data_sample)
-        if out is not None:
-            out_columns, _ = schema.columns_of(out, default_prefix="prediction")
-            if len(out_columns) == 1:
-                out_columns[0].name = "prediction"
+        prediction = None
+        if columns and callable(getattr(model, "predict", None)):
+            prediction = _predict_sample(model, data_sample)
+        out_columns = _output_columns(prediction, y_sample)
+        if out_columns:
             output_schema = schema.schema_from_columns(out_columns, classes=_classes(model))
         if not callable(getattr(model, "predict", None)):
             if not callable(model):

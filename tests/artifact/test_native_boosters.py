@@ -30,3 +30,19 @@ def test_native_boosters_verify_and_predict_as_in_the_kernel(tmp_path, iris):
     with pytest.raises(PrepareError, match="not an xgboost DMatrix"):
         prepare(boosters["xgboost"][0], tmp_path / "dmatrix", X_sample=xgboost.DMatrix(X[:10]))
     assert not (tmp_path / "dmatrix").exists()
+
+
+def test_binary_boosters_verify_with_a_label_sample(tmp_path, iris):
+    """A binary Booster returns one probability per row: the same shape as y_sample, but
+    floats where the labels are integers. The output schema follows what it returns."""
+    X, y = iris
+    y2 = (y == 2).astype(int)
+    boosters = {
+        "xgboost": xgboost.train({"objective": "binary:logistic"}, xgboost.DMatrix(X, label=y2),
+                                 num_boost_round=5),
+        "lightgbm": lightgbm.train({"objective": "binary", "verbose": -1}, lightgbm.Dataset(X, label=y2),
+                                   num_boost_round=5),
+    }
+    for name, booster in boosters.items():
+        report = prepare(booster, tmp_path / name, X_sample=X[:10], y_sample=y2[:10]).verify()
+        assert report.ok, (name, report.summary())

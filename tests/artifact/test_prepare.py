@@ -357,3 +357,30 @@ def test_output_schema_keeps_a_named_label_column(tmp_path, iris, iris_rf):
     art = prepare(iris_rf, tmp_path / "named", X_sample=X[:10], y_sample=y[:10].to_frame("species"), as_onnx=False)
     out = json.loads((art.artifact_dir / "output_schema.json").read_text())
     assert [f["name"] for f in out["schema"]] == ["species"]  # from y_sample, not the 1-D prediction
+
+
+def test_a_regressor_fitted_on_whole_numbers_verifies(tmp_path, iris):
+    """Counts, ages, whole prices: y_sample holds integers, the regressor returns floats."""
+    from sklearn.ensemble import RandomForestRegressor
+
+    X, _ = iris
+    counts = (X["petal length (cm)"] * 3).round().astype(int).rename("count")
+    X = X.drop(columns=["petal length (cm)"])
+    model = RandomForestRegressor(n_estimators=10, random_state=0).fit(X, counts)
+    for as_onnx in (True, False):
+        art = prepare(model, tmp_path / f"onnx-{as_onnx}", X_sample=X[:20], y_sample=counts[:20], as_onnx=as_onnx)
+        out = json.loads((art.artifact_dir / "output_schema.json").read_text())
+        assert [(f["name"], f["dtype"]) for f in out["schema"]] == [("count", "float64")]
+        report = art.verify()
+        assert report.ok, report.summary()
+
+
+def test_a_generic_model_fitted_on_whole_numbers_verifies(tmp_path, iris):
+    from sklearn.linear_model import LinearRegression
+
+    X, _ = iris
+    counts = (X["petal length (cm)"] * 3).round().astype(int).rename("count")
+    model = LinearRegression().fit(X, counts)
+    art = prepare_generic_model(tmp_path / "generic", model=model, data_sample=X[:20], y_sample=counts[:20])
+    report = art.verify()
+    assert report.ok, report.summary()
