@@ -111,7 +111,15 @@ class CleanProcess:
     def request(self, payload: dict, timeout: float) -> dict:
         """Send one request and wait for its reply; WorkerFailed when none comes."""
         with self._busy:
-            return self._request(payload, timeout)
+            try:
+                return self._request(payload, timeout)
+            except BaseException as exc:
+                if not isinstance(exc, WorkerFailed):
+                    # Interrupted (the kernel's stop button) while the process works: its
+                    # answer would come to the next request instead. Nobody may use it again.
+                    self._proc.kill()
+                    self._proc.wait()
+                raise
 
     def _request(self, payload: dict, timeout: float) -> dict:
         offset = self.log_size()

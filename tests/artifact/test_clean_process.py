@@ -150,3 +150,31 @@ def test_a_hanging_score_py_is_stopped(tmp_path):
     assert time.monotonic() - started < 60
     assert not report.ok and "did not finish within 3s" in report.summary()
     assert "about to hang" in report.log
+
+
+def test_a_standby_interrupted_mid_request_is_not_used_again(tmp_path, iris, iris_rf, monkeypatch):
+    """The kernel's stop button during prepare()'s ONNX check: the standby's answer to that
+    request must not become the answer to the next prepare() or verify()."""
+    import types
+
+    real_select = clean_process.select.select
+    calls = []
+
+    def interrupted_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise KeyboardInterrupt
+        return real_select(*args, **kwargs)
+
+    X, y = iris
+    clean_process.prime(("numpy", "onnxruntime"))
+    interrupted = clean_process._standbys[0]
+    monkeypatch.setattr(clean_process, "select", types.SimpleNamespace(select=interrupted_once))
+    with pytest.raises(KeyboardInterrupt):
+        prepare(iris_rf, tmp_path / "one", X_sample=X[:20], y_sample=y[:20], as_onnx=True)
+    assert not interrupted.alive()
+    art = prepare(iris_rf, tmp_path / "two", X_sample=X[:20], y_sample=y[:20], as_onnx=True)
+    assert art.preparation["serializer"] == "onnx", art.preparation.get("onnx_fallback_reason")
+    report = art.verify()
+    assert report.ok, report.summary()
+    assert not (tmp_path / "one").exists()
