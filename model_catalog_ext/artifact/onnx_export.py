@@ -181,18 +181,20 @@ def _strip_zipmap(onx):
     return onx
 
 
-def _feeds(input_name: str, columns: list[Column], mode: str) -> dict:
+def _feeds(input_names: list[str], columns: list[Column], mode: str) -> dict:
+    """The sample as ONNX Runtime inputs, named as in the graph (in "columns" mode one input
+    per column, in order: skl2onnx renames "sepal length (cm)" to "sepal_length__cm_")."""
     import numpy as np
 
     if mode == "tensor":
         matrix = np.column_stack([np.asarray(c.values).astype("float32") for c in columns])
-        return {input_name: matrix}
+        return {input_names[0]: matrix}
     feeds = {}
-    for c in columns:
+    for name, c in zip(input_names, columns):
         kind = _column_onnx_dtype(c)
         values = np.asarray(c.values)
         arr = values.astype(str) if kind == "str" else values.astype(kind)
-        feeds[c.name] = arr.reshape(-1, 1)
+        feeds[name] = arr.reshape(-1, 1)
     return feeds
 
 
@@ -217,13 +219,13 @@ def _run_onnx(onnx_bytes: bytes, feeds: dict) -> list:
             return [saved[f"arr_{i}"] for i in range(reply["count"])]
 
 
-def _compare(model, onnx_bytes: bytes, input_name: str, X_sample, columns: list[Column], mode: str,
+def _compare(model, onnx_bytes: bytes, input_names: list[str], X_sample, columns: list[Column], mode: str,
              info, expected=None) -> float:
     """Largest difference between the model and ONNX Runtime on the sample; raises
     OnnxNotUsed when they disagree."""
     import numpy as np
 
-    outputs = _run_onnx(onnx_bytes, _feeds(input_name, columns, mode))
+    outputs = _run_onnx(onnx_bytes, _feeds(input_names, columns, mode))
     expected = np.asarray(model.predict(X_sample) if expected is None else expected)
     got = np.asarray(outputs[0])
     if got.ndim == 2 and got.shape[1] == 1 and expected.ndim == 1:
@@ -297,7 +299,10 @@ def to_onnx(model, info, X_sample, columns: list[Column], expected=None) -> Onnx
             if onx.ir_version > MAX_IR_VERSION:
                 onx.ir_version = MAX_IR_VERSION
             data = onx.SerializeToString()
-            diff = _compare(model, data, onx.graph.input[0].name, X_sample, columns, mode, info, expected)
+            input_names = [i.name for i in onx.graph.input]
+            if len(input_names) != (1 if mode == "tensor" else len(columns)):
+                raise OnnxNotUsed(f"the ONNX model takes {len(input_names)} inputs for {len(columns)} columns")
+            diff = _compare(model, data, input_names, X_sample, columns, mode, info, expected)
         except OnnxNotUsed as exc:
             reasons.append((mode, str(exc)))
             continue
@@ -306,9 +311,9 @@ def to_onnx(model, info, X_sample, columns: list[Column], expected=None) -> Onnx
             reasons.append((mode, _CONVERTER_FAILED + _describe(exc)))
             continue
         features = [
-            {"name": c.name, "dtype": c.dtype, "onnx_input": c.name if mode == "columns" else "input",
+            {"name": c.name, "dtype": c.dtype, "onnx_input": name if mode == "columns" else input_names[0],
              "onnx_dtype": _column_onnx_dtype(c) if mode == "columns" else "float32"}
-            for c in columns
+            for c, name in zip(columns, input_names if mode == "columns" else [None] * len(columns))
         ]
         return OnnxModel(data, mode, "float32", features, diff)
     raise OnnxNotUsed(_reason(reasons))

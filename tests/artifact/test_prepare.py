@@ -384,3 +384,24 @@ def test_a_generic_model_fitted_on_whole_numbers_verifies(tmp_path, iris):
     art = prepare_generic_model(tmp_path / "generic", model=model, data_sample=X[:20], y_sample=counts[:20])
     report = art.verify()
     assert report.ok, report.summary()
+
+
+@pytest.mark.parametrize("names", ["iris", "integers"])
+def test_a_column_transformer_pipeline_with_any_column_names_becomes_onnx(tmp_path, iris, names):
+    """skl2onnx renames inputs ("sepal length (cm)" -> "sepal_length__cm_", 0 -> "_0"):
+    the check and score.py feed the graph's own input names."""
+    import pandas as pd
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = iris
+    if names == "integers":
+        X = pd.DataFrame(X.to_numpy())
+    model = make_pipeline(ColumnTransformer([("scale", StandardScaler(), list(X.columns))]),
+                          LogisticRegression(max_iter=500)).fit(X, y)
+    art = prepare(model, tmp_path / names, X_sample=X[:20], y_sample=y[:20], as_onnx=True)
+    assert art.preparation["serializer"] == "onnx", art.preparation.get("onnx_fallback_reason")
+    assert art.predict(X[:30].to_dict(orient="records"))["prediction"] == model.predict(X[:30]).tolist()
+    assert art.verify().ok
