@@ -13,9 +13,9 @@ from pathlib import Path
 from ..errors import PrepareError
 from . import frameworks, layout, rendering, requirements, schema
 from .model_artifact import ModelArtifact
-from .prepare import (_check_columns, _classes, _data_sample, _pickle_score,
+from .prepare import (_check_columns, _classes, _data_sample, _output_columns, _pickle_score,
                       _predict_sample, _record_provenance, _runtime_kwargs, _score_requirements,
-                      _write_common)
+                      _write_common, wants_dataframe)
 from .serializers import Serialized
 from .staging import Staging
 
@@ -153,11 +153,9 @@ def _load_pickle(path: Path, source: Path, fmt: str):
     )
 
 
-def _output_schema(out, classes=None):
-    out_columns, _ = schema.columns_of(out, default_prefix="prediction")
-    if len(out_columns) == 1:
-        out_columns[0].name = "prediction"
-    return schema.schema_from_columns(out_columns, classes=classes)
+def _output_schema(prediction, y_sample, classes=None):
+    out_columns = _output_columns(prediction, y_sample)
+    return schema.schema_from_columns(out_columns, classes=classes) if out_columns else None
 
 
 def _pickle_parts(path: Path, source: Path, fmt: str, data_sample, y_sample) -> dict:
@@ -183,19 +181,18 @@ def _pickle_parts(path: Path, source: Path, fmt: str, data_sample, y_sample) -> 
         except PrepareError as exc:  # worded for prepare(); here the argument is data_sample
             raise PrepareError(exc.message.replace("X_sample", "data_sample"),
                                **exc.details) from None
-    out = y_sample
-    if out is None and columns:
-        out = (_predict_sample(model, data_sample) if info.algorithm != "<callable>"
-               else model(data_sample))
-    use_df = info.feature_names is not None and named
+    prediction = None
+    if columns:
+        prediction = (_predict_sample(model, data_sample) if info.algorithm != "<callable>"
+                      else model(data_sample))
     score_text = _pickle_score(Serialized(serializer, _literal(source.name), path), info,
-                               columns, use_df)
+                               columns, wants_dataframe(info, named))
     req_lines = _score_requirements(score_text, requirements.modules_of_object(model),
                                     [serializer])
     return {
         "score_text": score_text, "req_lines": req_lines,
         "input_schema": schema.schema_from_columns(columns) if columns else None,
-        "output_schema": _output_schema(out, _classes(model)) if out is not None else None,
+        "output_schema": _output_schema(prediction, y_sample, _classes(model)),
         "sample": _data_sample(columns, named) if columns else None,
         "defined_metadata": info.defined_metadata(),
         "preparation": {"serializer": serializer, "model_file": source.name},
@@ -362,7 +359,7 @@ def _onnx_parts(path: Path, source: Path, data_sample, y_sample, stage: Path) ->
         )
     # score.py is checked now, while it can still be thrown away
     (stage / layout.SCORE_PY).write_text(score_text)
-    sample, out = None, y_sample
+    sample, prediction = None, None
     if data_sample is not None:
         if columns:
             sample = _data_sample(columns, named)
@@ -377,14 +374,11 @@ def _onnx_parts(path: Path, source: Path, data_sample, y_sample, stage: Path) ->
                 "sample shaped like that (e.g. a few rows of the training data).",
                 inputs=inputs,
             ) from exc
-        if out is None:
-            out = result.get("prediction") if isinstance(result, dict) else result
-    output_schema = None
-    if out is not None:
-        try:
-            output_schema = _output_schema(out, facts.get("classes"))
-        except ValueError:  # not a table (e.g. a tensor per row)
-            output_schema = None
+        prediction = result.get("prediction") if isinstance(result, dict) else result
+    try:
+        output_schema = _output_schema(prediction, y_sample, facts.get("classes"))
+    except ValueError:  # not a table (e.g. a tensor per row)
+        output_schema = None
     import importlib.metadata
 
     try:

@@ -96,6 +96,14 @@ def _score_features(columns) -> str:
     return pprint.pformat(features, width=96, sort_dicts=False)
 
 
+def wants_dataframe(info: frameworks.FrameworkInfo, named: bool) -> bool:
+    """Whether score.py hands the model a DataFrame (else a numpy array): when the sample had
+    column names and the model was fitted on named columns -- or is of a kind we cannot ask
+    (a class of the user's own, fitted on a DataFrame as far as we know, may select columns
+    by name; an array would break it where a DataFrame breaks nothing)."""
+    return named and (info.feature_names is not None or info.framework == frameworks.OTHER)
+
+
 def _pickle_score(serialized, info, columns, use_dataframe: bool) -> str:
     if serialized.serializer == "joblib":
         body = ("    import joblib\n\n"
@@ -286,8 +294,7 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
 
             serialized = serialize(model, stage_dir, prefer="joblib")
             files.append(serialized.file_name)
-            use_df = info.feature_names is not None and named
-            score_text = _pickle_score(serialized, info, columns, use_df)
+            score_text = _pickle_score(serialized, info, columns, wants_dataframe(info, named))
             req_lines = _score_requirements(score_text, requirements.modules_of_object(model),
                                             [serialized.serializer])
             prep.update(serializer=serialized.serializer, model_file=serialized.file_name)
@@ -387,8 +394,7 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
             serialized = serialize(model, stage.path, prefer="cloudpickle",
                                    file_name=model_file_name)
             files.append(serialized.file_name)
-            use_df = info.feature_names is not None and named
-            score_text = _pickle_score(serialized, info, columns, use_df)
+            score_text = _pickle_score(serialized, info, columns, wants_dataframe(info, named))
             req_lines = _score_requirements(score_text, requirements.modules_of_object(model),
                                             [serialized.serializer])
             doc["preparation"].update(serializer=serialized.serializer,

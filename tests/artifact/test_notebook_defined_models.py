@@ -57,3 +57,41 @@ def test_main_module_definitions_are_stored_by_value(tmp_path):
         assert r["prediction"]["prediction"] == r["expected"]
     assert results["library only"]["serializer"] == "joblib"  # nothing of __main__: joblib, as before
     assert results["library only"]["ok"]
+
+
+BY_NAME = textwrap.dedent('''
+    import json, sys
+    import pandas as pd
+    from sklearn.linear_model import LinearRegression
+    from model_catalog_ext.artifact import prepare, prepare_generic_model
+
+    class ByName:  # a wrapper of the user's own, in __main__, that picks columns by name
+        def __init__(self, model):
+            self.model = model
+
+        def predict(self, X):
+            return self.model.predict(X[["a", "b"]])
+
+    X = pd.DataFrame({"a": [1.0, 2, 3, 4, 5, 6], "b": [0.5, 1, 0, 2, 1, 3], "c": list("xyzxyz")})
+    model = ByName(LinearRegression().fit(X[["a", "b"]], X["a"] * 2 + X["b"]))
+    out = {}
+    for name, art in {"prepare": prepare(model, sys.argv[1] + "/p", X_sample=X),
+                      "generic": prepare_generic_model(sys.argv[1] + "/g", model=model, data_sample=X)}.items():
+        report = art.verify()
+        out[name] = {"ok": report.ok, "failures": report.failures,
+                     "prediction": art.predict(X.to_dict(orient="records"))["prediction"]}
+    out["expected"] = model.predict(X).tolist()
+    print(json.dumps(out))
+''')
+
+
+def test_a_class_of_the_users_own_gets_the_dataframe_it_was_given(tmp_path):
+    script = tmp_path / "train.py"
+    script.write_text(BY_NAME)
+    done = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True,
+                          timeout=300, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr[-3000:]
+    results = json.loads(done.stdout.strip().splitlines()[-1])
+    for name in ("prepare", "generic"):
+        assert results[name]["ok"], results[name]["failures"]
+        assert results[name]["prediction"] == results["expected"]
