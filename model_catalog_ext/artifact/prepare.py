@@ -23,6 +23,8 @@ def _json_value(value):
         value = value.item()
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         return None
+    if type(value).__name__ in ("NAType", "NaTType"):  # pandas' missing values: pd.NA, pd.NaT
+        return None
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value

@@ -42,3 +42,21 @@ def test_category_and_nullable_columns_round_trip(tmp_path, frame):
     # a value the model never saw is missing data, not an error
     art.reload()
     assert len(art.predict([{"city": "lima", "age": None, "income": 40.0}])["prediction"]) == 1
+
+
+def test_missing_values_of_nullable_columns_become_null_in_the_sample(tmp_path):
+    import json
+
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    X = pd.DataFrame({"age": pd.array([20, None, 35, 41, None, 52, 60, 23] * 5, dtype="Int64"),
+                      "income": np.linspace(10, 90, 40)})
+    y = (X["income"] > 50).astype(int)
+    model = HistGradientBoostingClassifier(max_iter=5).fit(X, y)
+    art = prepare(model, tmp_path / "na", X_sample=X[:8], y_sample=y[:8], as_onnx=False)
+    sample = json.loads((art.artifact_dir / "data-sample.json").read_text())
+    rows = sample["data"] if isinstance(sample, dict) else sample
+    assert [row["age"] for row in rows][:3] == [20, None, 35]
+    report = art.verify()
+    assert report.ok, report.summary()
+    assert report.prediction["prediction"] == model.predict(X[:8]).tolist()
