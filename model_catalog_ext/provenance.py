@@ -54,17 +54,32 @@ def strip_credentials(url: str | None) -> str | None:
     if not url:
         return url
     if "://" in url:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if ":" in host:  # an IPv6 address: hostname drops the brackets the URL needs
-            host = f"[{host}]"
-        if parts.port:
-            host = f"{host}:{parts.port}"
-        if parts.scheme in ("http", "https"):
-            return urlunsplit((parts.scheme, host, parts.path, "", ""))
-        if parts.username and parts.scheme in ("ssh", "git+ssh", "ssh+git"):
-            host = f"{parts.username}@{host}"
-        return urlunsplit((parts.scheme, host, parts.path, parts.query if parts.scheme == "file" else "", ""))
+        scheme, rest = url.split("://", 1)
+        user = None
+        if "@" in rest:
+            # The user information ends at the last "@": a password may hold "#", "?" or "/"
+            # (git takes such remotes as they are). Before any ":" a user name holds no "/";
+            # one that does is a host and path with an "@" in it, and no credentials.
+            userinfo, host_and_path = rest.rsplit("@", 1)
+            if "/" not in userinfo.split(":", 1)[0]:
+                user, rest = userinfo.split(":", 1)[0], host_and_path
+        try:
+            parts = urlsplit(f"{scheme}://{rest}")
+            host = parts.hostname or ""
+            if ":" in host:  # an IPv6 address: hostname drops the brackets the URL needs
+                host = f"[{host}]"
+            if parts.port:
+                host = f"{host}:{parts.port}"
+            path, query = parts.path, parts.query
+        except ValueError:  # e.g. a port that is not a number: cut by hand, keep no query
+            host, slash, path = re.split(r"[?#]", rest, maxsplit=1)[0].partition("/")
+            path, query = slash + path, ""
+        scheme = scheme.lower()
+        if scheme in ("http", "https"):
+            return urlunsplit((scheme, host, path, "", ""))
+        if user and scheme in ("ssh", "git+ssh", "ssh+git"):
+            host = f"{user}@{host}"
+        return urlunsplit((scheme, host, path, query if scheme == "file" else "", ""))
     match = _SCP_LIKE.match(url)
     if match and not os.path.isabs(url):
         user = match.group("user")

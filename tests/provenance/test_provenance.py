@@ -79,6 +79,15 @@ def test_clean_repository_with_a_token_in_the_remote(tmp_path):
     ("https://[2001:db8::1]/org/r.git?token=x", "https://[2001:db8::1]/org/r.git"),
     ("ssh://git:pw@[::1]:2222/r.git", "ssh://git@[::1]:2222/r.git"),
     ("deploy:hunter2@[fe80::1]:org/repo.git", "deploy@[fe80::1]:org/repo.git"),
+    # passwords with characters a URL reserves (git takes such remotes as they are)
+    ("https://bob:abc#d@github.com/o/r.git", "https://github.com/o/r.git"),
+    ("https://bob:1234#x@github.com/o/r.git", "https://github.com/o/r.git"),
+    ("https://bob:p/ss@host.example/r.git", "https://host.example/r.git"),
+    ("https://bob:p?ss@host.example/r.git", "https://host.example/r.git"),
+    ("ssh://git:p#w@git.example/r.git", "ssh://git@git.example/r.git"),
+    ("https://host.example:notaport/r.git?token=x", "https://host.example:notaport/r.git"),
+    # an "@" in the path is no user information
+    ("https://host.example/org/repo@v1.git", "https://host.example/org/repo@v1.git"),
     (None, None),
 ])
 def test_strip_credentials(url, expected):
