@@ -2,12 +2,32 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 import uuid
 from pathlib import Path
 
 from ..errors import InvalidArtifact
 from . import layout, metadata, schema
+
+
+_artifact_dirs: set[str] = set()  # the folders reload() has put on sys.path
+
+
+def _put_first_on_path(artifact_dir: Path) -> None:
+    """Make ``artifact_dir`` the first place imports look, and forget the helper modules
+    (``helpers.py`` next to score.py) an earlier reload() imported from any artifact
+    folder: the import then reads this artifact's own, as edited now.  Modules from
+    anywhere else (numpy, the user's own) are left alone, whatever their names."""
+    folder = str(artifact_dir)
+    _artifact_dirs.add(folder)
+    if folder in sys.path:
+        sys.path.remove(folder)
+    sys.path.insert(0, folder)
+    for name, module in list(sys.modules.items()):
+        where = getattr(module, "__file__", None)
+        if where and any(where.startswith(d + os.sep) for d in _artifact_dirs):
+            del sys.modules[name]
 
 
 class ModelArtifact:
@@ -57,8 +77,7 @@ class ModelArtifact:
             ) from exc
         # The artifact folder goes on sys.path like ADS does: score.py may import helper
         # modules shipped next to it, and pickles may refer to them.
-        if str(self.artifact_dir) not in sys.path:
-            sys.path.insert(0, str(self.artifact_dir))
+        _put_first_on_path(self.artifact_dir)
         spec = importlib.util.spec_from_file_location(f"score_{uuid.uuid4().hex}", score_path)
         module = importlib.util.module_from_spec(spec)
         # no __pycache__ in the artifact: it would be uploaded with it (and ADS deletes it)

@@ -193,3 +193,25 @@ def test_verify_in_a_fresh_venv_from_requirements(art, tmp_path, monkeypatch):
     report = art.verify(use_venv=True)
     assert not report.ok
     assert "pip install -r requirements.txt failed" in _failed(report)["requirements"]
+
+
+def _helper_artifact(folder, value):
+    folder.mkdir()
+    (folder / "runtime.yaml").write_text("MODEL_ARTIFACT_VERSION: '3.0'\n")
+    (folder / "helpers.py").write_text(f"VALUE = {value}\n")
+    (folder / "score.py").write_text(
+        "import helpers\n\n"
+        "def load_model():\n    return helpers.VALUE\n\n"
+        "def predict(data, model=load_model()):\n    return {'prediction': [model] * len(data)}\n")
+    return ModelArtifact(folder)
+
+
+def test_reload_reads_this_artifacts_own_helper_modules_as_edited(tmp_path):
+    first = _helper_artifact(tmp_path / "first", 1)
+    second = _helper_artifact(tmp_path / "second", 2)
+    assert first.reload().model == 1
+    assert second.reload().model == 2  # not the first artifact's helpers.py
+    (first.artifact_dir / "helpers.py").write_text("VALUE = 100\n")
+    assert first.reload().model == 100  # the edit, not the module imported before
+    assert first.predict([[0]])["prediction"] == first.verify(data=[[0]]).prediction["prediction"] == [100]
+    assert json.loads("[1]") == [1]  # modules from elsewhere are left alone
