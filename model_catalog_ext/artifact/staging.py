@@ -28,6 +28,9 @@ class Staging:
 
     def __init__(self, target, force_overwrite: bool = False):
         self.target = Path(target).expanduser().absolute()
+        if self.target.is_symlink() and self.target.is_dir():
+            # A link to a folder: write where it points (staged beside that folder, on its disk).
+            self.target = self.target.resolve()
         self.force_overwrite = force_overwrite
         self.path: Path | None = None
         self._created_parents: list[Path] = []
@@ -87,9 +90,13 @@ class Staging:
             self._created_parents.clear()
             return
         if not any(target.iterdir()):
-            target.rmdir()
-            os.rename(stage, target)
-            return
+            try:
+                target.rmdir()
+            except OSError:  # e.g. a mount point: it is filled in place below
+                pass
+            else:
+                os.rename(stage, target)
+                return
         self._check_target()  # it may have filled up meanwhile
         previous = set(metadata.read(target).get("preparation", {}).get("files") or [])
         written = set()

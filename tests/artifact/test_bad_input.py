@@ -158,3 +158,15 @@ def test_score_py_without_predict(tmp_path):
     (tmp_path / "score.py").write_text("def load_model():\n    return 1\n")
     with pytest.raises(InvalidArtifact, match=r"no predict\(\)"):
         ModelArtifact(tmp_path).reload()
+
+
+def test_a_link_to_an_empty_folder_receives_the_artifact(tmp_path, iris, iris_rf):
+    X, y = iris
+    real = tmp_path / "disk" / "models"
+    real.mkdir(parents=True)
+    link = tmp_path / "models-link"
+    link.symlink_to(real, target_is_directory=True)
+    art = prepare(iris_rf, link, X_sample=X[:10], y_sample=y[:10], as_onnx=False)
+    assert link.is_symlink() and (link / "score.py").is_file()  # the link stays, pointing at the files
+    assert art.artifact_dir == real and art.verify().ok
+    assert sorted(p.name for p in real.parent.iterdir()) == ["models"]  # no staging folder left
