@@ -25,6 +25,7 @@ import sqlalchemy as sa
 
 from ..errors import (
     ImmutableArtifact,
+    InvalidArtifact,
     InvalidInput,
     ModelNotFound,
     TargetNotEmpty,
@@ -615,16 +616,17 @@ class CatalogService:
                      progress: ProgressCallback | None) -> None:
         """Write each file of ``entry`` into ``folder`` (named ``shown`` in messages), each
         under a temporary name until complete and checked."""
+        for item in entry.manifest:  # all checked before the first file is written
+            _check_download_path(entry, item["path"], folder, shown)
         index = self._chunk_index([m["sha256"] for m in entry.manifest])
         total, done = entry.artifact_size, 0
         if progress:
             progress(0, total)
         for item in entry.manifest:
             dest = folder.joinpath(*item["path"].split("/"))
-            if not os.path.abspath(dest).startswith(os.path.abspath(folder) + os.sep):
-                raise InvalidInput(f"Refusing to write '{item['path']}' outside '{shown}'.")  # defense in depth
             dest.parent.mkdir(parents=True, exist_ok=True)
-            partial = dest.with_name(f".{dest.name}.{uuid.uuid4().hex[:8]}.partial")
+            # A short name: the file's own may already be as long as the filesystem allows.
+            partial = dest.parent / f".{uuid.uuid4().hex[:12]}.partial"
             try:
                 with _full_target(shown, item["path"], item["size"]), open(partial, "xb") as out:
                     reserve(out, item["size"])
@@ -754,3 +756,28 @@ def _full_target(folder, name: str, size: int):
 
 def _zip_size(entries: list[tuple]) -> int:
     return zip_length((name, size, crc is not None) for name, size, crc, _ in entries)
+
+
+def _check_download_path(entry: ModelEntry, rel: str, folder: Path, shown: Path) -> None:
+    """Refuse to write an artifact file where it could do harm: outside the folder, through
+    a symbolic link already in it (to wherever the link points), or into a ``.git`` folder
+    (git runs commands named in its config, so such a file could run code in whoever uses
+    git there).  Saves leave ``.git`` out; this guards entries stored before they did."""
+    parts = rel.split("/")
+    if any(part.lower() == ".git" for part in parts):
+        raise InvalidArtifact(
+            f"Model {entry.id} holds '{rel}', inside a .git folder, which a download never writes: "
+            "it would make the folder part of a git repository run by that file. Download the zip "
+            "instead and look at it, or save the model again without it.", model_id=entry.id, path=rel)
+    dest = folder.joinpath(*parts)
+    if not os.path.abspath(dest).startswith(os.path.abspath(folder) + os.sep):
+        raise InvalidInput(f"Refusing to write '{rel}' outside '{shown}'.")  # defense in depth
+    here = folder
+    for part in parts:
+        here = here / part
+        if os.path.islink(here):
+            shown_path = shown.joinpath(*here.relative_to(folder).parts)
+            raise InvalidInput(
+                f"'{shown_path}' is a symbolic link: a download does not write through links "
+                "(it could put files anywhere the link points). Remove the link, or download into "
+                "another folder.", path=str(shown_path))

@@ -3,8 +3,10 @@ is stored.
 
 The checks refuse what would make a catalog entry unsafe or useless: no ``score.py``,
 symbolic links leading outside the artifact, zip entries with ``..`` or absolute paths
-(zip-slip), links or special files.  ``__pycache__``, ``*.pyc``, ``.ipynb_checkpoints`` and
-what ``.model-ignore`` lists (one glob per line, as in ADS) are left out.
+(zip-slip), links or special files, a name that is both a file and a folder, a
+``.model-ignore`` too big to be one.  ``__pycache__``, ``*.pyc``, ``.ipynb_checkpoints``,
+``.git`` (whatever its case: a download would make its folder a repository whose config
+git obeys) and what ``.model-ignore`` lists (one glob per line, as in ADS) are left out.
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from ..errors import InvalidArtifact
 
 DEFAULT_IGNORES = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 MAX_JSON = 16 * 1024 * 1024  # schema files are read into memory; refuse absurd ones
+MAX_IGNORE = 1024 * 1024  # .model-ignore is read whole before anything is checked
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 # What reading a damaged zip member raises: a wrong CRC, a cut deflate stream, a short file.
 _DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError)
@@ -112,6 +115,8 @@ class _Ignore:
 
     def __call__(self, rel: str, is_dir: bool) -> bool:
         name = rel.rsplit("/", 1)[-1]
+        if name.lower() == ".git":
+            return True
         for pattern in self.patterns:
             dir_only = pattern.endswith("/")
             pat = pattern.rstrip("/").lstrip("/")
@@ -125,7 +130,11 @@ class _Ignore:
 def _directory_source(root: Path) -> ArtifactSource:
     root_real = os.path.realpath(root)
     ignore_file = root / ".model-ignore"
-    ignore = _Ignore.from_text(ignore_file.read_text(errors="replace") if ignore_file.is_file() else "")
+    if ignore_file.is_file():
+        with open(ignore_file, "rb") as f:
+            ignore = _Ignore.from_text(_ignore_text(f, str(root)))
+    else:
+        ignore = _Ignore.from_text("")
     files: list[SourceFile] = []
     seen_dirs = {root_real}
     stack = [(root_real, "")]
@@ -209,7 +218,7 @@ def _zip_source(path: Path) -> ArtifactSource:
             ignore = _Ignore.from_text("")
         else:
             with _zip_opener(path, zf, ignore_entry)() as f:
-                ignore = _Ignore.from_text(f.read().decode(errors="replace"))
+                ignore = _Ignore.from_text(_ignore_text(f, path.name))
         files, seen = [], set()
         for name, info in entries:
             if name in seen:
@@ -218,10 +227,29 @@ def _zip_source(path: Path) -> ArtifactSource:
             if any(ignore(part, True) for part in _parents(name)) or ignore(name, False):
                 continue
             files.append(SourceFile(name, info.file_size, _zip_opener(path, zf, info)))
+        stored = {f.path for f in files}
+        for f in files:
+            clash = next((p for p in _parents(f.path) if p in stored), None)
+            if clash is not None:
+                raise InvalidArtifact(
+                    f"The zip '{path.name}' holds '{clash}' both as a file and as the folder of "
+                    f"'{f.path}'; no folder can hold both. Rename one and zip the artifact again.",
+                    path=clash)
     except BaseException:
         zf.close()
         raise
     return ArtifactSource(files, str(path), zf.close)
+
+
+def _ignore_text(f, where: str) -> str:
+    """The text of a .model-ignore (a few patterns: a huge one is refused before it is
+    read whole -- a zip of 800 MB of newlines is under 1 MB)."""
+    data = f.read(MAX_IGNORE + 1)
+    if len(data) > MAX_IGNORE:
+        raise InvalidArtifact(
+            f"The .model-ignore of '{where}' is over {MAX_IGNORE // 1024} KiB; it lists file "
+            "patterns, one per line. Shorten it, or remove it.", path=".model-ignore")
+    return data.decode(errors="replace")
 
 
 def _parents(name: str) -> list[str]:

@@ -203,3 +203,71 @@ def test_invalid_schema_json_in_artifact(base, snap, make_artifact):
     with pytest.raises(InvalidArtifact, match="not valid JSON"):
         svc.save(make_artifact(files={"input_schema.json": "{oops"}), display_name="x")
     _unchanged(svc, before, snap)
+
+
+def test_git_folders_are_left_out_of_saves(sqlite_catalog, make_artifact, tmp_path):
+    art = make_artifact(files={"model.pkl": b"abc", ".git/config": "[core]\n\tfsmonitor = touch pwned\n",
+                               "sub/.GIT/HEAD": "ref: refs/heads/main\n", ".model-ignore": "*.tmp\n"})
+    zpath = tmp_path / "with-git.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("score.py", "def load_model(): pass")
+        zf.writestr(".git/config", "[core]\n\tfsmonitor = touch pwned\n")
+        zf.writestr("a/.git", "gitdir: /somewhere/else\n")
+    for source in (art, zpath):
+        entry = sqlite_catalog.save(source, display_name="x")
+        assert not [m["path"] for m in entry.manifest if ".git" in m["path"].lower().split("/")]
+        assert "score.py" in [m["path"] for m in entry.manifest]
+
+
+def test_a_download_never_writes_into_git_or_through_a_link(sqlite_catalog, make_artifact, tmp_path, monkeypatch):
+    from model_catalog_ext.catalog import source
+
+    with monkeypatch.context() as m:  # an entry stored before saves left .git out
+        m.setattr(source._Ignore, "__call__", lambda self, rel, is_dir: False)
+        old = sqlite_catalog.save(make_artifact(files={".git/hooks/pre-commit": "#!/bin/sh\n"}), display_name="old")
+    with pytest.raises(InvalidArtifact, match=r"\.git folder, which a download never writes"):
+        sqlite_catalog.download(old.id, tmp_path / "fresh")
+    assert not (tmp_path / "fresh").exists()
+
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "keep.txt").write_text("mine")
+    os.symlink(outside, target / "sub")
+    entry = sqlite_catalog.save(make_artifact(files={"model.pkl": b"abc", "sub/evil.txt": b"x"}), display_name="x")
+    with pytest.raises(InvalidInput, match="symbolic link"):
+        sqlite_catalog.download(entry.id, target, force_overwrite=True)
+    assert list(outside.iterdir()) == []
+    assert sorted(p.name for p in target.iterdir()) == ["keep.txt", "sub"]  # nothing written at all
+
+
+def test_a_file_name_as_long_as_the_filesystem_allows_downloads(sqlite_catalog, make_artifact, tmp_path):
+    name = "m" * 250 + ".bin"
+    entry = sqlite_catalog.save(make_artifact(files={name: b"abc"}), display_name="x")
+    out = sqlite_catalog.download(entry.id, tmp_path / "out")
+    assert (out / name).read_bytes() == b"abc"
+
+
+def test_zip_with_a_name_that_is_a_file_and_a_folder(base, snap, tmp_path):
+    svc, _, before = base
+    zpath = tmp_path / "clash.zip"
+    with zipfile.ZipFile(zpath, "w") as zf:
+        zf.writestr("score.py", "def load_model(): pass")
+        zf.writestr("model", b"a file")
+        zf.writestr("model/x.bin", b"in a folder")
+    with pytest.raises(InvalidArtifact, match="both as a file and as the folder"):
+        svc.save(zpath, display_name="x")
+    _unchanged(svc, before, snap)
+
+
+def test_an_oversized_model_ignore_is_refused_before_it_is_read(base, snap, tmp_path):
+    svc, _, before = base
+    zpath = tmp_path / "ignore-bomb.zip"
+    with zipfile.ZipFile(zpath, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("score.py", "def load_model(): pass")
+        zf.writestr(".model-ignore", b"\n" * (64 * 1024 * 1024))  # 64 MiB of newlines, a few KiB zipped
+    assert zpath.stat().st_size < 1024 * 1024
+    with pytest.raises(InvalidArtifact, match=r"\.model-ignore .* is over 1024 KiB"):
+        svc.save(zpath, display_name="x")
+    _unchanged(svc, before, snap)

@@ -75,3 +75,18 @@ class TestWhenHiddenFilesAreAllowed:
                                   body=json.dumps({"path": ".models/hidden-ok"}))
         assert answer["path"] == ".models/hidden-ok"
         assert (jp_root_dir / ".models" / "hidden-ok" / "score.py").read_bytes() == artifact_files()["score.py"]
+
+
+async def test_an_uploaded_git_folder_is_never_unpacked(jp_fetch, jp_root_dir):
+    """A shared catalog must not let one user's upload run code for another: a .git/config
+    in an artifact would make the download folder a repository whose fsmonitor command runs
+    at the next `git status` (the save dialog's pending-changes check runs one)."""
+    files = {**artifact_files(), ".git/HEAD": b"ref: refs/heads/main\n",
+             ".git/config": b"[core]\n\tfsmonitor = \"touch PWNED; false\"\n", "sub/.Git/config": b"x"}
+    entry = await upload(jp_fetch, {"display_name": "with-git"}, files=files)
+    assert not [m["path"] for m in entry["manifest"] if ".git" in m["path"].lower()]
+    await fetch_json(jp_fetch, "models", entry["id"], "download", method="POST",
+                     body=json.dumps({"path": "shared-model"}))
+    assert (jp_root_dir / "shared-model" / "score.py").is_file()
+    assert not (jp_root_dir / "shared-model" / ".git").exists()
+    assert not (jp_root_dir / "shared-model" / "sub").exists()
