@@ -8,6 +8,7 @@ from __future__ import annotations
 import ast
 import json
 import time
+import uuid
 
 from ..errors import CatalogError
 from .paths import normalize_api_path
@@ -42,7 +43,12 @@ async def find_kernel_id(session_manager, notebook_path: str) -> str:
 async def evaluate(kernel_manager, kernel_id: str, expression: str, timeout: float = 900) -> str:
     """Evaluate ``expression`` (which must return a str) in the kernel; return that str."""
     kernel = kernel_manager.get_kernel(kernel_id)
-    client = kernel.client()
+    # A session of its own: clones of the kernel manager's share its id, so two requests at
+    # once (two saves from one notebook) had one socket identity and the same message ids,
+    # and each could take the other's reply.
+    session = kernel.session.clone()
+    session.session = uuid.uuid4().hex
+    client = kernel.client(session=session)
     client.start_channels()
     try:
         msg_id = client.execute("", silent=True, store_history=False, user_expressions={"answer": expression})

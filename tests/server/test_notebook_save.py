@@ -151,3 +151,17 @@ async def test_the_kernel_is_found_however_the_path_is_spelled(jp_fetch, jp_root
     for spelling in (NOTEBOOK, "./work/train.ipynb", "work//train.ipynb", "work/./train.ipynb"):
         found = await call(jp_fetch, "notebooks", "models", params={"path": spelling})
         assert found["kernel_id"] == kernel_id, spelling
+
+
+async def test_two_saves_from_one_notebook_at_once(jp_fetch, jp_root_dir, jp_serverapp):
+    make_repo_with_notebook(jp_root_dir, NOTEBOOK)
+    kernel_id = await start_session(jp_fetch, NOTEBOOK)
+    await run_in_kernel(jp_serverapp.kernel_manager, kernel_id, TRAIN_CODE)
+    bodies = [{"path": NOTEBOOK, "variable": "clf", "display_name": f"iris{i}", "X_sample": "X_small"}
+              for i in range(2)]
+    started = await asyncio.gather(*(call(jp_fetch, "notebooks", "save", method="POST", expect=202,
+                                          body=json.dumps(body)) for body in bodies))
+    jobs = await asyncio.gather(*(wait_for_job(jp_fetch, s["job_id"], timeout=120) for s in started))
+    for job, _ in jobs:
+        assert job["state"] == "succeeded", job["error"]
+    assert sorted(job["model"]["display_name"] for job, _ in jobs) == ["iris0", "iris1"]
