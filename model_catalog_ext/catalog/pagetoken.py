@@ -49,7 +49,7 @@ def decode(token: str, fingerprint: list, kinds: list[type]) -> list:
         ok = False
     if not ok:
         raise InvalidInput("The page token is not valid; start again from the first page, without it.")
-    if data["f"] != _bind(fingerprint):
+    if data.get("f") != _bind(fingerprint):
         raise InvalidInput(
             "The page token belongs to a different search (filters or sort changed); "
             "start again from the first page."

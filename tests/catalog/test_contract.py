@@ -5,7 +5,9 @@ are installed (see catalog_backends.py).
 """
 from __future__ import annotations
 
+import base64
 import io
+import json
 import os
 import zipfile
 from datetime import datetime, timedelta, timezone
@@ -180,6 +182,10 @@ def test_list_sort_and_keyset_pages(catalog, make_artifact):
         forged = pagetoken.encode(query.fingerprint(), key)
         with pytest.raises(InvalidInput, match="not valid"):
             catalog.list(sort=sort, limit=2, page_token=forged)
+    # a token without the search it belongs to (it was a KeyError, a 500 over HTTP)
+    bare = base64.urlsafe_b64encode(json.dumps({"v": 1, "k": ["alpha", 1]}).encode()).decode().rstrip("=")
+    with pytest.raises(InvalidInput, match="different search"):
+        catalog.list(sort="name", limit=2, page_token=bare)
 
 
 def test_sort_by_version(catalog, make_artifact):
