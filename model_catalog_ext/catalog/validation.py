@@ -139,6 +139,8 @@ def check_provenance(data: Any) -> dict:
     if unknown:
         raise InvalidInput(f"provenance has unknown keys {sorted(unknown)}; allowed: {', '.join(PROVENANCE_KEYS)}.")
     out = {key: data.get(key) for key in PROVENANCE_KEYS}
+    if out["git_dirty"] is not None and not isinstance(out["git_dirty"], bool):
+        raise InvalidInput(f"provenance.git_dirty must be true or false, not {out['git_dirty']!r}.")
     out["git_dirty"] = bool(out["git_dirty"])
     return out
 

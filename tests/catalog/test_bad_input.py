@@ -188,6 +188,7 @@ def test_trying_to_change_the_artifact(base, snap):
     {"custom_metadata": [{"key": "a"}, {"key": "a"}]},
     {"defined_metadata": ["not", "a", "dict"]},
     {"provenance": {"branch": "main"}},
+    {"provenance": {"git_dirty": "no"}},  # was stored as True
     {"input_schema": "not a dict"},
     {"description": 42},
 ])

@@ -112,6 +112,16 @@ async def test_patch_with_etag_and_refusals(jp_fetch):
         body=json.dumps({"description": "any version"}), headers={"If-Match": "*"},
     )
     assert anything["description"] == "any version"
+    listed = await fetch_json(  # a list of etags matches when it holds the current one
+        jp_fetch, "models", entry["id"], method="PATCH", body=json.dumps({"description": "listed"}),
+        headers={"If-Match": f'"zzz", W/"{anything["etag"]}"'},
+    )
+    assert listed["description"] == "listed"
+    not_listed = await fetch_json(
+        jp_fetch, "models", entry["id"], method="PATCH", expect=412, body=json.dumps({"description": "no"}),
+        headers={"If-Match": f'"zzz", "{anything["etag"]}"'},
+    )
+    assert not_listed["error"] == "conflict"
 
 
 async def test_deactivate_activate_delete(jp_fetch):

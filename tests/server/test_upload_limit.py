@@ -24,6 +24,8 @@ async def test_oversized_upload_is_refused(jp_fetch):
         await jp_fetch(*API, "models", method="POST", body=body, headers={"Content-Type": content_type})
     assert excinfo.value.code == 413
     assert json.loads(excinfo.value.response.body)["error"] == "payload_too_large"
+    # The rest of the body is not read, so the connection ends: the client is told so.
+    assert excinfo.value.response.headers.get("Connection") == "close"
     listing = json.loads((await jp_fetch(*API, "models", params={"state": "ALL"})).body)
     assert listing["items"] == []
 

@@ -94,6 +94,8 @@ class CatalogAPIHandler(APIHandler):
 
     def send_error_json(self, status: int, code: str, message: str, **details) -> None:
         self.clear()
+        if status == 413:  # the rest of the body is not read: the connection ends after this
+            self.set_header("Connection", "close")
         self.write_json(error_body(code, message, details), status)
 
     def write_error(self, status_code: int, **kwargs) -> None:

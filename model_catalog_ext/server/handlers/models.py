@@ -195,14 +195,26 @@ class ModelHandler(CatalogAPIHandler):
             )
         if not changes:
             raise InvalidInput("Nothing to change: send at least one editable field.")
-        etag = self.request.headers.get("If-Match")
-        if etag is not None:
-            etag = etag.strip().removeprefix("W/").strip('"')
-            if etag == "*":  # RFC 9110: any current version matches
-                etag = None
+        etag = await self._if_match(model_id)
         entry = await self.run_blocking(self.catalog.update, model_id, etag=etag, **changes)
         self.set_header("ETag", f'"{entry.etag}"')
         self.write_json(entry.to_dict())
+
+    async def _if_match(self, model_id) -> str | None:
+        """The etag the update must still find (None: any). If-Match may list several
+        (RFC 9110): the current one is taken when listed, and the core checks it again as it
+        writes; '*' matches any version."""
+        header = self.request.headers.get("If-Match")
+        if header is None:
+            return None
+        tags = [t.strip().removeprefix("W/").strip('"') for t in header.split(",") if t.strip()]
+        if not tags or "*" in tags:
+            return None
+        if len(tags) > 1:
+            current = (await self.run_blocking(self.catalog.get, model_id)).etag
+            if current in tags:
+                return current
+        return tags[0]
 
     @tornado.web.authenticated
     async def delete(self, model_id):
