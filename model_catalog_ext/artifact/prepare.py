@@ -317,7 +317,13 @@ def _output_columns(prediction, y_sample) -> list | None:
     source = prediction if prediction is not None else y_sample
     if source is None:
         return None
-    out_columns, _ = schema.columns_of(source, default_prefix="prediction")
+    try:
+        out_columns, _ = schema.columns_of(source, default_prefix="prediction")
+    except (ValueError, TypeError):
+        if source is y_sample or y_sample is None:
+            raise
+        # A callable's answer that is no table (a dict, say): y_sample describes it at least.
+        out_columns, _ = schema.columns_of(y_sample, default_prefix="prediction")
     names = None
     if y_sample is not None and _named_series(y_sample):
         names = [str(n) for n in (y_sample.columns if schema._is_pandas(y_sample, "DataFrame")

@@ -405,3 +405,14 @@ def test_a_column_transformer_pipeline_with_any_column_names_becomes_onnx(tmp_pa
     assert art.preparation["serializer"] == "onnx", art.preparation.get("onnx_fallback_reason")
     assert art.predict(X[:30].to_dict(orient="records"))["prediction"] == model.predict(X[:30]).tolist()
     assert art.verify().ok
+
+
+def test_an_answer_that_is_no_table_is_described_by_y_sample():
+    import pandas as pd
+
+    from model_catalog_ext.artifact.prepare import _output_columns
+
+    columns = _output_columns("a scalar from a callable", pd.Series([1, 0], name="label"))
+    assert [(c.name, c.dtype) for c in columns] == [("label", "int64")]
+    with pytest.raises(ValueError):
+        _output_columns("a scalar from a callable", None)
