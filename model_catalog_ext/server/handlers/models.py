@@ -5,7 +5,7 @@ import dataclasses
 
 import tornado
 
-from ...errors import CatalogError, InvalidInput
+from ...errors import CatalogError, InvalidArtifact, InvalidInput
 from ..upload import ArtifactUpload
 from ..zip_limit import unpack_guard
 from .base import CatalogAPIHandler, PayloadTooLarge
@@ -162,9 +162,17 @@ class ModelsHandler(CatalogAPIHandler):
             raise InvalidInput("The metadata needs a display_name.")
         zip_path, limit = self._upload.zip_path, self.catalog_config.max_upload_unpacked_size
         # A damaged zip (a wrong CRC, a cut deflate stream) is the core's InvalidArtifact: a 422.
-        entry = await self.run_blocking(
-            self.catalog.save, zip_path, created_by=self.user_name(), progress=unpack_guard(limit), **metadata
-        )
+        try:
+            entry = await self.run_blocking(
+                self.catalog.save, zip_path, created_by=self.user_name(), progress=unpack_guard(limit), **metadata
+            )
+        except InvalidArtifact as exc:
+            # The client sent bytes: its messages name the zip, not where this server spooled it.
+            spool = str(zip_path)
+            exc.message = exc.message.replace(spool, zip_path.name)
+            exc.details = {k: v.replace(spool, zip_path.name) if isinstance(v, str) else v
+                           for k, v in exc.details.items()}
+            raise
         self.set_header("Location", self.request.path.rstrip("/") + "/" + entry.id)
         self.write_json(entry.to_dict(), 201)
 
