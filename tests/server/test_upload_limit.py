@@ -1,4 +1,5 @@
 """An upload over c.ModelCatalogConfig.max_upload_size is refused with 413 and stores nothing."""
+import asyncio
 import json
 import os
 
@@ -24,8 +25,6 @@ async def test_oversized_upload_is_refused(jp_fetch):
         await jp_fetch(*API, "models", method="POST", body=body, headers={"Content-Type": content_type})
     assert excinfo.value.code == 413
     assert json.loads(excinfo.value.response.body)["error"] == "payload_too_large"
-    # The rest of the body is not read, so the connection ends: the client is told so.
-    assert excinfo.value.response.headers.get("Connection") == "close"
     listing = json.loads((await jp_fetch(*API, "models", params={"state": "ALL"})).body)
     assert listing["items"] == []
 
@@ -80,3 +79,23 @@ async def test_an_endless_chunked_upload_is_cut(jp_fetch, catalog_home):
     listing = json.loads((await jp_fetch(*API, "models", params={"state": "ALL"})).body)
     assert listing["items"] == []
     assert not [p for p in (catalog_home / "blobs").rglob("*") if p.is_file()]
+
+
+async def test_an_early_413_tells_a_keep_alive_client_the_connection_ends(jp_fetch, jp_http_port, jp_base_url,
+                                                                         jp_auth_header):
+    """A client that keeps connections open (requests.Session, browsers) must learn that the
+    server reads no more of this one: the unread body ends it. (jp_fetch asks for
+    Connection: close itself, so this test speaks HTTP on a socket; jp_fetch starts the server.)"""
+    reader, writer = await asyncio.open_connection("127.0.0.1", jp_http_port)
+    path = jp_base_url.rstrip("/") + "/model-catalog/api/models"
+    auth = "".join(f"{k}: {v}\r\n" for k, v in jp_auth_header.items())
+    body = b"x" * (128 * 1024)  # over the 64 KiB limit, announced in Content-Length
+    writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/zip\r\n"
+                 f"Content-Length: {len(body)}\r\n\r\n".encode() + body)
+    await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+    writer.close()
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines if line)}
+    assert " 413 " in status
+    assert headers.get("connection") == "close"
