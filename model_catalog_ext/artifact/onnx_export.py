@@ -311,9 +311,9 @@ def to_onnx(model, info, X_sample, columns: list[Column], expected=None) -> Onnx
             reasons.append((mode, _CONVERTER_FAILED + _describe(exc)))
             continue
         features = [
-            {"name": c.name, "dtype": c.dtype, "onnx_input": name if mode == "columns" else input_names[0],
+            {"name": c.name, "dtype": c.dtype, "onnx_input": input_names[i if mode == "columns" else 0],
              "onnx_dtype": _column_onnx_dtype(c) if mode == "columns" else "float32"}
-            for c, name in zip(columns, input_names if mode == "columns" else [None] * len(columns))
+            for i, c in enumerate(columns)
         ]
         return OnnxModel(data, mode, "float32", features, diff)
     raise OnnxNotUsed(_reason(reasons))

@@ -326,8 +326,7 @@ def _output_columns(prediction, y_sample) -> list | None:
         out_columns, _ = schema.columns_of(y_sample, default_prefix="prediction")
     names = None
     if y_sample is not None and _named_series(y_sample):
-        names = [str(n) for n in (y_sample.columns if schema._is_pandas(y_sample, "DataFrame")
-                                  else [y_sample.name])]
+        names = [c.name for c in schema.columns_of(y_sample)[0]]
     if names and len(names) == len(out_columns):
         for column, name in zip(out_columns, names):
             column.name = name

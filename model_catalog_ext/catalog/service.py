@@ -50,7 +50,7 @@ from .records import (
     now_us,
     row_to_entry,
 )
-from .source import open_source
+from .source import is_git_folder, open_source
 from .tables import artifact_blobs, artifacts, blobs, model_tags, models, version_sets
 from .verified import check_blob, iter_verified
 from .zipstream import iter_zip, zip_length
@@ -764,7 +764,7 @@ def _check_download_path(entry: ModelEntry, rel: str, folder: Path, shown: Path)
     (git runs commands named in its config, so such a file could run code in whoever uses
     git there).  Saves leave ``.git`` out; this guards entries stored before they did."""
     parts = rel.split("/")
-    if any(part.lower() == ".git" for part in parts):
+    if any(is_git_folder(part) for part in parts):
         raise InvalidArtifact(
             f"Model {entry.id} holds '{rel}', inside a .git folder, which a download never writes: "
             "it would make the folder part of a git repository run by that file. Download the zip "

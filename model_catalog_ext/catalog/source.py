@@ -104,6 +104,12 @@ def open_source(artifact) -> ArtifactSource:
     return source
 
 
+def is_git_folder(name: str) -> bool:
+    """Whether a path part names a git folder (or a ``.git`` file pointing at one), in any
+    case: a case-insensitive disk takes ``.GIT`` for ``.git``."""
+    return name.lower() == ".git"
+
+
 class _Ignore:
     def __init__(self, patterns: list[str]):
         self.patterns = [p for p in patterns if p]
@@ -115,7 +121,7 @@ class _Ignore:
 
     def __call__(self, rel: str, is_dir: bool) -> bool:
         name = rel.rsplit("/", 1)[-1]
-        if name.lower() == ".git":
+        if is_git_folder(name):
             return True
         for pattern in self.patterns:
             dir_only = pattern.endswith("/")

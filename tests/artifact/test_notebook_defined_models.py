@@ -42,13 +42,18 @@ SCRIPT = textwrap.dedent('''
 ''')
 
 
-def test_main_module_definitions_are_stored_by_value(tmp_path):
+def _run_as_script(tmp_path, code: str) -> dict:
+    """Run ``code`` as ``python train.py TMP`` (its classes live in __main__); its JSON result."""
     script = tmp_path / "train.py"
-    script.write_text(SCRIPT)
+    script.write_text(code)
     done = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True,
                           timeout=300, cwd=tmp_path)
     assert done.returncode == 0, done.stderr[-3000:]
-    results = json.loads(done.stdout.strip().splitlines()[-1])
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def test_main_module_definitions_are_stored_by_value(tmp_path):
+    results = _run_as_script(tmp_path, SCRIPT)
     for name in ("class", "function"):
         r = results[name]
         # joblib would store a reference to __main__.Doubler, which no other process has
@@ -86,12 +91,7 @@ BY_NAME = textwrap.dedent('''
 
 
 def test_a_class_of_the_users_own_gets_the_dataframe_it_was_given(tmp_path):
-    script = tmp_path / "train.py"
-    script.write_text(BY_NAME)
-    done = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True,
-                          timeout=300, cwd=tmp_path)
-    assert done.returncode == 0, done.stderr[-3000:]
-    results = json.loads(done.stdout.strip().splitlines()[-1])
+    results = _run_as_script(tmp_path, BY_NAME)
     for name in ("prepare", "generic"):
         assert results[name]["ok"], results[name]["failures"]
         assert results[name]["prediction"] == results["expected"]
