@@ -191,7 +191,19 @@ def find_training_script() -> str | None:
     return str(script) if script else None
 
 
+def _in_a_repository(start: Path) -> bool:
+    """Whether git could find a repository from ``start``: a .git (folder, or the file of a
+    worktree or submodule) there or above, or GIT_DIR set. Asked first because importing
+    gitpython costs 0.1 s, for nothing where there is no repository."""
+    if os.environ.get("GIT_DIR"):
+        return True
+    start = start.absolute()
+    return any((folder / ".git").exists() for folder in (start, *start.parents))
+
+
 def _open_repo(start: Path):
+    if not _in_a_repository(start):
+        return None
     try:
         import git
     except ImportError:  # gitpython missing or no git executable

@@ -50,6 +50,27 @@ def test_not_a_repository_gives_empty_provenance(tmp_path):
     assert capture_provenance(artifact_dir=tmp_path / "missing" / "art") == EMPTY_PROVENANCE
 
 
+def test_outside_any_repository_gitpython_is_not_even_imported(tmp_path):
+    """Importing gitpython costs a tenth of a second; no .git up the tree means no repository."""
+    script = tmp_path / "train.py"
+    script.write_text("print(1)")
+    code = ("import sys; from model_catalog_ext.provenance import capture_provenance, EMPTY_PROVENANCE;"
+            f"assert capture_provenance(training_script_path={str(script)!r}) == EMPTY_PROVENANCE;"
+            "print('git' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "False"
+
+
+def test_a_worktree_whose_git_is_a_file_is_found(tmp_path):
+    repo = make_repo(tmp_path / "repo")
+    git(repo, "worktree", "add", "-q", "-b", "feature", str(tmp_path / "feature"))
+    assert (tmp_path / "feature" / ".git").is_file()
+    prov = capture_provenance(training_script_path=tmp_path / "feature" / "notebooks" / "train.ipynb")
+    assert prov["git_branch"] == "feature"
+    assert prov["git_commit"] == git(repo, "rev-parse", "HEAD")
+
+
 def test_clean_repository_with_a_token_in_the_remote(tmp_path):
     repo = make_repo(tmp_path / "repo", "https://alice:ghp_SECRET123@github.example.com/org/proj.git")
     prov = capture_provenance(training_script_path=repo / "notebooks" / "train.ipynb")
