@@ -44,7 +44,7 @@ def _root_module(obj) -> str:
     return (type(obj).__module__ or "").split(".", 1)[0]
 
 
-def _version(distribution: str) -> str | None:
+def distribution_version(distribution: str) -> str | None:
     import importlib.metadata
 
     try:
@@ -142,7 +142,7 @@ def detect(model) -> FrameworkInfo:
         n_features = model.num_features() if hasattr(model, "num_features") else None
     return FrameworkInfo(
         framework=framework,
-        framework_version=_version(_DISTRIBUTION[framework]) if framework != OTHER else None,
+        framework_version=distribution_version(_DISTRIBUTION[framework]) if framework != OTHER else None,
         algorithm=type(final).__name__,
         hyperparameters=_hyperparameters(model),
         use_case_type=_use_case(model, final),

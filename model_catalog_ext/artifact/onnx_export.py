@@ -1,7 +1,8 @@
 """Convert a model to ONNX and check ONNX Runtime agrees with it on the sample.
 
-scikit-learn estimators and pipelines go through skl2onnx, XGBoost and LightGBM (their
-scikit-learn API) through onnxmltools. The result is only used when ONNX Runtime's
+scikit-learn trees and forests are written directly (onnx_trees.py), other estimators and
+pipelines go through skl2onnx, XGBoost and LightGBM (their scikit-learn API) through
+onnxmltools. The result is only used when ONNX Runtime's
 predictions on the sample match the original model's within tolerance; otherwise the
 caller keeps the pickled model and records :class:`OnnxNotUsed`'s reason.  ONNX Runtime
 runs in the standby clean process (clean_process.py), never in the caller's process: a
@@ -17,7 +18,7 @@ import tempfile
 import warnings
 from dataclasses import dataclass
 
-from . import clean_process, frameworks
+from . import clean_process, frameworks, onnx_trees, rendering
 from .schema import Column
 
 log = logging.getLogger(__name__)
@@ -98,6 +99,7 @@ class OnnxModel:
     onnx_input_dtype: str  # numpy dtype of the single tensor input
     features: list  # [{name, dtype, onnx_input, onnx_dtype}]
     max_abs_diff: float  # largest difference seen on the sample (0.0 for labels only)
+    converter: str = ""  # what wrote it, with its version: "skl2onnx 1.20.0"
 
 
 def _numeric(column: Column) -> bool:
@@ -269,6 +271,27 @@ def convertible(info) -> bool:
     return info.framework in (frameworks.SKLEARN, frameworks.XGBOOST, frameworks.LIGHTGBM) and not info.is_native_booster
 
 
+def _converter_name(info, direct: bool) -> str:
+    if direct:
+        return f"model-catalog-ext {rendering.generator_version()}"
+    name = "skl2onnx" if info.framework == frameworks.SKLEARN else "onnxmltools"
+    return f"{name} {frameworks.distribution_version(name) or ''}".strip()
+
+
+def _checked(data: bytes, input_names: list[str], mode: str, model, info, X_sample,
+             columns: list[Column], expected, direct: bool = False) -> OnnxModel:
+    """An OnnxModel for ``data`` once ONNX Runtime agrees with the model on the sample."""
+    if len(input_names) != (1 if mode == "tensor" else len(columns)):
+        raise OnnxNotUsed(f"the ONNX model takes {len(input_names)} inputs for {len(columns)} columns")
+    diff = _compare(model, data, input_names, X_sample, columns, mode, info, expected)
+    features = [
+        {"name": c.name, "dtype": c.dtype, "onnx_input": input_names[i if mode == "columns" else 0],
+         "onnx_dtype": _column_onnx_dtype(c) if mode == "columns" else "float32"}
+        for i, c in enumerate(columns)
+    ]
+    return OnnxModel(data, mode, "float32", features, diff, _converter_name(info, direct))
+
+
 def to_onnx(model, info, X_sample, columns: list[Column], expected=None) -> OnnxModel:
     """Convert and check; raises OnnxNotUsed with the reason when ONNX cannot be used.
     ``expected``: model.predict(X_sample) when the caller already has it."""
@@ -276,44 +299,46 @@ def to_onnx(model, info, X_sample, columns: list[Column], expected=None) -> Onnx
         raise OnnxNotUsed(f"no ONNX converter for {info.framework} {info.algorithm}")
     if X_sample is None:
         raise OnnxNotUsed("no X_sample to check the ONNX model against; pass X_sample")
+    if importlib.util.find_spec("onnxruntime") is None:  # it runs in the clean process
+        raise OnnxNotUsed("onnxruntime is not installed (pip install 'model-catalog-ext[onnx]')")
+    clean_process.prime(PRELOAD)  # starts up on the other core while the model converts
+    all_numeric = all(_numeric(c) for c in columns)
+    reasons = []
+    # Trees and forests first, written directly: no skl2onnx and onnx to import.
+    direct = None
+    if info.framework == frameworks.SKLEARN and all_numeric:
+        try:
+            direct = onnx_trees.write(model, len(columns))
+        except Exception as exc:  # a tree in a shape this writer does not expect: skl2onnx's turn
+            log.debug("writing the trees as ONNX failed", exc_info=True)
+            reasons.append(("tensor", _CONVERTER_FAILED + _describe(exc)))
+    if direct is not None:
+        try:
+            return _checked(direct, [onnx_trees.INPUT], "tensor", model, info, X_sample, columns, expected,
+                            direct=True)
+        except OnnxNotUsed as exc:
+            reasons.append(("tensor", str(exc)))
     try:
-        if importlib.util.find_spec("onnxruntime") is None:  # it runs in the clean process
-            raise ImportError(name="onnxruntime")
-        clean_process.prime(PRELOAD)  # starts up on the other core while the model converts
         if info.framework == frameworks.SKLEARN:
             import skl2onnx  # noqa: F401
         else:
             import onnxmltools  # noqa: F401
     except ImportError as exc:
-        raise OnnxNotUsed(
-            f"{exc.name} is not installed (pip install 'model-catalog-ext[onnx]')"
-        ) from exc
-    all_numeric = all(_numeric(c) for c in columns)
+        missing = f"{exc.name} is not installed (pip install 'model-catalog-ext[onnx]')"
+        raise OnnxNotUsed(_reason(reasons + [("tensor", missing)]) if reasons else missing) from exc
     modes = ["tensor", "columns"] if all_numeric and not _has_column_transformer(model) else ["columns"]
     if info.framework != frameworks.SKLEARN:
         modes = ["tensor"]
-    reasons = []
     for mode in modes:
         try:
             onx = _convert(model, info, columns, mode)
             if onx.ir_version > MAX_IR_VERSION:
                 onx.ir_version = MAX_IR_VERSION
-            data = onx.SerializeToString()
-            input_names = [i.name for i in onx.graph.input]
-            if len(input_names) != (1 if mode == "tensor" else len(columns)):
-                raise OnnxNotUsed(f"the ONNX model takes {len(input_names)} inputs for {len(columns)} columns")
-            diff = _compare(model, data, input_names, X_sample, columns, mode, info, expected)
+            return _checked(onx.SerializeToString(), [i.name for i in onx.graph.input], mode, model, info,
+                            X_sample, columns, expected)
         except OnnxNotUsed as exc:
             reasons.append((mode, str(exc)))
-            continue
         except Exception as exc:  # converters raise anything from RuntimeError to KeyError
             log.debug("ONNX conversion failed", exc_info=True)  # the whole message, for debugging
             reasons.append((mode, _CONVERTER_FAILED + _describe(exc)))
-            continue
-        features = [
-            {"name": c.name, "dtype": c.dtype, "onnx_input": input_names[i if mode == "columns" else 0],
-             "onnx_dtype": _column_onnx_dtype(c) if mode == "columns" else "float32"}
-            for i, c in enumerate(columns)
-        ]
-        return OnnxModel(data, mode, "float32", features, diff)
     raise OnnxNotUsed(_reason(reasons))

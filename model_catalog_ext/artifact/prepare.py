@@ -290,7 +290,7 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
             )
             req_lines = _score_requirements(score_text)
             prep.update(serializer="onnx", model_file=layout.ONNX_MODEL,
-                        onnx_max_abs_diff=onnx_model.max_abs_diff)
+                        onnx_max_abs_diff=onnx_model.max_abs_diff, onnx_converter=onnx_model.converter)
         else:
             from .serializers import serialize
 
