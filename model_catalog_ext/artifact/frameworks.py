@@ -53,7 +53,7 @@ def distribution_version(distribution: str) -> str | None:
         return None
 
 
-def _final_estimator(model):
+def final_estimator(model):
     """The last step of a scikit-learn Pipeline (recursively), else the model itself."""
     steps = getattr(model, "steps", None)
     while isinstance(steps, list) and steps:
@@ -62,7 +62,7 @@ def _final_estimator(model):
     return model
 
 
-def _framework_of(model) -> str:
+def framework_of(model) -> str:
     for cls in type(model).__mro__:
         root = (cls.__module__ or "").split(".", 1)[0]
         if root == "xgboost":
@@ -127,10 +127,10 @@ def _use_case(model, final) -> str | None:
 
 def detect(model) -> FrameworkInfo:
     """Identify ``model``: scikit-learn estimators and pipelines, XGBoost, LightGBM, or other."""
-    framework = _framework_of(_final_estimator(model))
+    framework = framework_of(final_estimator(model))
     if framework == OTHER:
-        framework = _framework_of(model)
-    final = _final_estimator(model)
+        framework = framework_of(model)
+    final = final_estimator(model)
     native = framework in (XGBOOST, LIGHTGBM) and type(model).__name__ == "Booster"
     names = getattr(model, "feature_names_in_", None)
     if names is None and native:

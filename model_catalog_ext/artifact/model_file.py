@@ -14,7 +14,7 @@ from ..errors import PrepareError
 from . import frameworks, layout, rendering, requirements, schema
 from .model_artifact import ModelArtifact
 from .prepare import (_check_columns, _classes, _data_sample, _output_columns, _pickle_score,
-                      _predict_sample, _record_provenance, _runtime_kwargs, _score_requirements,
+                      _predict_sample, _record_provenance, _runtime_text, _score_requirements,
                       _write_common, wants_dataframe)
 from .serializers import Serialized
 from .staging import Staging
@@ -93,7 +93,7 @@ def prepare_model_file(model_file, artifact_dir, data_sample=None, force_overwri
     target = staging.target
     doc = {"defined_metadata": {}, "preparation": {"source_file": str(source)}}
     _record_provenance(doc, training_script_path, target)
-    runtime_kwargs = _runtime_kwargs(inference_conda_env, inference_python_version)
+    runtime_text = _runtime_text(target, inference_conda_env, inference_python_version)
     with staging as stage:
         copy = stage.path / source.name
         try:
@@ -111,7 +111,7 @@ def prepare_model_file(model_file, artifact_dir, data_sample=None, force_overwri
             info_meta["UseCaseType"] = use_case_type
         doc["defined_metadata"] = info_meta
         doc["preparation"].update(parts.pop("preparation"))
-        _write_common(stage.path, target, runtime_kwargs=runtime_kwargs, doc=doc, files=files,
+        _write_common(stage.path, target, runtime_text=runtime_text, doc=doc, files=files,
                       fn=fn_artifact_files_included, **parts)
     return ModelArtifact(target)
 

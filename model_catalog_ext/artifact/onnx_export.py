@@ -292,6 +292,15 @@ def _checked(data: bytes, input_names: list[str], mode: str, model, info, X_samp
     return OnnxModel(data, mode, "float32", features, diff, _converter_name(info, direct))
 
 
+def warm_up(model) -> None:
+    """Start the standby process that runs the check (returns at once) when a converter may
+    exist: it loads ONNX Runtime on the other core while prepare() works, and serves the
+    verify() that usually follows if the conversion is not tried after all."""
+    framework = frameworks.framework_of(frameworks.final_estimator(model))
+    if framework != frameworks.OTHER and importlib.util.find_spec("onnxruntime") is not None:
+        clean_process.prime(PRELOAD)
+
+
 def to_onnx(model, info, X_sample, columns: list[Column], expected=None) -> OnnxModel:
     """Convert and check; raises OnnxNotUsed with the reason when ONNX cannot be used.
     ``expected``: model.predict(X_sample) when the caller already has it."""
@@ -301,7 +310,7 @@ def to_onnx(model, info, X_sample, columns: list[Column], expected=None) -> Onnx
         raise OnnxNotUsed("no X_sample to check the ONNX model against; pass X_sample")
     if importlib.util.find_spec("onnxruntime") is None:  # it runs in the clean process
         raise OnnxNotUsed("onnxruntime is not installed (pip install 'model-catalog-ext[onnx]')")
-    clean_process.prime(PRELOAD)  # starts up on the other core while the model converts
+    clean_process.prime(PRELOAD)  # usually started already (warm_up)
     all_numeric = all(_numeric(c) for c in columns)
     reasons = []
     # Trees and forests first, written directly: no skl2onnx and onnx to import.

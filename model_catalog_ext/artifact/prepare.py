@@ -81,7 +81,7 @@ def _predict_sample(model, X_sample, info=None):
 
 
 def _classes(model):
-    final = frameworks._final_estimator(model)
+    final = frameworks.final_estimator(model)
     classes = getattr(final, "classes_", None)
     if classes is None:
         classes = getattr(model, "classes_", None)
@@ -142,14 +142,13 @@ def _score_requirements(score_text: str, model_modules=(), extra=()) -> list[str
 
 
 def _write_common(stage: Path, target: Path, *, score_text: str, req_lines: list[str],
-                  input_schema, output_schema, sample, fn: bool, runtime_kwargs: dict,
+                  input_schema, output_schema, sample, fn: bool, runtime_text: str,
                   doc: dict, files: list[str]) -> None:
     (stage / layout.SCORE_PY).write_text(score_text)
     (stage / layout.REQUIREMENTS_TXT).write_text(requirements.render(
         req_lines, "What score.py and the model file import, pinned to the versions the\n"
                    "artifact was prepared with (model-catalog-ext)."))
-    (stage / layout.RUNTIME_YAML).write_text(
-        runtime_yaml.render(runtime_yaml.build(str(target), **runtime_kwargs)))
+    (stage / layout.RUNTIME_YAML).write_text(runtime_text)
     (stage / layout.MODEL_IGNORE).write_text(rendering.render("model-ignore.tmpl"))
     files += [layout.SCORE_PY, layout.REQUIREMENTS_TXT, layout.RUNTIME_YAML, layout.MODEL_IGNORE]
     for name, doc_ in ((layout.INPUT_SCHEMA, input_schema), (layout.OUTPUT_SCHEMA, output_schema)):
@@ -194,9 +193,10 @@ def _record_provenance(doc: dict, training_script_path, target: Path) -> None:
         doc["provenance"] = prov
 
 
-def _runtime_kwargs(inference_conda_env, inference_python_version) -> dict:
-    return {"inference_conda_env": inference_conda_env,
-            "inference_python_version": inference_python_version}
+def _runtime_text(target: Path, inference_conda_env, inference_python_version) -> str:
+    """runtime.yaml's text."""
+    return runtime_yaml.render(runtime_yaml.build(str(target), inference_conda_env=inference_conda_env,
+                                                  inference_python_version=inference_python_version))
 
 
 def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
@@ -222,6 +222,10 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
     if model is None:
         raise PrepareError("prepare() needs a model object; use prepare_generic_model() "
                            "to write a score.py template without one.")
+    if as_onnx is not False and X_sample is not None:
+        from . import onnx_export
+
+        onnx_export.warm_up(model)  # first: ONNX Runtime loads on the other core meanwhile
     info = frameworks.detect(model)
     if not callable(getattr(model, "predict", None)):
         if not callable(model):
@@ -235,6 +239,7 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
         info.use_case_type = use_case_type
     staging = Staging(artifact_dir, force_overwrite)  # refuses a non-empty target up front
     target = staging.target
+    want_onnx = as_onnx is not False
 
     columns, named, prediction = [], False, None
     if type(X_sample).__name__ == "DMatrix":
@@ -259,7 +264,10 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
 
     doc = {"defined_metadata": info.defined_metadata(), "preparation": {}}
     prep = doc["preparation"]
-    want_onnx = as_onnx is not False
+    if capture_git:
+        _record_provenance(doc, training_script_path, target)
+    # Before the ONNX check, which waits for the standby process: done in that time.
+    runtime_text = _runtime_text(target, inference_conda_env, inference_python_version)
     onnx_model, reason = None, None
     if want_onnx:
         from . import onnx_export
@@ -271,9 +279,6 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
         if onnx_model is None and as_onnx:
             warnings.warn(f"ONNX not used, the model is saved with joblib instead: {reason}",
                           stacklevel=2)
-    if capture_git:
-        _record_provenance(doc, training_script_path, target)
-    runtime_kwargs = _runtime_kwargs(inference_conda_env, inference_python_version)
 
     with staging as stage:
         stage_dir = stage.path
@@ -304,7 +309,7 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
                 prep["onnx_fallback_reason"] = reason
         _write_common(stage_dir, target, score_text=score_text, req_lines=req_lines,
                       input_schema=input_schema, output_schema=output_schema, sample=sample,
-                      fn=fn_artifact_files_included, runtime_kwargs=runtime_kwargs,
+                      fn=fn_artifact_files_included, runtime_text=runtime_text,
                       doc=doc, files=files)
     return ModelArtifact(target)
 
@@ -392,7 +397,7 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
         doc["defined_metadata"]["UseCaseType"] = use_case_type
     if capture_git:
         _record_provenance(doc, training_script_path, target)
-    runtime_kwargs = _runtime_kwargs(inference_conda_env, inference_python_version)
+    runtime_text = _runtime_text(target, inference_conda_env, inference_python_version)
     with staging as stage:
         files: list[str] = []
         if model is not None:
@@ -413,6 +418,6 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
             doc["preparation"].update(serializer=None, model_file=model_file_name)
         _write_common(stage.path, target, score_text=score_text, req_lines=req_lines,
                       input_schema=input_schema, output_schema=output_schema, sample=sample,
-                      fn=fn_artifact_files_included, runtime_kwargs=runtime_kwargs,
+                      fn=fn_artifact_files_included, runtime_text=runtime_text,
                       doc=doc, files=files)
     return ModelArtifact(target)

@@ -416,3 +416,38 @@ def test_an_answer_that_is_no_table_is_described_by_y_sample():
     assert [(c.name, c.dtype) for c in columns] == [("label", "int64")]
     with pytest.raises(ValueError):
         _output_columns("a scalar from a callable", None)
+
+
+@pytest.mark.parametrize("how", ["prepare", "prepare_generic_model", "prepare_model_file"])
+def test_the_training_scripts_git_provenance_goes_into_the_metadata(tmp_path, iris, iris_rf, how, monkeypatch):
+    import subprocess
+
+    import joblib
+
+    from model_catalog_ext.artifact import prepare_model_file
+
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(tmp_path / "gitconfig"))
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    script = repo / "train.py"
+    script.write_text("print('train')\n")
+
+    def git(*args):
+        return subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@example.org", *args],
+                              cwd=repo, check=True, capture_output=True, text=True).stdout.strip()
+
+    git("init", "-q", "-b", "main")
+    git("add", ".")
+    git("commit", "-q", "-m", "train")
+    X, _ = iris
+    target = tmp_path / "art"
+    if how == "prepare":
+        prepare(iris_rf, target, X_sample=X[:5], as_onnx=False, training_script_path=str(script))
+    elif how == "prepare_generic_model":
+        prepare_generic_model(target, model=iris_rf, data_sample=X[:5], training_script_path=str(script))
+    else:
+        joblib.dump(iris_rf, tmp_path / "model.joblib")
+        prepare_model_file(tmp_path / "model.joblib", target, data_sample=X[:5], training_script_path=str(script))
+    provenance = json.loads((target / "model-metadata.json").read_text())["provenance"]
+    assert provenance["git_commit"] == git("rev-parse", "HEAD")
+    assert provenance["training_script"] == "train.py"
