@@ -208,17 +208,18 @@ def _run_onnx(onnx_bytes: bytes, feeds: dict) -> list:
         model_path = os.path.join(tmp, "model.onnx")
         with open(model_path, "wb") as fh:
             fh.write(onnx_bytes)
-        np.savez(os.path.join(tmp, "inputs.npz"), *feeds.values())
-        request = {"op": "onnx_run", "model": model_path, "names": list(feeds),
-                   "inputs": os.path.join(tmp, "inputs.npz"), "outputs": os.path.join(tmp, "outputs.npz")}
+        inputs = [os.path.join(tmp, f"input-{i}.npy") for i in range(len(feeds))]
+        for path, array in zip(inputs, feeds.values()):
+            np.save(path, array)
+        request = {"op": "onnx_run", "model": model_path, "names": list(feeds), "inputs": inputs,
+                   "outputs": tmp}
         try:
             reply = clean_process.borrow(PRELOAD).request(request, CHECK_TIMEOUT)
         except clean_process.WorkerFailed as exc:
             raise OnnxNotUsed(f"ONNX Runtime could not run the model in a separate process: {exc}") from None
         if "error" in reply:
             raise OnnxNotUsed(f"ONNX Runtime could not run the model: {reply['error']}")
-        with np.load(request["outputs"]) as saved:
-            return [saved[f"arr_{i}"] for i in range(reply["count"])]
+        return [np.load(os.path.join(tmp, f"output-{i}.npy")) for i in range(reply["count"])]
 
 
 def _compare(model, onnx_bytes: bytes, input_names: list[str], X_sample, columns: list[Column], mode: str,

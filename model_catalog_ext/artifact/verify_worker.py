@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ast
 import importlib.machinery
-import importlib.metadata
 import importlib.util
 import json
 import os
@@ -131,6 +130,43 @@ def unlisted_imports(artifact_dir: str, listed: set[str]) -> list[str]:
     return problems
 
 
+_dist_info_versions: dict[str, str] | None = None  # normalized name -> version
+
+
+def _versions_from_dist_info() -> dict[str, str]:
+    found: dict[str, str] = {}
+    for entry in sys.path:
+        try:
+            names = os.listdir(entry or ".")
+        except OSError:
+            continue
+        for folder in names:
+            if folder.endswith(".dist-info") and "-" in folder:
+                dist, version = folder[:-len(".dist-info")].split("-", 1)
+                found.setdefault(_normalize(dist), version)  # the first on sys.path wins
+    return found
+
+
+def installed_version(name: str) -> str | None:
+    """The installed version of distribution ``name``, None when it is not installed.
+
+    Read from the name of its ``<name>-<version>.dist-info`` folder on sys.path, as pip
+    writes it; importlib.metadata (which reads the same folders) only for what that does
+    not find, because importing it takes 25 ms of a standby's start-up."""
+    global _dist_info_versions
+    if _dist_info_versions is None:
+        _dist_info_versions = _versions_from_dist_info()
+    version = _dist_info_versions.get(_normalize(name))
+    if version:
+        return version
+    import importlib.metadata
+
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
 def check_requirements(artifact_dir: str, report: dict) -> bool:
     path = os.path.join(artifact_dir, "requirements.txt")
     if not os.path.isfile(path):
@@ -147,9 +183,8 @@ def check_requirements(artifact_dir: str, report: dict) -> bool:
                 continue
             name, spec = match.group(1), match.group(2).strip()
             listed.add(_normalize(name))
-            try:
-                installed = importlib.metadata.version(name)
-            except importlib.metadata.PackageNotFoundError:
+            installed = installed_version(name)
+            if installed is None:
                 problems.append(f"{name} is not installed (pip install '{name}{spec}')")
                 continue
             if spec.startswith("==") and "*" not in spec:
@@ -411,8 +446,9 @@ def verify_to_file(artifact_dir: str, data_path: str | None, result_path: str) -
 
 
 def onnx_run(request: dict) -> dict:
-    """Run an ONNX model on inputs saved by the parent (.npz, in ``names`` order) and save
-    the outputs next to them; strings travel as numpy unicode arrays."""
+    """Run an ONNX model on inputs saved by the parent (one .npy per input, in ``names``
+    order) and save the outputs as output-<i>.npy in the ``outputs`` folder; strings travel
+    as numpy unicode arrays. Not .npz: reading one imports zipfile, 10 ms of a cold check."""
     try:
         import numpy as np
         import onnxruntime as ort
@@ -425,12 +461,12 @@ def onnx_run(request: dict) -> dict:
         options.intra_op_num_threads = 1
         session = ort.InferenceSession(request["model"], sess_options=options,
                                        providers=["CPUExecutionProvider"])
-        with np.load(request["inputs"]) as saved:
-            arrays = [saved[f"arr_{i}"] for i in range(len(request["names"]))]
+        arrays = [np.load(path) for path in request["inputs"]]
         feeds = {name: arr.astype(object) if arr.dtype.kind == "U" else arr
                  for name, arr in zip(request["names"], arrays)}
         outputs = [np.asarray(out) for out in session.run(None, feeds)]
-        np.savez(request["outputs"], *[out.astype(str) if out.dtype.kind == "O" else out for out in outputs])
+        for i, out in enumerate(outputs):
+            np.save(os.path.join(request["outputs"], f"output-{i}.npy"), out.astype(str) if out.dtype.kind == "O" else out)
         return {"ok": True, "count": len(outputs)}
     except Exception as exc:
         return {"error": f"{type(exc).__name__}: {exc}"}

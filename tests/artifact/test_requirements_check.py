@@ -74,3 +74,39 @@ def test_stdlib_optional_and_bundled_imports_need_no_requirement(art):
                  "    surely_not_installed_accelerator = None\n")
     report = art.verify()
     assert report.ok, report.summary()
+
+
+def test_installed_versions_read_from_dist_info_folders_match_importlib_metadata():
+    """The clean process reads versions from the .dist-info folder names (importing
+    importlib.metadata would slow every start-up): it must agree for every distribution."""
+    import importlib.util
+
+    from model_catalog_ext.artifact import clean_process
+
+    spec = importlib.util.spec_from_file_location("worker_under_test", clean_process.WORKER)
+    worker = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(worker)
+    distributions = list(importlib.metadata.distributions())
+    assert len(distributions) > 50
+    for dist in distributions:
+        assert worker.installed_version(dist.metadata["Name"]) == dist.version, dist.metadata["Name"]
+    assert worker.installed_version("no-such-distribution-anywhere") is None
+
+
+def test_imports_are_found_in_every_kind_of_nested_statement():
+    from model_catalog_ext.artifact.requirements import imports_of_source
+
+    source = (
+        "import a\nfrom b.c import d\nfrom . import local\n"
+        "def f():\n    import e\n    class K:\n        import g\n"
+        "for x in y:\n    import h\nelse:\n    import i\n"
+        "while z:\n    pass\nelse:\n    import j\n"
+        "with w:\n    if q:\n        import k\n    elif r:\n        import l\n    else:\n        import m\n"
+        "try:\n    import n\nexcept ImportError:\n    import o\nelse:\n    import p\nfinally:\n    import q2\n"
+        "match v:\n    case 1:\n        import r2\n"
+        "async def s():\n    async with t:\n        import u\n    async for _ in t:\n        import v2\n"
+        "x = lambda: __import__('not_a_statement')\n"
+    )
+    everything = {"a", "b", "e", "g", "h", "i", "j", "k", "l", "m", "n", "o", "p", "q2", "r2", "u", "v2"}
+    assert imports_of_source(source) == everything
+    assert imports_of_source(source, skip_optional=True) == everything - {"n", "o"}
