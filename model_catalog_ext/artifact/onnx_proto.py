@@ -1,7 +1,7 @@
 """Just enough of the ONNX protobuf format to write a one-graph model, without the onnx package.
 
 Importing onnx (protobuf and its C++ extension) and skl2onnx costs a cold ``prepare()``
-about 0.2 s and 40 MB before a single tree is converted; onnx_trees.py writes the most
+about 0.2 s and 30 MB before a single tree is converted; onnx_trees.py writes the most
 common models itself with this. Field numbers follow onnx/onnx.proto (IR version 8).
 Repeated numbers are written packed, as proto3 does by default.
 """

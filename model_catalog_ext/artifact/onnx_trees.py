@@ -1,7 +1,7 @@
 """scikit-learn decision trees and forests straight to ONNX, without skl2onnx.
 
 Random forests are the model data scientists save most, and converting them through skl2onnx
-means importing skl2onnx and onnx first: about 0.2 s and 40 MB of a cold ``prepare()``,
+means importing skl2onnx and onnx first: about 0.2 s and 30 MB of a cold ``prepare()``,
 for what is a copy of the fitted arrays into one TreeEnsemble node. This writes that node
 itself (onnx_proto.py) for DecisionTree, ExtraTree, RandomForest and ExtraTrees, classifier
 (one output) and regressor. Like every conversion the result is only used when ONNX
