@@ -24,6 +24,7 @@ from typing import Callable, Iterator
 import sqlalchemy as sa
 
 from ..errors import (
+    DamagedArtifact,
     ImmutableArtifact,
     InvalidArtifact,
     InvalidInput,
@@ -52,7 +53,7 @@ from .records import (
 )
 from .source import is_git_folder, open_source
 from .tables import artifact_blobs, artifacts, blobs, model_tags, models, version_sets
-from .verified import check_blob, iter_verified
+from .verified import BLOB_MISSING, check_blob, iter_verified
 from .zipstream import iter_zip, zip_length
 
 ProgressCallback = Callable[[int, int], None]
@@ -530,9 +531,24 @@ class CatalogService:
     def _file_chunks(self, entry: ModelEntry, item: dict, index: dict,
                      reuse_buffers: bool = False) -> Iterator[bytes]:
         chunk_size, digests, _, chunk_hash = index.get(item["sha256"], (self.blobs.chunk_size, b"", None, ""))
-        return iter_verified(self.blobs, sha256=item["sha256"], size=item["size"], chunk_digests=digests,
-                             chunk_size=chunk_size, chunk_hash=chunk_hash, path=item["path"],
-                             model_id=entry.id, reuse_buffers=reuse_buffers)
+        chunks = iter_verified(self.blobs, sha256=item["sha256"], size=item["size"], chunk_digests=digests,
+                               chunk_size=chunk_size, chunk_hash=chunk_hash, path=item["path"],
+                               model_id=entry.id, reuse_buffers=reuse_buffers)
+        try:
+            yield from chunks
+        except DamagedArtifact as exc:
+            # A blob that vanished while the entry was being read: if the entry went with it
+            # (deleted meanwhile), say so -- it is not damage an operator has to repair.
+            if exc.details.get("problem") == BLOB_MISSING and not self._exists(entry.id):
+                raise ModelNotFound(
+                    f"Model {entry.id} was deleted while its artifact was being read, so '{item['path']}' "
+                    "and what follows it could not be sent: the download is incomplete.",
+                    model_id=entry.id, path=item["path"]) from None
+            raise
+
+    def _exists(self, model_id: str) -> bool:
+        with self.engine.connect() as conn:
+            return conn.execute(sa.select(models.c.seq).where(models.c.id == model_id)).first() is not None
 
     def iter_file(self, model_id: str, path: str, reuse_buffers: bool = False) -> Iterator[bytes]:
         """The bytes of one artifact file, each chunk checked before it is yielded.

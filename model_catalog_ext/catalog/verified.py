@@ -29,6 +29,7 @@ from .hashing import BufferPool, chunk_hash_function
 
 _PREFETCH = 3
 _END = object()
+BLOB_MISSING = "the blob is missing"  # the ``problem`` of a DamagedArtifact for a blob that is gone
 
 
 def damaged(model_id: str | None, path: str, sha256: str, why: str, location: str = "") -> DamagedArtifact:
@@ -70,7 +71,7 @@ def iter_verified(store: BlobStore, *, sha256: str, size: int, chunk_digests: by
             with store.open(sha256) as f:
                 data = _read_full(f, size + 1)
         except FileNotFoundError:
-            raise damaged(model_id, path, sha256, "the blob is missing", location) from None
+            raise damaged(model_id, path, sha256, BLOB_MISSING, location) from None
         if len(data) != size:
             raise damaged(model_id, path, sha256, f"it holds {len(data)} bytes instead of {size}", location)
         if hashlib.sha256(data).hexdigest() != sha256:
@@ -120,7 +121,7 @@ def iter_verified(store: BlobStore, *, sha256: str, size: int, chunk_digests: by
                     return
             put(_END)
         except FileNotFoundError:
-            put(damaged(model_id, path, sha256, "the blob is missing", location))
+            put(damaged(model_id, path, sha256, BLOB_MISSING, location))
         except BaseException as exc:  # hand any I/O error to the consumer
             put(exc)
 
@@ -173,7 +174,7 @@ def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, lo
     try:
         f = store.open(sha256)
     except FileNotFoundError:
-        raise damaged(model_id, path, sha256, "the blob is missing", location) from None
+        raise damaged(model_id, path, sha256, BLOB_MISSING, location) from None
     fd = f.fileno()
     ahead = _PREFETCH + _WORKERS
     # Each chunk in flight, plus those the consumer may hold, has its own buffer.
@@ -242,7 +243,7 @@ def _verify_whole_then_stream(store, sha256, size, chunk_size, path, model_id) -
                 if serve:
                     yield chunk
         except FileNotFoundError:
-            raise damaged(model_id, path, sha256, "the blob is missing", location) from None
+            raise damaged(model_id, path, sha256, BLOB_MISSING, location) from None
         if total != size or digest.hexdigest() != sha256:
             raise damaged(model_id, path, sha256, "its sha256 does not match", location)
 

@@ -6,7 +6,7 @@ import os
 import pytest
 
 from model_catalog_ext.catalog.blobstore import LocalBlobStore
-from model_catalog_ext.errors import DamagedArtifact
+from model_catalog_ext.errors import DamagedArtifact, ModelNotFound
 
 CHUNK = 4 * 1024 * 1024
 
@@ -168,3 +168,33 @@ def test_write_zip_is_the_streamed_zip_and_never_left_damaged(sqlite_catalog, ma
         sqlite_catalog.write_zip(entry.id, tmp_path / "fresh.zip")
     assert not (tmp_path / "fresh.zip").exists()
     assert not list(tmp_path.glob(".*partial")) and not list((tmp_path / "out").glob(".*partial"))
+
+
+def test_a_model_deleted_while_it_is_read_is_not_reported_as_damaged(catalog, make_artifact, tmp_path):
+    """A blob that vanished because its entry was deleted meanwhile is a 'not found' for the
+    reader, not damage for an operator to repair; a vanished blob of a live entry still is."""
+    files = {"a.bin": os.urandom(2 * CHUNK + 3), "b.bin": os.urandom(CHUNK + 7)}
+    entry = catalog.save(make_artifact(files=files), display_name="m")
+    zipped = catalog.iter_zip(entry.id)
+    first = next(zipped)  # the first local header: no blob has been opened yet
+    assert first.startswith(b"PK\x03\x04")
+    catalog.delete(entry.id)
+    with pytest.raises(ModelNotFound, match="deleted while its artifact was being read") as err:
+        list(zipped)
+    assert err.value.details["model_id"] == entry.id
+
+    again = catalog.save(make_artifact(files=files), display_name="m")
+    downloading = iter([None])
+
+    def delete_midway(done, total):  # after the first file is written
+        if done >= len(files["a.bin"]) and next(downloading, 1) is None:
+            catalog.delete(again.id)
+
+    with pytest.raises(ModelNotFound, match="deleted"):
+        catalog.download(again.id, tmp_path / "out", progress=delete_midway)
+    assert not (tmp_path / "out").exists()
+
+    live = catalog.save(make_artifact(files=files), display_name="m")
+    catalog.blobs.delete(_sha(live, "b.bin"))
+    with pytest.raises(DamagedArtifact, match="missing"):
+        list(catalog.iter_zip(live.id))
