@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 from ..errors import CatalogError
 
@@ -17,6 +18,21 @@ def _lookup(user_ns: dict, name: str | None, what: str):
     return user_ns[name]
 
 
+def _claim(artifact_dir: str) -> None:
+    """Make the artifact folder inside the server's work dir, never the work dir itself: when
+    the server gave up waiting (this kernel was busy with a cell) it has removed that dir, and
+    a save that runs late must then write nothing at all."""
+    try:
+        os.mkdir(artifact_dir)
+    except FileExistsError:
+        pass
+    except FileNotFoundError:
+        raise CatalogError(
+            "The server stopped waiting for this save before the kernel was free to run it; nothing "
+            "was written. Save the model again."
+        ) from None
+
+
 def prepare_variable(user_ns: dict, request_json: str) -> str:
     """Run ``prepare()`` + ``verify()`` for ``request["variable"]``; JSON text comes back.
 
@@ -29,6 +45,7 @@ def prepare_variable(user_ns: dict, request_json: str) -> str:
         model = _lookup(user_ns, request["variable"], "the model")
         X_sample = _lookup(user_ns, request.get("X_sample"), "the input sample")
         y_sample = _lookup(user_ns, request.get("y_sample"), "the output sample")
+        _claim(request["artifact_dir"])
         from ..artifact import prepare
 
         artifact = prepare(

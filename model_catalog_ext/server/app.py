@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 
-from traitlets import Integer, Unicode, default
+from traitlets import Float, Integer, Unicode, default
 from traitlets.config import Configurable
 
 from .jobs import JobRegistry
@@ -45,6 +45,12 @@ class ModelCatalogConfig(Configurable):
         config=True,
         help="Largest total size, in bytes, that an uploaded zip may unpack to: a small zip can "
         "hold gigabytes of zeros (a zip bomb). Default: 4 x max_upload_size.",
+    )
+    kernel_save_timeout = Float(
+        900.0,
+        config=True,
+        help="Seconds a save from a notebook waits for the notebook's kernel to prepare and verify "
+        "the model; the kernel may first have to finish a running cell.",
     )
 
     @default("max_upload_unpacked_size")

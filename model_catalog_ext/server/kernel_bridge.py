@@ -6,9 +6,12 @@ printed, nothing enters the history, the execution counter does not move.
 from __future__ import annotations
 
 import ast
+import asyncio
 import json
+import queue
 import time
 import uuid
+from typing import Callable
 
 from ..errors import CatalogError
 from .paths import normalize_api_path
@@ -40,8 +43,47 @@ async def find_kernel_id(session_manager, notebook_path: str) -> str:
     )
 
 
-async def evaluate(kernel_manager, kernel_id: str, expression: str, timeout: float = 900) -> str:
-    """Evaluate ``expression`` (which must return a str) in the kernel; return that str."""
+# How long an answer that came too late is still waited for, so that what the kernel wrote
+# for it can be removed once it is done writing (see evaluate's ``after_late_answer``).
+LATE_ANSWER_WAIT = 24 * 3600
+_late_watchers: set[asyncio.Task] = set()  # keeps the background waits alive
+
+
+async def _reply(client, msg_id: str, timeout: float) -> dict | None:
+    """The kernel's reply to ``msg_id``, or None when none came within ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return None
+        try:
+            reply = await client.get_shell_msg(timeout=remaining)
+        except queue.Empty:  # what the client raises when nothing came in time
+            return None
+        if reply["parent_header"].get("msg_id") == msg_id:
+            return reply
+
+
+async def _wait_for_late_answer(kernel_manager, kernel_id: str, client, msg_id: str, then) -> None:
+    try:
+        deadline = time.monotonic() + LATE_ANSWER_WAIT
+        while time.monotonic() < deadline and kernel_id in kernel_manager:
+            if await _reply(client, msg_id, 5) is not None:
+                break
+    finally:
+        client.stop_channels()
+        then()
+
+
+async def evaluate(kernel_manager, kernel_id: str, expression: str, timeout: float = 900,
+                   after_late_answer: Callable[[], None] | None = None) -> str:
+    """Evaluate ``expression`` (which must return a str) in the kernel; return that str.
+
+    When no answer comes within ``timeout`` the caller gets a KernelError at once, but the
+    kernel may still run the request later (it was busy with a cell): ``after_late_answer``,
+    if given, is called once it has answered after all, or has gone, so that the caller can
+    remove what the request wrote by then.
+    """
     kernel = kernel_manager.get_kernel(kernel_id)
     # A session of its own: clones of the kernel manager's share its id, so two requests at
     # once (two saves from one notebook) had one socket identity and the same message ids,
@@ -50,21 +92,22 @@ async def evaluate(kernel_manager, kernel_id: str, expression: str, timeout: flo
     session.session = uuid.uuid4().hex
     client = kernel.client(session=session)
     client.start_channels()
+    handed_over = False
     try:
         msg_id = client.execute("", silent=True, store_history=False, user_expressions={"answer": expression})
-        deadline = time.monotonic() + timeout
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                raise KernelError("The notebook's kernel did not answer in time; it may be busy running a cell.")
-            try:
-                reply = await client.get_shell_msg(timeout=remaining)
-            except Exception as exc:  # queue.Empty from the client
-                raise KernelError("The notebook's kernel did not answer in time; it may be busy running a cell.") from exc
-            if reply["parent_header"].get("msg_id") == msg_id:
-                break
+        reply = await _reply(client, msg_id, timeout)
+        if reply is None:
+            if after_late_answer is not None:
+                watcher = asyncio.ensure_future(
+                    _wait_for_late_answer(kernel_manager, kernel_id, client, msg_id, after_late_answer))
+                _late_watchers.add(watcher)
+                watcher.add_done_callback(_late_watchers.discard)
+                handed_over = True
+            raise KernelError(f"The notebook's kernel did not answer within {timeout:g} s; it may be busy running "
+                              "a cell. Let the cell finish (or interrupt it), then try again.")
     finally:
-        client.stop_channels()
+        if not handed_over:
+            client.stop_channels()
     content = reply["content"]
     if content.get("status") != "ok":
         raise KernelError(f"The notebook's kernel failed: {content.get('ename')}: {content.get('evalue')}")
@@ -86,9 +129,10 @@ async def describe_namespace(kernel_manager, kernel_id: str) -> dict:
     return json.loads(await evaluate(kernel_manager, kernel_id, expression, timeout=60))
 
 
-async def prepare_in_kernel(kernel_manager, kernel_id: str, request: dict) -> dict:
+async def prepare_in_kernel(kernel_manager, kernel_id: str, request: dict, timeout: float = 900,
+                            after_late_answer: Callable[[], None] | None = None) -> dict:
     expression = (
         "__import__('model_catalog_ext.kernel.save', fromlist=['prepare_variable'])"
         f".prepare_variable(get_ipython().user_ns, {json.dumps(request)!r})"
     )
-    return json.loads(await evaluate(kernel_manager, kernel_id, expression))
+    return json.loads(await evaluate(kernel_manager, kernel_id, expression, timeout, after_late_answer))

@@ -165,3 +165,78 @@ async def test_two_saves_from_one_notebook_at_once(jp_fetch, jp_root_dir, jp_ser
     for job, _ in jobs:
         assert job["state"] == "succeeded", job["error"]
     assert sorted(job["model"]["display_name"] for job, _ in jobs) == ["iris0", "iris1"]
+
+
+def _save_dirs(spool):
+    return sorted(p.name for p in spool.glob("model-catalog-save-*"))
+
+
+async def _until(condition, timeout=30.0):
+    for _ in range(int(timeout / 0.1)):
+        if condition():
+            return True
+        await asyncio.sleep(0.1)
+    return condition()
+
+
+def _start_busy_cell(kernel_manager, kernel_id, seconds):
+    """A cell the user runs (not waited for): the kernel is busy with it for ``seconds``."""
+    client = kernel_manager.get_kernel(kernel_id).client()
+    client.start_channels()
+    client.execute(f"import time; time.sleep({seconds})")
+    return client
+
+
+async def test_a_save_given_up_on_leaves_nothing_behind(jp_fetch, jp_root_dir, jp_serverapp, spool):
+    """The kernel is busy with a cell past the save's timeout: the save fails and says why, and
+    when the kernel gets to the request later, no model, work dir or file appears."""
+    make_repo_with_notebook(jp_root_dir, NOTEBOOK)
+    kernel_manager = jp_serverapp.kernel_manager
+    kernel_id = await start_session(jp_fetch, NOTEBOOK)
+    await run_in_kernel(kernel_manager, kernel_id, TRAIN_CODE)
+    jp_serverapp.web_app.settings["model_catalog"].config.kernel_save_timeout = 1.5
+    busy = _start_busy_cell(kernel_manager, kernel_id, 6)
+    try:
+        started = await call(jp_fetch, "notebooks", "save", method="POST", expect=202,
+                             body=json.dumps({"path": NOTEBOOK, "variable": "clf", "display_name": "late",
+                                              "X_sample": "X_small"}))
+        job, _ = await wait_for_job(jp_fetch, started["job_id"], timeout=60)
+        assert job["state"] == "failed"
+        assert job["error"]["error"] == "kernel_error"
+        assert "did not answer within 1.5 s" in job["error"]["message"], job["error"]
+        assert _save_dirs(spool) == []  # removed when the job failed
+        await run_in_kernel(kernel_manager, kernel_id, "pass")  # the kernel has run the late request
+        assert await _until(lambda: _save_dirs(spool) == [], timeout=10), _save_dirs(spool)
+        await asyncio.sleep(1)  # and nothing comes back
+        assert _save_dirs(spool) == []
+        assert (await call(jp_fetch, "models"))["items"] == []
+    finally:
+        busy.stop_channels()
+
+
+async def test_what_a_late_answer_wrote_is_removed_once_the_kernel_answers(jp_fetch, jp_root_dir, jp_serverapp):
+    """evaluate() gives up after its timeout, then calls after_late_answer once the kernel has
+    answered after all -- not before, and never when the answer came in time."""
+    from model_catalog_ext.server.kernel_bridge import KernelError, evaluate
+
+    make_repo_with_notebook(jp_root_dir, NOTEBOOK)
+    kernel_manager = jp_serverapp.kernel_manager
+    kernel_id = await start_session(jp_fetch, NOTEBOOK)
+    await run_in_kernel(kernel_manager, kernel_id, "pass")
+    calls = []
+    assert await evaluate(kernel_manager, kernel_id, "'in time'", timeout=30,
+                          after_late_answer=lambda: calls.append("in time")) == "in time"
+
+    busy = _start_busy_cell(kernel_manager, kernel_id, 4)
+    try:
+        try:
+            await evaluate(kernel_manager, kernel_id, "'late'", timeout=1, after_late_answer=lambda: calls.append("late"))
+        except KernelError as exc:
+            assert "did not answer within 1 s" in exc.message
+        else:
+            raise AssertionError("no KernelError for a kernel busy past the timeout")
+        assert calls == []  # the kernel is still running the cell
+        await run_in_kernel(kernel_manager, kernel_id, "pass")
+        assert await _until(lambda: calls == ["late"], timeout=15), calls
+    finally:
+        busy.stop_channels()

@@ -106,3 +106,26 @@ def test_every_code_a_job_can_carry_is_in_the_spec():
                   if isinstance(obj, type) and issubclass(obj, errors.CatalogError)}
     assert "catalog_error" in codes
     assert codes <= set(SPEC["components"]["schemas"]["Error"]["properties"]["error"]["enum"])
+
+
+def test_a_kernel_request_whose_work_dir_is_gone_writes_nothing(tmp_path):
+    """The kernel side of a save the server gave up on: its work dir was removed, so the
+    late request must not recreate it (prepare() would make missing parents)."""
+    import json
+
+    from sklearn.linear_model import LinearRegression
+
+    from model_catalog_ext.kernel.save import prepare_variable
+
+    user_ns = {"model": LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])}
+    gone = tmp_path / "model-catalog-save-gone"
+    answer = json.loads(prepare_variable(user_ns, json.dumps({"variable": "model",
+                                                             "artifact_dir": str(gone / "artifact")})))
+    assert answer["ok"] is False and "stopped waiting" in answer["error"]["message"]
+    assert not gone.exists()
+
+    gone.mkdir()  # the work dir is there: the same request prepares
+    answer = json.loads(prepare_variable(user_ns, json.dumps({"variable": "model",
+                                                             "artifact_dir": str(gone / "artifact")})))
+    assert answer["ok"] is True, answer
+    assert (gone / "artifact" / "score.py").is_file()

@@ -2,6 +2,7 @@
 verify (in the kernel) and save one, as a job the client polls."""
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import tornado
@@ -66,7 +67,11 @@ class NotebookSaveHandler(SaveJobHandler):
                 "y_sample": body.get("y_sample") or None,
                 "as_onnx": body.get("as_onnx"),
                 "artifact_dir": str(artifact_dir),
-            })
+            }, timeout=self.catalog_config.kernel_save_timeout,
+                # Given up on, the request may still run once the kernel is free: the job has
+                # removed the work dir by then, and this removes what a run already under
+                # way wrote into it.
+                after_late_answer=lambda: shutil.rmtree(artifact_dir.parent, ignore_errors=True))
             if not result.get("ok"):
                 raise RemoteError(result["error"])
             verification = result.get("verification") or {}
