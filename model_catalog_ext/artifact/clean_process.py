@@ -26,6 +26,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import Callable
 
 WORKER = Path(__file__).with_name("verify_worker.py")
 # Runs verify_worker.py from its cached bytecode (__pycache__, which an installed wheel has)
@@ -98,6 +99,10 @@ class CleanProcess:
     def alive(self) -> bool:
         return self._proc.poll() is None
 
+    def scratch_path(self, name: str) -> str:
+        """A path in this process's own folder (its cwd), removed with it by close()."""
+        return os.path.join(self._dir, name)
+
     def log_size(self) -> int:
         try:
             return os.path.getsize(self.log_path)
@@ -112,11 +117,12 @@ class CleanProcess:
         except OSError:
             return ""
 
-    def request(self, payload: dict, timeout: float) -> dict:
-        """Send one request and wait for its reply; WorkerFailed when none comes."""
+    def request(self, payload: dict, timeout: float, meanwhile: Callable[[], None] | None = None) -> dict:
+        """Send one request and wait for its reply; WorkerFailed when none comes.
+        ``meanwhile()`` runs once the request is sent: work of the caller's that overlaps it."""
         with self._busy:
             try:
-                return self._request(payload, timeout)
+                return self._request(payload, timeout, meanwhile)
             except BaseException as exc:
                 if not isinstance(exc, WorkerFailed):
                     # Interrupted (the kernel's stop button) while the process works: its
@@ -125,13 +131,15 @@ class CleanProcess:
                     self._proc.wait()
                 raise
 
-    def _request(self, payload: dict, timeout: float) -> dict:
+    def _request(self, payload: dict, timeout: float, meanwhile) -> dict:
         offset = self.log_size()
         try:
             self._proc.stdin.write(json.dumps(payload).encode() + b"\n")
             self._proc.stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             raise WorkerFailed(f"the worker process is gone ({exc})", self.log_since(offset)) from None
+        if meanwhile is not None:
+            meanwhile()
         deadline = time.monotonic() + timeout
         while b"\n" not in self._pending:
             remaining = deadline - time.monotonic()
@@ -211,10 +219,32 @@ def take(preload: tuple[str, ...] = (), python: str | None = None) -> CleanProce
         return _standbys.pop(0)
 
 
+_retiring: set[threading.Thread] = set()
+
+
+def retire(proc: CleanProcess) -> None:
+    """Close a used process on a side thread (returns at once): stopping it and removing its
+    folder cost a verification a few ms that its caller need not wait for."""
+    def close() -> None:
+        try:
+            proc.close()
+        finally:
+            with _lock:
+                _retiring.discard(thread)
+
+    thread = threading.Thread(target=close, name="model-catalog-retire", daemon=True)
+    with _lock:
+        _retiring.add(thread)
+    thread.start()
+
+
 @atexit.register
 def _shutdown() -> None:
     with _lock:
         procs = list(_standbys)
         _standbys.clear()
+        retiring = list(_retiring)
     for proc in procs:
         proc.close()
+    for thread in retiring:  # nothing left behind at exit
+        thread.join(15)

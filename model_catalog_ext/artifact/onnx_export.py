@@ -200,8 +200,9 @@ def _feeds(input_names: list[str], columns: list[Column], mode: str) -> dict:
     return feeds
 
 
-def _run_onnx(onnx_bytes: bytes, feeds: dict) -> list:
-    """ONNX Runtime's outputs for ``feeds``, computed in the standby clean process."""
+def _run_onnx(onnx_bytes: bytes, feeds: dict, meanwhile=None) -> list:
+    """ONNX Runtime's outputs for ``feeds``, computed in the standby clean process
+    (``meanwhile()`` runs here while it computes them)."""
     import numpy as np
 
     with tempfile.TemporaryDirectory(prefix="model-catalog-onnx-") as tmp:
@@ -214,7 +215,7 @@ def _run_onnx(onnx_bytes: bytes, feeds: dict) -> list:
         request = {"op": "onnx_run", "model": model_path, "names": list(feeds), "inputs": inputs,
                    "outputs": tmp}
         try:
-            reply = clean_process.borrow(PRELOAD).request(request, CHECK_TIMEOUT)
+            reply = clean_process.borrow(PRELOAD).request(request, CHECK_TIMEOUT, meanwhile)
         except clean_process.WorkerFailed as exc:
             raise OnnxNotUsed(f"ONNX Runtime could not run the model in a separate process: {exc}") from None
         if "error" in reply:
@@ -228,14 +229,24 @@ def _compare(model, onnx_bytes: bytes, input_names: list[str], X_sample, columns
     OnnxNotUsed when they disagree."""
     import numpy as np
 
-    outputs = _run_onnx(onnx_bytes, _feeds(input_names, columns, mode))
-    expected = np.asarray(model.predict(X_sample) if expected is None else expected)
+    classification = bool(info.use_case_type and "classification" in info.use_case_type)
+    ours = {}
+
+    def predict():  # the model's side, while ONNX Runtime (usually still loading) does its part
+        ours["labels"] = np.asarray(model.predict(X_sample) if expected is None else expected)
+        if classification and hasattr(model, "predict_proba"):
+            try:
+                ours["proba"] = np.asarray(model.predict_proba(X_sample))
+            except Exception:  # as if it had no probabilities: only the labels are compared
+                pass
+
+    outputs = _run_onnx(onnx_bytes, _feeds(input_names, columns, mode), predict)
+    expected = ours["labels"]
     got = np.asarray(outputs[0])
     if got.ndim == 2 and got.shape[1] == 1 and expected.ndim == 1:
         got = got.ravel()
     if got.shape != expected.shape:
         raise OnnxNotUsed(f"ONNX Runtime returned shape {got.shape}, the model {expected.shape}")
-    classification = bool(info.use_case_type and "classification" in info.use_case_type)
     if classification or expected.dtype.kind in "OUSb":
         same = got.astype(str) == expected.astype(str)
         if not same.all():
@@ -245,7 +256,7 @@ def _compare(model, onnx_bytes: bytes, input_names: list[str], X_sample, columns
             )
         diff = 0.0
         if len(outputs) > 1 and hasattr(model, "predict_proba"):
-            proba = np.asarray(model.predict_proba(X_sample))
+            proba = ours["proba"] if "proba" in ours else np.asarray(model.predict_proba(X_sample))
             got_p = np.asarray(outputs[1])
             if got_p.shape == proba.shape:
                 diff = float(np.max(np.abs(got_p - proba))) if proba.size else 0.0

@@ -172,58 +172,63 @@ def run(artifact_dir, data=None, use_venv: bool = False, timeout: float = 300.0)
     """Verify ``artifact_dir`` in a clean process (see module docstring)."""
     artifact_dir = Path(artifact_dir).absolute()
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="model-catalog-verify-") as tmp:
-        tmp = Path(tmp)
-        if data is None:
-            sample = artifact_dir / layout.DATA_SAMPLE
-            data_arg = str(sample) if sample.is_file() else "-"
-        else:
-            data_path = tmp / "data.json"
-            try:
-                ready = _to_json_ready(data)
-                data_path.write_text(json.dumps(ready))
-            except (TypeError, ValueError) as exc:
-                return VerificationReport(False, [{
-                    "name": "data", "ok": False,
-                    "message": f"verify() data must be JSON-serializable, a DataFrame or an array ({exc}).",
-                }])
-            if _is_empty(ready):
-                return VerificationReport(False, [{
-                    "name": "data", "ok": False,
-                    "message": "verify() was given empty data: there is no row to predict on. Pass at "
-                               "least one row (for example X_test[:5]), or call verify() without data "
-                               "to use the artifact's data-sample.json.",
-                }])
-            data_arg = str(data_path)
-        python = sys.executable
-        if use_venv:
-            python, error = _venv_python(artifact_dir, timeout)
-            if python is None:
-                return VerificationReport(False, [{"name": "requirements", "ok": False, "message": error}])
-        result_path = tmp / "result.json"
-        proc = clean_process.take(python=python)
-        offset = proc.log_size()
-        failure = None
+    data_text = None
+    if data is None:
+        sample = artifact_dir / layout.DATA_SAMPLE
+        data_arg = str(sample) if sample.is_file() else None
+    else:
         try:
-            proc.request({"op": "verify", "artifact_dir": str(artifact_dir),
-                          "data": None if data_arg == "-" else data_arg, "result": str(result_path)},
-                         timeout)
+            ready = _to_json_ready(data)
+            data_text = json.dumps(ready)
+        except (TypeError, ValueError) as exc:
+            return VerificationReport(False, [{
+                "name": "data", "ok": False,
+                "message": f"verify() data must be JSON-serializable, a DataFrame or an array ({exc}).",
+            }])
+        if _is_empty(ready):
+            return VerificationReport(False, [{
+                "name": "data", "ok": False,
+                "message": "verify() was given empty data: there is no row to predict on. Pass at "
+                           "least one row (for example X_test[:5]), or call verify() without data "
+                           "to use the artifact's data-sample.json.",
+            }])
+    python = sys.executable
+    if use_venv:
+        python, error = _venv_python(artifact_dir, timeout)
+        if python is None:
+            return VerificationReport(False, [{"name": "requirements", "ok": False, "message": error}])
+    proc = clean_process.take(python=python)
+    # The data and the result travel as files in the process's own folder, which goes with it.
+    result_path = proc.scratch_path("result.json")
+    raw, failure = None, None
+    try:
+        if data_text is not None:
+            data_arg = proc.scratch_path("data.json")
+            with open(data_arg, "w", encoding="utf-8") as fh:
+                fh.write(data_text)
+        offset = proc.log_size()
+        try:
+            proc.request({"op": "verify", "artifact_dir": str(artifact_dir), "data": data_arg,
+                          "result": result_path}, timeout)
         except clean_process.WorkerFailed as exc:
             failure = exc
-        finally:
-            log = proc.log_since(offset)
-            proc.close()
-            if python == sys.executable:
-                clean_process.prime(proc.preload, count=2)  # the next verify() starts warm
-        if failure is not None and failure.timed_out:
-            return VerificationReport(False, [{
-                "name": "process", "ok": False,
-                "message": f"score.py did not finish within {timeout:.0f}s (load_model or predict hangs?)",
-            }], log=log)
-        if not result_path.is_file():
-            return VerificationReport(False, [{
-                "name": "process", "ok": False, "message": _died(failure, log)}], log=log)
-        raw = json.loads(result_path.read_text())
+        log = proc.log_since(offset)
+        if os.path.isfile(result_path):
+            with open(result_path, encoding="utf-8") as fh:
+                raw = json.load(fh)
+    finally:
+        # Stopping it and removing its folder takes a few ms: not the caller's wait.
+        clean_process.retire(proc)
+        if python == sys.executable:
+            clean_process.prime(proc.preload, count=2)  # the next verify() starts warm
+    if failure is not None and failure.timed_out:
+        return VerificationReport(False, [{
+            "name": "process", "ok": False,
+            "message": f"score.py did not finish within {timeout:.0f}s (load_model or predict hangs?)",
+        }], log=log)
+    if raw is None:
+        return VerificationReport(False, [{
+            "name": "process", "ok": False, "message": _died(failure, log)}], log=log)
     checks = raw.get("checks", [])
     for check in checks:
         if "exit_code" in check:  # score.py called sys.exit(): show what it printed
