@@ -1,13 +1,14 @@
 """The %catalog line magic and %%catalog cell magic: parse, dispatch, report errors.
 
-Errors are one line on stderr: a user mistake (bad option, unknown id, bad tag, pending
-changes, a missing variable) never shows a traceback, and nothing a handler raises reaches
-the kernel. An unexpected failure is also one line; its traceback waits behind ``%tb``.
+Errors are one line, ``error: ...``: a user mistake (bad option, unknown id, bad tag,
+pending changes, a missing variable) never shows a traceback. The cell still fails, so that
+"Run All", ``nbconvert --execute`` and papermill stop there instead of running the next cells
+on a model that was not saved or loaded. An unexpected failure is also one line; its
+traceback waits behind ``%tb``.
 """
 from __future__ import annotations
 
 import shlex
-import sys
 
 from IPython.core.magic import Magics, line_cell_magic, magics_class
 
@@ -50,29 +51,24 @@ class CatalogMagics(Magics):
         except HelpShown:
             return None
         except (UsageError, ValueError) as exc:  # ValueError: shlex on an unclosed quote
-            _error(str(exc))
+            raise CatalogMagicError(str(exc)) from None
         except KeyboardInterrupt:
             raise
         except Exception as exc:
             from ..errors import CatalogError, ModelNotFound, PendingChanges
 
             if isinstance(exc, PendingChanges):
-                _error(_pending_message(exc))
-            elif isinstance(exc, ModelNotFound) and exc.details.get("model_id"):
-                _error(f"no model with id '{exc.details['model_id']}' in this catalog; "
-                       "%catalog list shows the ids (--state all includes inactive models)")
-            elif isinstance(exc, CatalogError):
-                _error(exc.message)
-            elif isinstance(exc, OSError):
-                _error(f"{type(exc).__name__}: {exc}")
-            else:
-                # Not a user mistake: keep the traceback for %tb rather than lose it.
-                sys.last_type, sys.last_value, sys.last_traceback = type(exc), exc, exc.__traceback__
-                if hasattr(sys, "last_exc"):
-                    sys.last_exc = exc
-                _error(f"%catalog failed unexpectedly with {type(exc).__name__}: {exc} "
-                       "(run %tb for the traceback, and please report it)")
-        return None
+                raise CatalogMagicError(_pending_message(exc)) from None
+            if isinstance(exc, ModelNotFound) and exc.details.get("model_id"):
+                raise CatalogMagicError(f"no model with id '{exc.details['model_id']}' in this catalog; "
+                                        "%catalog list shows the ids (--state all includes inactive models)") from None
+            if isinstance(exc, CatalogError):
+                raise CatalogMagicError(exc.message) from None
+            if isinstance(exc, OSError):
+                raise CatalogMagicError(f"{type(exc).__name__}: {exc}") from None
+            # Not a user mistake: chained, so that %tb shows where it came from.
+            raise CatalogMagicError(f"%catalog failed unexpectedly with {type(exc).__name__}: {exc} "
+                                    "(run %tb for the traceback, and please report it)") from exc
 
 
 def _pending_message(exc) -> str:
@@ -82,6 +78,12 @@ def _pending_message(exc) -> str:
             "points at the code that made the model, or pass --ignore-pending-changes")
 
 
-def _error(message: str) -> None:
-    # One line, whatever the message looked like.
-    print("error: " + " ".join(str(message).split()), file=sys.stderr)
+class CatalogMagicError(Exception):
+    """A failed %catalog command. IPython shows it as its one line (``_render_traceback_``)
+    and marks the cell as failed."""
+
+    def __init__(self, message: str):
+        super().__init__(" ".join(str(message).split()))  # one line, whatever the message looked like
+
+    def _render_traceback_(self) -> list[str]:
+        return [f"error: {self}"]

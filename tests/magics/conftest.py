@@ -18,13 +18,15 @@ clf = RandomForestClassifier(n_estimators=5, max_depth=3, random_state=0).fit(X,
 
 
 def one_error_line(result) -> str:
-    """The single 'error: ...' line a user mistake must produce, with no traceback."""
-    assert result.status == "ok", result.error
-    assert result.error is None
-    assert "Traceback" not in result.stdout + result.stderr
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1, result.stderr
+    """The single 'error: ...' line a user mistake must produce, with no traceback; the cell
+    fails (so Run All and papermill stop there)."""
+    assert result.status == "error", (result.stdout, result.stderr)
+    assert result.error["ename"] == "CatalogMagicError", result.error
+    lines = result.error["traceback"]
+    assert len(lines) == 1, lines
     assert lines[0].startswith("error: "), lines[0]
+    assert "Traceback" not in result.stdout + result.stderr + lines[0]
+    assert "error:" not in result.stderr, result.stderr  # said once, as the cell's error
     return lines[0]
 
 

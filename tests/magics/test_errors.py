@@ -1,4 +1,4 @@
-"""Every user mistake is one 'error:' line on stderr, no traceback, and the kernel lives on."""
+"""Every user mistake is one 'error:' line, no traceback, the cell fails, and the kernel lives on."""
 import pytest
 
 from tests.magics.conftest import TRAIN, one_error_line, run_ok, seed_artifact
