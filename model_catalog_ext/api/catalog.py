@@ -134,7 +134,7 @@ class ModelCatalog:
         if provenance_metadata is None and training_script_path is not None:
             provenance_metadata = capture(training_script_path, path, ignore_pending_changes)
         if defined_metadata is None and path.is_dir():
-            defined_metadata = _prepared_metadata(path)
+            defined_metadata = prepared_metadata(path)
         entry = self.service.save(
             path, display_name=name, description=description or "",
             compartment_id=compartment_id or self.compartment_id, project_id=project_id,
@@ -143,8 +143,9 @@ class ModelCatalog:
         return Model(entry, self.service)
 
 
-def _prepared_metadata(path: Path) -> dict | None:
-    """The taxonomy prepare() recorded in the artifact, if the artifact layer can read it."""
+def prepared_metadata(path: Path) -> dict | None:
+    """The taxonomy prepare() (and verify()) recorded in an artifact folder, if the artifact
+    layer can read it: what a save records unless told otherwise."""
     try:
         from ..artifact import ModelArtifact
     except ImportError:

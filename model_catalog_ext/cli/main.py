@@ -15,7 +15,7 @@
 Every command takes ``--json`` (machine-readable output), ``--url`` and ``--artifact-root``
 (default: ``$MODEL_CATALOG_URL`` / ``$MODEL_CATALOG_ARTIFACT_ROOT``, else the embedded catalog).
 Exit status: 0 success, 1 a catalog error (message on stderr) or damaged bytes found by
-verify, 2 bad usage.
+verify, 2 bad usage (an unknown option, a bad value, delete without --yes and no terminal).
 """
 from __future__ import annotations
 
@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import sys
+from pathlib import Path
 
 from ..catalog.entry import PROVENANCE_KEYS
 from ..catalog.filewrite import write_all
@@ -190,6 +191,7 @@ def _check_name(name: str) -> None:
 
 
 def cmd_save(args, svc) -> int:
+    from ..api.catalog import prepared_metadata
     from ..api.provenance import check_training_script
     from ..catalog import parse_tags
 
@@ -202,11 +204,14 @@ def cmd_save(args, svc) -> int:
 
         provenance = capture_provenance(training_script_path=args.training_script, artifact_dir=args.path,
                                         ignore_pending_changes=args.ignore_pending_changes)
+    # Framework, algorithm, test results...: what prepare() and verify() recorded, as any save keeps.
+    defined = prepared_metadata(Path(args.path)) if os.path.isdir(args.path) else None
     bar = ProgressBar(f"saving {os.path.basename(os.path.normpath(args.path))}", enabled=args.progress)
     try:
         entry = svc.save(args.path, display_name=args.name, description=args.description, freeform_tags=tags,
                          project_id=args.project_id, compartment_id=args.compartment_id,
-                         as_new_version_of=args.version_of, provenance=provenance, progress=bar)
+                         as_new_version_of=args.version_of, defined_metadata=defined, provenance=provenance,
+                         progress=bar)
     finally:
         bar.close()
     if args.json:
@@ -298,7 +303,11 @@ def cmd_state(args, svc) -> int:
 
 def cmd_delete(args, svc) -> int:
     entry = svc.get(args.model_id)
-    if not args.yes and sys.stdin.isatty():
+    if not args.yes:
+        if not sys.stdin.isatty():  # a script or a pipe: nobody to ask, so nothing is deleted
+            raise InvalidInput(f"Not deleted: delete asks before it deletes {entry.id} ({entry.display_name!r}, "
+                               f"version {entry.version}), and there is no terminal to ask on. Pass --yes to "
+                               "delete without asking.")
         answer = input(f"Delete {entry.id} ({entry.display_name!r}, version {entry.version})? [y/N] ")
         if answer.strip().lower() not in ("y", "yes"):
             print("Not deleted.", file=sys.stderr)
@@ -358,7 +367,7 @@ def main(argv: list[str] | None = None) -> int:
             sys.stderr.write("\n")
         else:
             print(f"error: {exc.message}", file=sys.stderr)
-        return 1
+        return 2 if isinstance(exc, InvalidInput) else 1  # a bad value is bad usage, like a bad option
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -130,12 +130,13 @@ def test_verify_reports_damage(env, art, capsys):
 def test_bad_input_messages(env, art, capsys, tmp_path):
     code, _, err = run(capsys, "save", str(tmp_path / "missing"), "--name", "m")
     assert code == 1 and "does not exist" in err
+    # A bad value is bad usage (2), as an unknown option is; an artifact that is not there is 1.
     code, _, err = run(capsys, "save", str(art), "--name", "m", "--tag", "novalue")
-    assert code == 1 and "key:value" in err
+    assert code == 2 and "key:value" in err
     code, _, err = run(capsys, "save", str(art), "--name", "  ")
-    assert code == 1 and "display name" in err
+    assert code == 2 and "display name" in err
     code, _, err = run(capsys, "list", "colour:red", "--json")
-    assert code == 1 and json.loads(err)["error"] == "invalid_input"
+    assert code == 2 and json.loads(err)["error"] == "invalid_input"
     with pytest.raises(SystemExit) as exc:
         main(["frobnicate"])
     assert exc.value.code == 2
@@ -203,7 +204,7 @@ def test_gc_removes_what_interrupted_saves_left_and_nothing_in_use(env, art, cap
     code, out, _ = run(capsys, "gc", "--grace", "0", "--json")
     assert json.loads(out) == {"removed_blobs": [], "removed_tmp_files": 1, "freed_bytes": 10}
     code, _, err = run(capsys, "gc", "--grace", "-5")
-    assert code == 1 and "--grace" in err
+    assert code == 2 and "--grace" in err
 
 
 def one_error_line(err: str) -> str:
@@ -259,7 +260,7 @@ def test_edit_custom_metadata_and_provenance(env, art, capsys):
                         (["--provenance", "colour=red"], "--provenance: a model's provenance has no field"),
                         (["--provenance", "git_dirty=maybe"], "git_dirty takes true or false")):
         code, _, err = run(capsys, "edit", entry["id"], *bad)
-        assert code == 1 and needle in one_error_line(err), err
+        assert code == 2 and needle in one_error_line(err), err
     code, _, err = run(capsys, "edit", entry["id"])
     assert code == 2 and "--metadata" in err and "--provenance" in err
 
@@ -278,16 +279,16 @@ def test_page_token_hint_says_to_repeat_the_search_and_sort(env, art, capsys):
 def test_cli_messages_name_the_options(env, art, capsys, tmp_path):
     code, _, err = run(capsys, "save", str(art), "--name", "")
     line = one_error_line(err)
-    assert code == 1 and "--name" in line and "display_name" not in line
+    assert code == 2 and "--name" in line and "display_name" not in line
     missing = tmp_path / "train.py"
     code, _, err = run(capsys, "save", str(art), "--name", "m", "--training-script", str(missing))
     line = one_error_line(err)
-    assert code == 1 and str(missing) in line and "--training-script" in line and "training_script_path" not in line
+    assert code == 2 and str(missing) in line and "--training-script" in line and "training_script_path" not in line
     code, out, _ = run(capsys, "list", "--json")
     assert json.loads(out)["items"] == []  # neither was saved
     entry = save(capsys, art, "--name", "m")
     code, _, err = run(capsys, "edit", entry["id"], "--name", " ")
-    assert code == 1 and "--name" in one_error_line(err)
+    assert code == 2 and "--name" in one_error_line(err)
 
 
 def test_progress_bar_on_zip_downloads(env, tmp_path, capsys):
@@ -301,3 +302,36 @@ def test_progress_bar_on_zip_downloads(env, tmp_path, capsys):
     assert zipfile.ZipFile(tmp_path / "big.zip").testzip() is None
     code, _, err = run(capsys, "download", entry["id"], str(tmp_path / "quiet.zip"), "--zip")
     assert code == 0 and "%" not in err  # stderr is not a terminal here
+
+
+def test_delete_without_a_terminal_to_ask_on_deletes_nothing(env, art, capsys, monkeypatch):
+    """A script or a pipe cannot answer the question: without --yes nothing is deleted."""
+    entry = save(capsys, art, "--name", "keep-me")
+    monkeypatch.setattr(sys, "stdin", io.StringIO("y\n"))  # piped in, not a terminal
+    code, out, err = run(capsys, "delete", entry["id"])
+    assert code == 2 and out == ""
+    assert "Not deleted" in err and "--yes" in err and entry["id"] in err
+    code, out, _ = run(capsys, "show", entry["id"], "--json")
+    assert code == 0 and json.loads(out)["id"] == entry["id"]
+    code, out, _ = run(capsys, "delete", entry["id"], "--yes")
+    assert code == 0 and "Deleted" in out
+
+
+def test_save_keeps_what_prepare_and_verify_recorded(env, tmp_path, capsys):
+    """A prepared artifact saved from the shell has the same defined metadata (framework,
+    algorithm, test results) as one saved from Python."""
+    from sklearn.datasets import load_iris
+    from sklearn.linear_model import LogisticRegression
+
+    from model_catalog_ext.artifact import prepare
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    artifact = prepare(LogisticRegression(max_iter=300).fit(X, y), tmp_path / "prepared", X_sample=X.head(5),
+                       as_onnx=False)
+    assert artifact.verify().ok
+    entry = save(capsys, tmp_path / "prepared", "--name", "iris-lr")
+    defined = entry["defined_metadata"]
+    assert defined["Framework"] == "scikit-learn" and defined["Algorithm"] == "LogisticRegression"
+    assert defined["ArtifactTestResults"]["ok"] is True
+    code, out, _ = run(capsys, "list", "framework:scikit-learn", "--json")
+    assert [i["id"] for i in json.loads(out)["items"]] == [entry["id"]]
