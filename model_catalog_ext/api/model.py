@@ -21,8 +21,9 @@ class Model:
 
     Read any field as an attribute (``m.display_name``, ``m.freeform_tags``, ``m.manifest``
     ...).  Assign editable fields (display_name, description, freeform_tags,
-    defined_metadata, custom_metadata, provenance_metadata, compartment_id, project_id),
-    then :meth:`commit` them or :meth:`rollback`.  The artifact never changes: to change it,
+    defined_metadata, custom_metadata, provenance_metadata, compartment_id, project_id), or
+    edit their dicts and lists in place (``m.freeform_tags["stage"] = "prod"``), then
+    :meth:`commit` them or :meth:`rollback`.  The artifact never changes: to change it,
     save a new version (``ModelArtifact(path).save(..., as_new_version_of=m.id)``).
 
     Two differences from ADS's Model: :meth:`deactivate` / :meth:`activate` change the
@@ -35,6 +36,9 @@ class Model:
         object.__setattr__(self, "_entry", entry)
         object.__setattr__(self, "_service", service)
         object.__setattr__(self, "_pending", {})
+        # Copies of editable dicts and lists handed out: an in-place edit of one
+        # (m.freeform_tags["stage"] = "prod") is a change that commit() saves, as in ADS.
+        object.__setattr__(self, "_working", {})
 
     # --- attribute access ---------------------------------------------------------------
     def __getattr__(self, name: str):
@@ -45,8 +49,14 @@ class Model:
         entry = object.__getattribute__(self, "_entry")
         if hasattr(entry, field):
             value = getattr(entry, field)
-            # hand out copies so in-place edits go through assignment (and get committed)
-            return copy.deepcopy(value) if isinstance(value, (dict, list)) else value
+            if not isinstance(value, (dict, list)):
+                return value
+            if field not in EDITABLE:  # a copy: the entry itself must not change
+                return copy.deepcopy(value)
+            working = object.__getattribute__(self, "_working")
+            if field not in working:
+                working[field] = copy.deepcopy(value)
+            return working[field]
         raise AttributeError(f"'Model' object has no attribute {name!r}")
 
     def __setattr__(self, name: str, value: Any) -> None:
@@ -58,13 +68,15 @@ class Model:
         if field not in EDITABLE:
             raise AttributeError(_not_editable(name, field, self._entry))
         self._pending[field] = copy.deepcopy(value)
+        self._working.pop(field, None)
 
     def __dir__(self):
         return sorted(set(super().__dir__()) | set(vars(self._entry)) | set(_ALIASES))
 
     def __repr__(self) -> str:
         e = self._entry
-        dirty = f", {len(self._pending)} uncommitted change(s)" if self._pending else ""
+        changes = self._changes()
+        dirty = f", {len(changes)} uncommitted change(s)" if changes else ""
         return f"Model(id={e.id!r}, display_name={self.display_name!r}, version={e.version}, " \
                f"lifecycle_state={e.lifecycle_state!r}{dirty})"
 
@@ -79,8 +91,21 @@ class Model:
 
     @property
     def pending_changes(self) -> dict:
-        """Assigned but not yet committed fields."""
-        return copy.deepcopy(self._pending)
+        """Assigned (or edited in place) but not yet committed fields."""
+        return copy.deepcopy(self._changes())
+
+    def _changes(self) -> dict:
+        changes = dict(self._pending)
+        for field, value in self._working.items():
+            if value != getattr(self._entry, field):
+                changes[field] = value
+        return changes
+
+    def _keep_edits(self) -> None:
+        """Before the entry is replaced: in-place edits become pending changes (the same
+        objects, so later in-place edits still count)."""
+        self._pending.update(self._changes())
+        self._working.clear()
 
     # --- actions ----------------------------------------------------------------------------
     def commit(self, force: bool = False) -> "Model":
@@ -92,19 +117,24 @@ class Model:
         one: pass ``force=True`` for ADS's behaviour.  The lifecycle state is not part of a
         commit: deactivate() and activate() apply at once.
         """
-        if self._pending:
-            entry = self._service.update(self._entry.id, etag=None if force else self._entry.etag, **self._pending)
+        changes = self._changes()
+        if changes:
+            entry = self._service.update(self._entry.id, etag=None if force else self._entry.etag,
+                                         **copy.deepcopy(changes))
             object.__setattr__(self, "_entry", entry)
             self._pending.clear()
+        self._working.clear()
         return self
 
     def rollback(self) -> "Model":
         """Forget the uncommitted changes (back to what was last read from the catalog)."""
         self._pending.clear()
+        self._working.clear()
         return self
 
     def refresh(self) -> "Model":
         """Re-read the model from the catalog (uncommitted changes are kept)."""
+        self._keep_edits()
         object.__setattr__(self, "_entry", self._service.get(self._entry.id))
         return self
 
@@ -114,6 +144,7 @@ class Model:
         Takes effect in the catalog at once, with no commit() needed (ADS only sets the
         state, and its commit() saves it); uncommitted field changes stay pending.
         """
+        self._keep_edits()
         object.__setattr__(self, "_entry", self._service.deactivate(self._entry.id))
         return self
 
@@ -123,6 +154,7 @@ class Model:
         Takes effect in the catalog at once, with no commit() needed (ADS only sets the
         state, and its commit() saves it); uncommitted field changes stay pending.
         """
+        self._keep_edits()
         object.__setattr__(self, "_entry", self._service.activate(self._entry.id))
         return self
 
@@ -137,7 +169,7 @@ class Model:
     def to_dict(self) -> dict:
         """The model's fields as JSON-ready data (uncommitted changes included)."""
         data = self._entry.to_dict()
-        data.update(copy.deepcopy(self._pending))
+        data.update(copy.deepcopy(self._changes()))
         return data
 
     def to_dataframe(self):

@@ -77,13 +77,44 @@ def test_model_edit_commit_rollback(mc, artifact_dir):
     m.description = "new"
     m.commit()
     assert mc.get_model(m.id).description == "new"
-    tags = m.freeform_tags
-    tags["x"] = "y"  # a copy: in-place edits do not leak without assignment
-    assert m.freeform_tags == {"version": "1"}
     with pytest.raises(ImmutableArtifact, match="new version"):
         m.manifest = []
     with pytest.raises(AttributeError, match="cannot be changed"):
         m.lifecycle_state = "INACTIVE"
+
+
+def test_in_place_edits_are_committed_as_in_ads(mc, artifact_dir):
+    """m.freeform_tags["stage"] = "prod"; m.commit() saves the edit (ADS's usual pattern),
+    rollback() forgets it, and fields that cannot change hand out copies."""
+    m = mc.upload_model(artifact_dir(), display_name="m", freeform_tags={"version": "1"},
+                        defined_metadata={"Algorithm": "Ridge"})
+    assert not m.pending_changes and "uncommitted" not in repr(m)
+    m.freeform_tags["stage"] = "prod"
+    m.defined_metadata["Algorithm"] = "RidgeCV"
+    m.custom_metadata.append({"key": "auc", "value": "0.91"})
+    assert m.pending_changes.keys() == {"freeform_tags", "defined_metadata", "custom_metadata"}
+    assert "3 uncommitted change(s)" in repr(m)
+    m.commit()
+    stored = mc.get_model(m.id)
+    assert stored.freeform_tags == {"version": "1", "stage": "prod"}
+    assert stored.defined_metadata["Algorithm"] == "RidgeCV"
+    assert [(c["key"], c["value"]) for c in stored.custom_metadata] == [("auc", "0.91")]
+    assert not m.pending_changes
+
+    m.freeform_tags.pop("stage")
+    m.rollback()
+    assert m.freeform_tags == {"version": "1", "stage": "prod"} and not m.pending_changes
+    etag = mc.get_model(m.id).etag
+    assert m.freeform_tags == m.freeform_tags and m.commit() is m  # reading is not a change
+    assert mc.get_model(m.id).etag == etag
+
+    m.freeform_tags["team"] = "ml"
+    m.refresh()  # an edit made before a refresh stays pending
+    assert m.pending_changes.keys() == {"freeform_tags"}
+    m.commit()
+    assert mc.get_model(m.id).freeform_tags == {"version": "1", "stage": "prod", "team": "ml"}
+    m.manifest.clear()  # the artifact's fields are copies: nothing to commit, nothing changed
+    assert m.manifest and not m.pending_changes
 
 
 def test_assigning_a_name_that_is_not_a_field(mc, artifact_dir):
