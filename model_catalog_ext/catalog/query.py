@@ -8,7 +8,7 @@ from typing import Any
 
 from ..errors import InvalidInput
 from .entry import ModelEntry
-from .validation import check_tag_key
+from .validation import MAX_TAGS, check_tag_key
 
 STATES = ("ACTIVE", "INACTIVE", "ALL")
 SORTS = ("time_created", "name", "version")
@@ -76,10 +76,7 @@ class ModelQuery:
             raise InvalidInput(f"limit must be a whole number, not {self.limit!r}.") from None
         if not 1 <= q.limit <= MAX_LIMIT:
             raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}; got {q.limit}.")
-        tags = q.tags or []
-        if isinstance(tags, (str, TagFilter)):  # one tag given on its own, e.g. "version:3"
-            tags = [tags]
-        q.tags = [_as_tag_filter(t) for t in tags]
+        q.tags = as_tag_filters(q.tags)
         for name in ("text", "name", "created_by", "framework", "compartment_id", "project_id"):
             value = getattr(q, name)
             if value is not None and not isinstance(value, str):
@@ -100,6 +97,29 @@ class ModelQuery:
             if data[name] is not None:
                 data[name] = data[name].isoformat()
         return sorted(data.items())
+
+
+def as_tag_filters(tags: Any) -> list[TagFilter]:
+    """Tag filters from one tag ("version:3"), a list of them, or a dict ({"version": "3"})."""
+    if not tags:
+        return []
+    if isinstance(tags, (str, TagFilter)):  # one tag given on its own, e.g. "version:3"
+        tags = [tags]
+    elif isinstance(tags, dict):  # {"version": "3"}, as freeform_tags are written; None: any value
+        for key, value in tags.items():
+            if value is not None and not isinstance(value, str):
+                raise InvalidInput(f"Tag filter {key!r}: the value must be text (or None for any value), "
+                                   f"not {type(value).__name__}.")
+        tags = [TagFilter(key, value) for key, value in tags.items()]
+    elif not isinstance(tags, (list, tuple, set, frozenset)):
+        raise InvalidInput(f"tags must be a tag such as 'version:3', a list of them or a dict such as "
+                           f"{{'version': '3'}}, not {type(tags).__name__}.")
+    filters = [_as_tag_filter(t) for t in tags]
+    # Every filter must hold at once, and a model has at most MAX_TAGS tags (one value each).
+    if len(filters) > MAX_TAGS:
+        raise InvalidInput(f"{len(filters)} tag filters: at most {MAX_TAGS} (a model has at most {MAX_TAGS} tags, "
+                           "and every filter must match one). Filter on fewer tags.")
+    return filters
 
 
 def _as_tag_filter(value: Any) -> TagFilter:

@@ -12,7 +12,7 @@ Freeform tags themselves are written ``key:value`` everywhere (``parse_tag``).
 from __future__ import annotations
 
 from ..errors import InvalidInput
-from .query import ModelQuery, TagFilter
+from .query import ModelQuery, TagFilter, as_tag_filters
 from .validation import check_tag_key, check_tag_value
 
 # field name in the search box -> ModelQuery attribute
@@ -84,8 +84,7 @@ def parse_search(text: str | None, **defaults) -> ModelQuery:
     if text is not None and not isinstance(text, str):
         raise InvalidInput(f"The search must be text, not {type(text).__name__}.")
     fields: dict = {}
-    given = defaults.pop("tags", None) or []
-    tags: list = [given] if isinstance(given, (str, TagFilter)) else list(given)
+    tags = as_tag_filters(defaults.pop("tags", None))
     words: list[str] = []
     for token, quoted in _tokenize(text or ""):
         field, sep, value = token.partition(":")

@@ -54,6 +54,24 @@ def test_tags_one_string_or_a_list(mc, three):
     assert names(mc.list_models(tags=["team:ml", "version:4"])) == []
 
 
+def test_tags_as_a_dict_match_their_values(mc, three):
+    """{"version": "99"} is version=99, as freeform_tags are written -- not "has a version tag"."""
+    assert names(mc.list_models(tags={"version": "99"})) == []
+    assert names(mc.list_models(tags={"version": "4"})) == ["beta-fraud"]
+    assert names(mc.list_models(tags={"team": "ml", "version": "3"})) == ["alpha-churn"]
+    assert names(mc.list_models(tags={"team": None})) == ["beta-fraud", "alpha-churn"]  # any value
+    with pytest.raises(InvalidInput, match="must be text"):
+        mc.list_models(tags={"version": 3})
+    with pytest.raises(InvalidInput, match="not int"):
+        mc.list_models(tags=5)
+
+
+def test_more_tag_filters_than_a_model_can_have_tags_is_a_clear_error(mc, three):
+    assert names(mc.list_models(tags=[f"k{i}:v" for i in range(100)])) == []
+    with pytest.raises(InvalidInput, match="at most 100"):
+        mc.list_models(tags=[f"k{i}:v" for i in range(1000)])
+
+
 def test_created_by_framework_project_and_compartment(mc, three, service):
     assert names(mc.list_models(created_by="alice", include_deleted=True)) == ["gamma", "alpha-churn"]
     assert names(mc.list_models(framework="scikit-learn")) == ["alpha-churn"]
