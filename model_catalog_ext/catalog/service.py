@@ -67,6 +67,7 @@ _FIELD_CHECKS = {
     "provenance": validation.check_provenance,
 }
 
+TEST_RESULTS = "ArtifactTestResults"  # of defined_metadata: set at save time, never edited
 EDITABLE = ("display_name", "description", "freeform_tags", "defined_metadata", "custom_metadata",
             "provenance", "compartment_id", "project_id")
 ARTIFACT_FIELDS = ("artifact", "artifact_digest", "artifact_size", "manifest", "input_schema",
@@ -412,6 +413,8 @@ class CatalogService:
                     f"Model {model_id} was changed by someone else since you read it (your etag {etag} is "
                     f"stale; the current one is {row.etag}). Reload the model, re-apply your change and save again.",
                     model_id=model_id, current_etag=row.etag)
+            if "defined_metadata" in changes:
+                changes["defined_metadata"] = self._keep_test_results(row, changes["defined_metadata"])
             if changes:
                 values = {}
                 for key, value in changes.items():
@@ -428,6 +431,21 @@ class CatalogService:
                     self._write_tags(conn, row.seq, changes["freeform_tags"])
                 row = conn.execute(sa.select(models).where(models.c.seq == row.seq)).first()
             return self._entries(conn, [row])[0]
+
+    @staticmethod
+    def _keep_test_results(row, defined: dict) -> dict:
+        """ArtifactTestResults is what verify() found for this very artifact: it changes with
+        the artifact only. Left out of an edit it is kept; changed, the edit is refused."""
+        stored = loads(row.defined_metadata or "{}").get(TEST_RESULTS)
+        if TEST_RESULTS not in defined:
+            return {**defined, TEST_RESULTS: stored} if stored is not None else defined
+        if defined[TEST_RESULTS] != stored:
+            raise ImmutableArtifact(
+                f"{TEST_RESULTS} of model {row.id} records how its artifact did in verify() and cannot be "
+                "edited. Leave it out of defined_metadata (it is then kept); to record a new result, verify "
+                f"the artifact and save it as a new version (as_new_version_of='{row.id}').",
+                model_id=row.id, fields=[f"defined_metadata.{TEST_RESULTS}"])
+        return defined
 
     def _set_state(self, model_id: str, state: str) -> ModelEntry:
         with self._write() as conn:

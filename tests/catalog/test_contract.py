@@ -237,6 +237,25 @@ def test_artifact_never_changes(catalog, make_artifact):
     assert catalog.get(e.id) == e
 
 
+def test_test_results_change_with_the_artifact_only(catalog, make_artifact):
+    """ArtifactTestResults (what verify() found) cannot be forged by a metadata edit; an edit
+    that leaves it out keeps it."""
+    results = {"ok": False, "checks": [{"name": "predict", "ok": False}], "files": "f1"}
+    e = catalog.save(make_artifact(), display_name="m",
+                     defined_metadata={"Algorithm": "Ridge", "ArtifactTestResults": results})
+    u = catalog.update(e.id, defined_metadata={"Algorithm": "RidgeCV"})
+    assert u.defined_metadata == {"Algorithm": "RidgeCV", "ArtifactTestResults": results}
+    u = catalog.update(e.id, defined_metadata={**u.defined_metadata, "Framework": "scikit-learn"})
+    assert u.defined_metadata["ArtifactTestResults"] == results  # given unchanged: fine
+    for forged in ({"ok": True}, None):
+        with pytest.raises(ImmutableArtifact, match="ArtifactTestResults") as err:
+            catalog.update(e.id, defined_metadata={"Algorithm": "X", "ArtifactTestResults": forged})
+        assert "new version" in err.value.message
+    assert catalog.get(e.id) == u  # nothing changed
+    plain = catalog.save(make_artifact(), display_name="untested")
+    assert catalog.update(plain.id, defined_metadata={"Algorithm": "A"}).defined_metadata == {"Algorithm": "A"}
+
+
 def test_deactivate_activate(catalog, make_artifact):
     e = catalog.save(make_artifact(), display_name="m")
     d = catalog.deactivate(e.id)
