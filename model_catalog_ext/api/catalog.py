@@ -113,8 +113,9 @@ class ModelCatalog:
         """Save an artifact folder (or .zip, or a ModelArtifact) as a new model; returns it.
 
         The arguments up to ``version_label`` are ADS's, in ADS's order; the rest are
-        keyword-only.  ``display_name`` defaults to the folder's name (an empty one is
-        refused).  ``defined_metadata`` and the schemas default to what prepare() recorded
+        keyword-only.  ``display_name`` defaults to the name of the model given as
+        ``as_new_version_of``, else to the folder's name (an empty one is refused).
+        ``defined_metadata`` and the schemas default to what prepare() recorded
         in the artifact.  Provenance is ``provenance_metadata`` if given, else captured from
         git when ``training_script_path`` is given (it must exist; PendingChanges on
         uncommitted changes unless ``ignore_pending_changes``).  ``as_new_version_of=<model
@@ -128,7 +129,10 @@ class ModelCatalog:
             "overwrite_existing_artifact": overwrite_existing_artifact},
             {"remove_existing_artifact": True, "overwrite_existing_artifact": True})
         path = Path(getattr(model_artifact, "artifact_dir", model_artifact))
-        # None means "name it after the folder"; an explicit "" is a mistake to report.
+        # None means "name it after the model it is a version of, else after the folder";
+        # an explicit "" is a mistake to report.
+        if display_name is None and as_new_version_of is not None:
+            display_name = self.service.get(as_new_version_of).display_name
         name = check_display_name((path.name if path.is_dir() else path.stem) if display_name is None
                                   else display_name)
         if provenance_metadata is None and training_script_path is not None:

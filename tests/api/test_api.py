@@ -162,6 +162,15 @@ def test_deactivate_activate_versions_delete(mc, artifact_dir):
     assert len(mc.list_models(include_deleted=True)) == 0
 
 
+def test_a_new_version_is_named_after_its_model_by_default(mc, artifact_dir):
+    m = mc.upload_model(artifact_dir("first-folder"), display_name="churn")
+    v2 = mc.upload_model(artifact_dir("other-folder"), as_new_version_of=m.id)
+    assert (v2.display_name, v2.version) == ("churn", 2)
+    v3 = mc.upload_model(artifact_dir("third"), display_name="churn-renamed", as_new_version_of=m.id)
+    assert v3.display_name == "churn-renamed"  # a name given is kept
+    assert mc.upload_model(artifact_dir("fresh"), display_name=None).display_name == "fresh"
+
+
 def test_download_refuses_non_empty_target(mc, artifact_dir, tmp_path):
     m = mc.upload_model(artifact_dir(), display_name="m")
     target = tmp_path / "target"
