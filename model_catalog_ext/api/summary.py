@@ -14,6 +14,10 @@ DF_COLUMNS = ("id", "display_name", "description", "lifecycle_state", "time_crea
               "version_set_id", "artifact_size")
 
 
+# ADS's names of the fields list_models() sorts by.
+_SORT_ALIASES = {"displayName": "display_name", "timeCreated": "time_created", "lifecycleState": "lifecycle_state"}
+
+
 class ModelSummaryList:
     """The models a listing found, as in ADS.
 
@@ -113,6 +117,10 @@ class ModelSummaryList:
                 return self._new([m for m in self if selection(m, instance)])
             source = self if instance is None else instance
             return self._new([m for m in source if selection(m)])
+        if isinstance(selection, (str, bytes)) or not hasattr(selection, "__iter__"):
+            raise ValueError(f"Filter selection must be a function, a list of models, or a list of positions or "
+                             f"booleans; got {type(selection).__name__}. For text, use "
+                             f"models.filter(lambda m: 'churn' in m.display_name).")
         selection = list(selection)
         if all(isinstance(s, (Model, ModelEntry)) for s in selection) and selection:
             return self._new(selection)
@@ -120,6 +128,9 @@ class ModelSummaryList:
             if len(selection) != len(self._items):
                 raise ValueError(f"A boolean selection needs {len(self)} values, got {len(selection)}.")
             return self._new([m for m, s in zip(self, selection) if s])
+        if not all(isinstance(s, int) for s in selection):
+            odd = next(s for s in selection if not isinstance(s, int))
+            raise ValueError(f"Filter selection lists must hold models, positions or booleans, not {odd!r}.")
         return self._new([self._model(i) for i in selection])
 
     def sort_by(self, columns, reverse: bool = False) -> "ModelSummaryList":
@@ -127,10 +138,14 @@ class ModelSummaryList:
         ``reverse=True``, as in ADS.  Text sorts case-insensitively; missing values (None)
         sort after all others (before them with ``reverse=True``)."""
         columns = [columns] if isinstance(columns, str) else list(columns)
+        columns = [_SORT_ALIASES.get(c, c) for c in columns]  # ADS's camelCase names too
         models = list(self)
         for column in columns:
             if models and not hasattr(models[0], column):
                 raise InvalidInput(f"Cannot sort by {column!r}: it is not a field of a model. "
+                                   "Sort by display_name, time_created, version, created_by, lifecycle_state ...")
+            if models and isinstance(getattr(models[0], column), (dict, list)):
+                raise InvalidInput(f"Cannot sort by {column!r}: its values are {type(getattr(models[0], column)).__name__}s. "
                                    "Sort by display_name, time_created, version, created_by, lifecycle_state ...")
 
         def key(m: Model):

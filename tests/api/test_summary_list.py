@@ -86,6 +86,12 @@ def test_slices_filter_sort_and_add_are_summary_lists(listed):
     assert [m.display_name for m in listed.sort_by(["version", "display_name"])] == ["a", "B", "c"]
     with pytest.raises(InvalidInput, match="colour"):
         listed.sort_by("colour")
+    assert [m.display_name for m in listed.sort_by("displayName")] == ["a", "B", "c"]  # ADS's name
+    with pytest.raises(InvalidInput, match="dicts"):
+        listed.sort_by("freeform_tags")
+    for bad, needle in ((5, "got int"), ("iris", "got str"), (["x"], "not 'x'")):
+        with pytest.raises(ValueError, match=needle):
+            listed.filter(bad)
     both = head + listed[2:]
     assert isinstance(both, ModelSummaryList) and [m.display_name for m in both] == ["c", "B", "a"]
     assert len(listed + [listed[0]]) == 4
