@@ -201,15 +201,27 @@ def _identifier(name: str) -> str:
 
 
 def cmd_load(ctx: MagicContext, args, cell):
-    """Bind the model object (``ModelArtifact.model``) to a variable of the notebook."""
+    """Bind the model to a variable of the notebook: what load_model() returns when it can
+    predict(), else the artifact, whose predict() runs score.py (an ONNX Runtime session,
+    for one, has no predict())."""
     _no_cell("load", cell)
     if args.name is not None and not (args.name.isidentifier() and not keyword.iskeyword(args.name)):
         raise UsageError(f"--as needs a Python variable name, not {args.name!r}")
     entry, artifact = _loaded_artifact(ctx, args.id)
+    model = artifact.model
+    value = model if callable(getattr(model, "predict", None)) else artifact
     target = args.name or _identifier(entry.display_name)
-    ctx.shell.push({target: artifact.model})
-    kind = type(artifact.model).__name__
-    print(f"{target} = {kind} from {entry.display_name} v{entry.version} ({entry.id})")
+    user_ns = ctx.shell.user_ns
+    if args.name is None and target in user_ns and user_ns[target] is not value:
+        raise UsageError(f"the notebook already has a variable '{target}'; pass --as NAME to bind the model "
+                         f"to another name (--as {target} replaces it)")
+    ctx.shell.push({target: value})
+    origin = f"{entry.display_name} v{entry.version} ({entry.id})"
+    if value is model:
+        print(f"{target} = {type(model).__name__} from {origin}")
+    else:
+        print(f"{target} = the artifact of {origin}: {target}.predict(data) runs its score.py, "
+              f"{target}.model is the {type(model).__name__} load_model() returned")
 
 
 def cmd_predict(ctx: MagicContext, args, cell):

@@ -113,10 +113,13 @@ def build_parser() -> MagicArgumentParser:
     p.add_argument("--ignore-pending-changes", action="store_true",
                    help="save even if the notebook has uncommitted git changes")
 
-    p = add("load", "Download (cached by digest) and bind the model object to a variable.")
+    p = add("load", "Download (cached by digest) and bind the model to a variable: the object "
+                    "load_model() returns when it has predict(), else the artifact, whose "
+                    "predict() runs score.py (e.g. for ONNX models).")
     p.add_argument("id", metavar="ID")
     p.add_argument("--as", dest="name", metavar="NAME",
-                   help="variable to bind (default: the model's name as an identifier)")
+                   help="variable to bind (default: the model's name as an identifier, refused if a "
+                        "variable of that name exists)")
 
     p = add("predict", "Run the model's score.py predict() on the data in a variable.")
     p.add_argument("id", metavar="ID")

@@ -39,7 +39,12 @@ def test_save_in_one_kernel_load_and_predict_in_another(start_kernel, notebook_r
     run_ok(b, TRAIN.replace("clf = ", "_unused = "))  # same data, no model in this kernel
     loaded = run_ok(b, f"%catalog load {model_id} --as m")
     assert loaded.stdout.startswith("m = ") and model_id in loaded.stdout
-    assert last_value(b, "m is not None")
+    # Saved as ONNX: load_model() gives an ONNX Runtime session, which has no predict(), so
+    # the artifact is bound, and its predict() runs score.py.
+    assert entry.defined_metadata.get("Framework") == "scikit-learn"
+    assert last_value(b, "[type(m).__name__, type(m.model).__name__]") == ["ModelArtifact", "InferenceSession"]
+    assert "m.predict(data) runs its score.py" in loaded.stdout
+    assert [int(v) for v in last_value(b, "list(m.predict(X.head(10))['prediction'])")] == expected
     run_ok(b, f"preds = %catalog predict {model_id} X.head(10)")
     assert [int(v) for v in last_value(b, "list(preds['prediction'])")] == expected
 
@@ -51,6 +56,16 @@ def test_save_in_one_kernel_load_and_predict_in_another(start_kernel, notebook_r
     run_ok(c, f"%catalog load {model_id}")  # default name: the model's name as an identifier
     assert last_value(c, "iris_rf is not None")
     assert cached[0].stat().st_mtime_ns == stamp
+    run_ok(c, f"%catalog load {model_id}")  # the same cell again: the same model, fine
+
+    # The default name never replaces a variable the notebook already has.
+    d = start_kernel(cwd=elsewhere)
+    run_ok(d, "iris_rf = 'precious'")
+    line = one_error_line(d.run(f"%catalog load {model_id}"))
+    assert "already has a variable 'iris_rf'" in line and "--as" in line
+    assert last_value(d, "iris_rf") == "precious"
+    run_ok(d, f"%catalog load {model_id} --as iris_rf")  # asked for by name: replaced
+    assert last_value(d, "type(iris_rf).__name__") == "ModelArtifact"
 
 
 def test_cell_magic_saves_a_new_version_with_front_matter(start_kernel, notebook_repo, catalog_service):
