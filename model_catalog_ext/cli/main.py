@@ -128,7 +128,29 @@ def _print_json(data) -> None:
 def _open(args):
     from ..catalog import open_catalog  # its errors already say what cannot be opened
 
+    # Opening creates a catalog (as the configured one is, on first use): a mistyped --url
+    # would show an empty one, and leave it behind. Only save may create one from --url.
+    missing = _missing_sqlite_file(args.url) if args.url and args.command != "save" else None
+    if missing:
+        raise InvalidInput(f"There is no catalog at {missing} (from --url). Check the path; "
+                           "`jupyter model-catalog save --url ...` creates a new catalog there.")
     return open_catalog(args.url, args.artifact_root)
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    """The database file of a SQLite URL when it does not exist, else None."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return None  # open_catalog says what is wrong with it
+    database = parsed.database
+    if not parsed.drivername.startswith("sqlite") or not database or database == ":memory:" \
+            or database.startswith("file:"):
+        return None
+    return None if os.path.exists(database) else os.path.abspath(database)
 
 
 def _show_entries(args, entries, token=None) -> None:

@@ -335,3 +335,18 @@ def test_save_keeps_what_prepare_and_verify_recorded(env, tmp_path, capsys):
     assert defined["ArtifactTestResults"]["ok"] is True
     code, out, _ = run(capsys, "list", "framework:scikit-learn", "--json")
     assert [i["id"] for i in json.loads(out)["items"]] == [entry["id"]]
+
+
+def test_a_mistyped_url_is_not_a_new_empty_catalog(env, art, capsys, tmp_path):
+    """list/show on a --url whose SQLite file does not exist say so, and create nothing;
+    save creates the catalog there, as a first use of the configured catalog does."""
+    typo = tmp_path / "nonexistent" / "dir" / "x.db"
+    for argv in (["list"], ["show", "mdl-1"], ["verify"]):
+        code, out, err = run(capsys, "--url", f"sqlite:///{typo}", *argv)
+        assert code == 2 and out == "" and f"There is no catalog at {typo}" in one_error_line(err)
+    assert not (tmp_path / "nonexistent").exists()
+    new = tmp_path / "new" / "catalog.db"
+    code, _, err = run(capsys, "--url", f"sqlite:///{new}", "save", str(art), "--name", "m")
+    assert code == 0, err
+    code, out, _ = run(capsys, "--url", f"sqlite:///{new}", "list", "--json")
+    assert code == 0 and [i["display_name"] for i in json.loads(out)["items"]] == ["m"]
