@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
@@ -54,6 +55,13 @@ class ModelEntry:
         """``defined_metadata["Framework"]``, the field the ``framework:`` filter matches."""
         value = self.defined_metadata.get("Framework")
         return str(value) if value else None
+
+    @property
+    def zip_name(self) -> str:
+        """The file name a download of the artifact as a zip gets: ``churn-model-v3.zip``, with
+        nothing in it a browser, a shell or a file system would trip on."""
+        cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", self.display_name).strip("-.")
+        return f"{cleaned[:80] or 'model'}-v{self.version}.zip"
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data: ISO-8601 UTC times, plain dicts and lists."""

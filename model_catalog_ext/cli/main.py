@@ -56,7 +56,11 @@ def _parser() -> argparse.ArgumentParser:
     p = sub.add_parser("list", parents=[common], help="list models (newest first)")
     p.add_argument("search", nargs="*", help="search words and filters: churn tag:version=3 user:alice state:all")
     p.add_argument("--state", choices=["active", "inactive", "all"], default=None)
-    p.add_argument("--sort", choices=["time_created", "name", "version"], default=None)
+    p.add_argument("--tag", action="append", default=[], metavar="KEY:VALUE",
+                   help="only models with this tag (repeatable; KEY alone: any value; KEY:prefix*), "
+                        "as %%catalog list --tag")
+    p.add_argument("--sort", choices=["time_created", "created", "name", "version"], default=None,
+                   help="created is time_created, as in %%catalog list")
     p.add_argument("--order", choices=["asc", "desc"], default=None)
     p.add_argument("--limit", type=int, default=50, help="models per page (1-1000)")
     p.add_argument("--page-token", default=None,
@@ -176,8 +180,12 @@ def cmd_list(args, svc) -> int:
     for name in ("sort", "order", "page_token"):
         if getattr(args, name) is not None:
             overrides[name] = getattr(args, name)
+    if overrides.get("sort") == "created":
+        overrides["sort"] = "time_created"
     if args.state:
         overrides["state"] = args.state
+    if args.tag:
+        overrides["tags"] = args.tag
     query = parse_search(" ".join(_quote(s) for s in args.search), **overrides)
     page = svc.list(query)
     _show_entries(args, page.items, page.next_page_token)
@@ -264,6 +272,9 @@ def cmd_download(args, svc) -> int:
 
 def _download_zip(args, svc, bar) -> int:
     if args.target != "-":
+        if os.path.isdir(args.target):  # a folder: the zip goes in it, named after the model
+            entry = svc.get(args.model_id)
+            args.target = os.path.join(args.target, entry.zip_name)
         path = svc.write_zip(args.model_id, args.target, force_overwrite=args.force, progress=bar)
         return path.stat().st_size
     done = 0
@@ -292,7 +303,12 @@ def cmd_edit(args, svc) -> int:
             changes[key] = getattr(args, key)
     if args.tag or args.remove_tag:
         tags = dict(current.freeform_tags)
-        tags.update(parse_tags(args.tag))
+        added = parse_tags(args.tag)
+        missing = [k for k in args.remove_tag if k not in tags and k not in added]
+        if missing:  # a typo, most likely: say so rather than report an update
+            raise InvalidInput(f"{current.id} has no tag {', '.join(repr(k) for k in missing)}; its tags: "
+                               f"{', '.join(sorted(tags)) or 'none'}.")
+        tags.update(added)
         for key in args.remove_tag:
             tags.pop(key, None)
         changes["freeform_tags"] = tags

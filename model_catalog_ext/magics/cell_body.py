@@ -6,6 +6,7 @@ description instead of being read as metadata by accident.
 """
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 
 from .parser import UsageError
@@ -81,9 +82,21 @@ def _tags(value) -> list[str]:
     if value is None:
         return []
     if isinstance(value, dict):
-        return [f"{k}:{'' if v is None else v}" for k, v in value.items()]
+        return [f"{k}:{_tag_value(k, v)}" for k, v in value.items()]
     if isinstance(value, str):
         return [value]
     if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
         return [str(v) for v in value]
     raise UsageError("front-matter 'tags' must be a mapping ({team: ml}) or a list of key:value strings")
+
+
+def _tag_value(key, value) -> str:
+    """A tag's value as text: YAML reads `version: 2` as a number, `ok: yes` as a boolean."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (str, int, float, datetime.date)):
+        return str(value)
+    if value is None:
+        raise UsageError(f"front-matter tag '{key}' has no value; write '{key}: some-value'")
+    raise UsageError(f"front-matter tag '{key}' must have a plain value, not a {type(value).__name__} "
+                     f"({value!r}); write '{key}: some-value'")

@@ -245,7 +245,7 @@ def cmd_download(ctx: MagicContext, args, cell):
               f"{render.human_size(entry.artifact_size)} to {path}")
         return
     if target.suffix.lower() != ".zip":
-        target = target / f"{_identifier(entry.display_name)}-v{entry.version}.zip"
+        target = target / entry.zip_name  # the name a browser download gets
     if target.exists() and not args.force:
         raise UsageError(f"{target} already exists; pass --force to replace it")
     ctx.service.write_zip(args.id, target, force_overwrite=args.force)  # checked; complete or absent

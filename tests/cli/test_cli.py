@@ -350,3 +350,25 @@ def test_a_mistyped_url_is_not_a_new_empty_catalog(env, art, capsys, tmp_path):
     assert code == 0, err
     code, out, _ = run(capsys, "--url", f"sqlite:///{new}", "list", "--json")
     assert code == 0 and [i["display_name"] for i in json.loads(out)["items"]] == ["m"]
+
+
+def test_options_match_the_magics(env, art, capsys, tmp_path):
+    """--tag and --sort created as in %catalog list; a zip downloaded into a folder gets the
+    model's name; removing a tag the model does not have is an error, not an update."""
+    a = save(capsys, art, "--name", "alpha", "--tag", "version:3")
+    b = save(capsys, art, "--name", "Beta model", "--tag", "version:4", "--tag", "team:ml")
+    code, out, _ = run(capsys, "list", "--tag", "version:3", "--json")
+    assert [i["id"] for i in json.loads(out)["items"]] == [a["id"]]
+    code, out, _ = run(capsys, "list", "--tag", "version", "--tag", "team:m*", "--json")
+    assert [i["id"] for i in json.loads(out)["items"]] == [b["id"]]
+    code, out, _ = run(capsys, "list", "--sort", "created", "--order", "asc", "--json")
+    assert code == 0 and [i["id"] for i in json.loads(out)["items"]] == [a["id"], b["id"]]
+    folder = tmp_path / "zips"
+    folder.mkdir()
+    code, _, err = run(capsys, "download", b["id"], str(folder), "--zip")
+    assert code == 0, err
+    assert [p.name for p in folder.iterdir()] == ["Beta-model-v1.zip"]
+    code, _, err = run(capsys, "edit", a["id"], "--remove-tag", "nosuch")
+    assert code == 2 and "has no tag 'nosuch'" in one_error_line(err) and "version" in err
+    code, out, _ = run(capsys, "show", a["id"], "--json")
+    assert json.loads(out)["etag"] == a["etag"]  # not touched

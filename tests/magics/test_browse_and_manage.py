@@ -113,7 +113,7 @@ def test_download_folder_and_zip(start_kernel, seeded, tmp_path):
 
     run_ok(k, f"%catalog download {model_id} {tmp_path / 'zips'} --zip")
     (archive,) = (tmp_path / "zips").iterdir()
-    assert archive.name == "churn_rf-v1.zip"
+    assert archive.name == "churn-rf-v1.zip"  # the name a browser download gets
     with zipfile.ZipFile(archive) as z:
         assert "score.py" in z.namelist() and z.testzip() is None
     assert "--force" in one_error_line(k.run(f"%catalog download {model_id} {archive} --zip"))

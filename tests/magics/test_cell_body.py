@@ -19,6 +19,11 @@ def test_front_matter_then_markdown_description():
     assert meta.description == "# Churn\n\nRF model."
 
 
+def test_yaml_numbers_booleans_and_dates_are_tag_text():
+    meta = parse_cell_body("---\ntags: {version: 2, ok: yes, day: 2024-05-01, auc: 0.9}\n---\n", SAVE_FRONT_MATTER_KEYS)
+    assert meta.tags == ["version:2", "ok:true", "day:2024-05-01", "auc:0.9"]
+
+
 def test_description_may_live_in_the_front_matter():
     meta = parse_cell_body("---\ndescription: |\n  two\n  lines\ntags: [a:b]\n---\n", SAVE_FRONT_MATTER_KEYS)
     assert meta.description == "two\nlines\n" and meta.tags == ["a:b"]
@@ -30,6 +35,9 @@ def test_description_may_live_in_the_front_matter():
     ("---\ndescription: a\n---\nb\n", "given twice"),
     ("---\nowner: me\n---\n", "unknown front-matter key 'owner'"),
     ("---\ntags: 3\n---\n", "tags"),
+    ("---\ntags: {a: [1]}\n---\n", "tag 'a' must have a plain value"),
+    ("---\ntags: {c: {d: 1}}\n---\n", "tag 'c' must have a plain value"),
+    ("---\ntags: {b: }\n---\n", "tag 'b' has no value"),
 ])
 def test_front_matter_mistakes(body, message):
     with pytest.raises(UsageError, match=message):

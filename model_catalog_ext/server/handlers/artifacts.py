@@ -4,7 +4,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import mimetypes
-import re
 from pathlib import PurePosixPath
 
 import tornado
@@ -16,12 +15,6 @@ from ..paths import resolve_api_path, to_api_path
 from .base import CatalogAPIHandler
 
 TEXT_SUFFIXES = {".py", ".txt", ".yaml", ".yml", ".json", ".md", ".cfg", ".toml", ".ini", ".csv", ""}
-
-
-def safe_filename(name: str) -> str:
-    """A download name with nothing a browser or shell would trip on."""
-    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.")
-    return cleaned[:80] or "model"
 
 
 class _StreamingHandler(CatalogAPIHandler):
@@ -73,7 +66,7 @@ class ArtifactZipHandler(_StreamingHandler):
         entry = await self.run_blocking(self.catalog.get, model_id)
         size = await self.run_blocking(self.catalog.zip_size, model_id)
         chunks = await self.run_blocking(self.catalog.iter_zip, model_id, True)
-        name = f"{safe_filename(entry.display_name)}-v{entry.version}.zip"
+        name = entry.zip_name
         # A known length: no chunked encoding (3x faster in tornado) and real browser progress.
         self.set_header("Content-Length", str(size))
         self.set_header("Content-Type", "application/zip")
