@@ -228,8 +228,13 @@ def cmd_predict(ctx: MagicContext, args, cell):
     """``score.predict(data)`` of the model; the prediction is the cell's value."""
     _no_cell("predict", cell)
     data = ctx.value(args.data, "the input data")
-    _, artifact = _loaded_artifact(ctx, args.id)
-    return artifact.predict(data)
+    entry, artifact = _loaded_artifact(ctx, args.id)
+    try:
+        return artifact.predict(data)
+    except Exception as exc:  # score.py's own error: say whose it is, and on what
+        raise UsageError(f"predict() of {entry.display_name} v{entry.version}'s score.py failed on {args.data} "
+                         f"({type(data).__name__}): {type(exc).__name__}: {exc}. Pass the rows as the model "
+                         "was trained on them, e.g. a DataFrame of the same columns.") from exc
 
 
 # --- download / edit / lifecycle -----------------------------------------------------------------

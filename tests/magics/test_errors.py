@@ -28,6 +28,7 @@ MISTAKES = [
     ("%catalog save X --name m --sample undefined_sample", "no variable named 'undefined_sample'"),
     ("%catalog save X", "a name is needed"),
     ("%catalog predict {id} undefined_data", "no variable named 'undefined_data'"),
+    ("%catalog predict {id} not_a_model", "score.py failed on not_a_model (int): TypeError"),
     ("%catalog load {id} --as 'not an identifier'", "--as needs a Python variable name"),
     ("%catalog edit {id}", "nothing to change"),
     ("%catalog edit {id} --remove-tag nope", "no tag 'nope'"),
