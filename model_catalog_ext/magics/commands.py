@@ -265,8 +265,10 @@ def cmd_edit(ctx: MagicContext, args, cell):
         raise UsageError("the description is given twice: with --description and in the cell; keep one")
     entry = ctx.service.get(args.id)
     changes = {}
-    name = args.name or meta.values.get("name")
+    name = args.name if args.name is not None else meta.values.get("name")
     if name is not None:
+        if not str(name).strip():
+            raise UsageError("--name is empty: give the model a display name, e.g. --name churn-classifier")
         changes["display_name"] = name
     description = args.description if args.description is not None else meta.description
     if description is not None:
@@ -289,15 +291,18 @@ def cmd_edit(ctx: MagicContext, args, cell):
 
 def cmd_deactivate(ctx: MagicContext, args, cell):
     _no_cell("deactivate", cell)
+    was = ctx.service.get(args.id).lifecycle_state
     entry = ctx.service.deactivate(args.id)
-    print(f"Deactivated {entry.display_name} v{entry.version} ({entry.id}); "
-          "it is hidden from default listings (%catalog list --state inactive)")
+    print(f"{'Deactivated' if was != 'INACTIVE' else 'Already inactive:'} {entry.display_name} v{entry.version} "
+          f"({entry.id}); it is hidden from default listings (%catalog list --state inactive)")
 
 
 def cmd_activate(ctx: MagicContext, args, cell):
     _no_cell("activate", cell)
+    was = ctx.service.get(args.id).lifecycle_state
     entry = ctx.service.activate(args.id)
-    print(f"Activated {entry.display_name} v{entry.version} ({entry.id})")
+    print(f"{'Activated' if was != 'ACTIVE' else 'Already active:'} {entry.display_name} v{entry.version} "
+          f"({entry.id})")
 
 
 def cmd_delete(ctx: MagicContext, args, cell):

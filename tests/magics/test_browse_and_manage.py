@@ -87,12 +87,14 @@ def test_edit_by_options_and_by_cell(start_kernel, seeded, catalog_service):
 def test_deactivate_activate_delete(start_kernel, seeded, catalog_service):
     k = start_kernel()
     model_id = seeded["fraud-lr"].id
-    run_ok(k, f"%catalog deactivate {model_id}")
+    assert run_ok(k, f"%catalog deactivate {model_id}").stdout.startswith("Deactivated fraud-lr")
+    assert run_ok(k, f"%catalog deactivate {model_id}").stdout.startswith("Already inactive: fraud-lr")
     run_ok(k, "active = %catalog list")
     assert "fraud-lr" not in last_value(k, "[m.display_name for m in active]")
     run_ok(k, "inactive = %catalog list --state inactive")
     assert last_value(k, "[m.display_name for m in inactive]") == ["fraud-lr"]
-    run_ok(k, f"%catalog activate {model_id}")
+    assert run_ok(k, f"%catalog activate {model_id}").stdout.startswith("Activated fraud-lr")
+    assert run_ok(k, f"%catalog activate {model_id}").stdout.startswith("Already active: fraud-lr")
     assert catalog_service.get(model_id).lifecycle_state == "ACTIVE"
 
     line = one_error_line(k.run(f"%catalog delete {model_id}"))

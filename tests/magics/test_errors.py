@@ -31,6 +31,7 @@ MISTAKES = [
     ("%catalog predict {id} not_a_model", "score.py failed on not_a_model (int): TypeError"),
     ("%catalog load {id} --as 'not an identifier'", "--as needs a Python variable name"),
     ("%catalog edit {id}", "nothing to change"),
+    ("%catalog edit {id} --name ''", "--name is empty"),
     ("%catalog edit {id} --remove-tag nope", "no tag 'nope'"),
     ("%catalog frobnicate", "invalid choice"),
     ("%catalog list --state gone", "invalid choice"),
