@@ -98,10 +98,14 @@ class ModelCatalog:
             {"install_libs": False, "conflict_strategy": "IGNORE", "remove_existing_artifact": True})
         return Model(self.service.get(model_id), self.service).download(target_dir, force_overwrite)
 
-    def delete_model(self, model, **kwargs) -> None:
-        """Delete a model (an id or a Model); its blobs go unless other models use them."""
-        refuse_unsupported("delete_model()", kwargs)
+    def delete_model(self, model, delete_associated_model_deployment: bool = False, **kwargs) -> bool:
+        """Delete a model (an id or a Model); its blobs go unless other models use them.
+        Returns True, as ADS does. There are no model deployments here: ADS's
+        ``delete_associated_model_deployment`` is accepted with its default, False."""
+        refuse_unsupported("delete_model()", {"delete_associated_model_deployment": delete_associated_model_deployment,
+                                              **kwargs}, {"delete_associated_model_deployment": False})
         self.service.delete(model.id if isinstance(model, Model) else model)
+        return True
 
     def upload_model(self, model_artifact, provenance_metadata=None, project_id: str | None = None,
                      display_name: str | None = None, description: str | None = None, freeform_tags=None,

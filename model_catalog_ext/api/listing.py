@@ -57,6 +57,8 @@ def plan_listing(service, kwargs: dict, *, project_id, include_deleted: bool, co
     if isinstance(state, str) and state.upper() in _NEVER_STATES:
         raise InvalidInput(f"No model is in state {state.upper()}: {_NEVER_STATES[state.upper()]}. "
                            "List with lifecycle_state='ACTIVE', 'INACTIVE' or 'ALL' instead.")
+    if not isinstance(include_deleted, (bool, int)) or isinstance(include_deleted, str):
+        raise InvalidInput(f"include_deleted must be True or False, not {include_deleted!r}.")
     kwargs.setdefault("state", "ALL" if include_deleted else "ACTIVE")
     if "sort" in kwargs:
         kwargs["sort"] = _sort(kwargs["sort"])

@@ -359,6 +359,13 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
     data-sample.json (``X_sample`` is ADS 2.x's name for it). Without a model, edit
     load_model() in score.py, then reload()/verify().
     """
+    if isinstance(model, bool) or isinstance(data_sample, str):
+        # ADS's positional order is (model_path, fn_artifact_files_included, fn_name,
+        # force_overwrite, model, ...): its calls would land on the wrong arguments here.
+        raise PrepareError(
+            "prepare_generic_model() takes (artifact_dir, model, data_sample, force_overwrite, "
+            "fn_artifact_files_included); ADS's order differs. Pass the arguments by name, e.g. "
+            "prepare_generic_model(path, model=clf, data_sample=X[:5], force_overwrite=True).")
     if X_sample is not None:
         if data_sample is not None:
             raise PrepareError("Pass the sample once: data_sample and X_sample are the same argument.")

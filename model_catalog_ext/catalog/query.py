@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any
 
 from ..errors import InvalidInput
@@ -145,8 +145,10 @@ def _as_utc(name: str, value: Any) -> datetime | None:
             value = datetime.fromisoformat(value)
         except ValueError:
             raise InvalidInput(f"{name} must be an ISO date such as 2024-05-01 or 2024-05-01T12:00; got '{value}'.") from None
+    if isinstance(value, date) and not isinstance(value, datetime):  # a day: from its start, UTC
+        value = datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
     if not isinstance(value, datetime):
-        raise InvalidInput(f"{name} must be a datetime or an ISO date string.")
+        raise InvalidInput(f"{name} must be a datetime, a date or an ISO date string.")
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc)

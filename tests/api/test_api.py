@@ -10,7 +10,8 @@ import pytest
 from model_catalog_ext.api.catalog import ModelCatalog
 from model_catalog_ext.api.model import Model
 from model_catalog_ext.api.summary import ModelSummaryList
-from model_catalog_ext.errors import Conflict, ImmutableArtifact, InvalidInput, ModelNotFound, TargetNotEmpty
+from model_catalog_ext.errors import (Conflict, ImmutableArtifact, InvalidInput, ModelNotFound, PrepareError,
+                                     TargetNotEmpty)
 
 HAS_ARTIFACT_LAYER = importlib.util.find_spec("model_catalog_ext.artifact") is not None
 needs_artifact_layer = pytest.mark.skipif(not HAS_ARTIFACT_LAYER, reason="model_catalog_ext.artifact not importable yet")
@@ -236,6 +237,14 @@ def test_unsupported_ads_arguments_are_named(mc, artifact_dir, service):
     with pytest.raises(NotImplementedError, match="defined_tags, model_version_set"):
         mc.upload_model(artifact_dir(), defined_tags={"ns": {"k": "v"}}, model_version_set="vs")
     assert len(mc.list_models()) == 0  # nothing was saved by the refused upload
+    m = mc.upload_model(artifact_dir("deletable"), display_name="d")
+    with pytest.raises(NotImplementedError, match="delete_associated_model_deployment"):
+        mc.delete_model(m.id, delete_associated_model_deployment=True)
+    assert mc.delete_model(m.id, delete_associated_model_deployment=False) is True  # ADS's default and result
+    with pytest.raises(PrepareError, match="Pass the arguments by name"):
+        from model_catalog_ext import prepare_generic_model
+
+        prepare_generic_model(artifact_dir("ads-order") / "out", False, "model_api", True)  # ADS's order
 
 
 def test_backend_url_and_shared_services(tmp_path, artifact_dir):

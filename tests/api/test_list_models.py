@@ -88,6 +88,9 @@ def test_created_after_and_before(mc, three):
     assert names(mc.list_models(created_after=beta.time_created, state="ALL")) == ["gamma", "beta-fraud"]
     assert names(mc.list_models(created_before=beta.time_created)) == ["alpha-churn"]
     assert names(mc.list_models(created_after="2000-01-01", created_before="2000-01-02")) == []
+    day = beta.time_created.date()  # a date: from the start of that day (UTC)
+    assert set(names(mc.list_models(created_after=day))) == {"alpha-churn", "beta-fraud"}
+    assert names(mc.list_models(created_before=day)) == []
 
 
 def test_states(mc, three):
@@ -96,6 +99,8 @@ def test_states(mc, three):
     assert names(mc.list_models(state="inactive")) == ["gamma"]
     assert len(mc.list_models(lifecycle_state="ALL")) == 3
     assert len(mc.list_models(include_deleted=True)) == 3
+    with pytest.raises(InvalidInput, match="include_deleted must be True or False"):
+        mc.list_models(include_deleted="no")
 
 
 @pytest.mark.parametrize("state, why", [("DELETED", "deletes models outright"), ("FAILED", "FAILED"),
