@@ -74,6 +74,9 @@ def _predict_sample(model, X_sample, info=None):
             return model.predict(xgboost.DMatrix(X_sample))
         return model.predict(X_sample)
     except Exception as exc:
+        if type(exc).__name__ == "NotFittedError":  # scikit-learn's: no sample can help
+            raise PrepareError(f"The model is not fitted yet ({exc}). Fit it (model.fit(X, y)), then "
+                               "prepare it.") from exc
         raise PrepareError(
             f"model.predict(X_sample) raised {type(exc).__name__}: {exc}. Pass a sample shaped "
             "like the data the model was trained on (same columns, same types).",

@@ -82,6 +82,16 @@ def test_sample_the_model_cannot_predict_on_is_refused(tmp_path, iris):
     assert not (tmp_path / "art").exists()
 
 
+def test_an_unfitted_model_is_refused_with_advice_that_helps(tmp_path, iris):
+    from sklearn.ensemble import RandomForestClassifier
+
+    X, _ = iris
+    with pytest.raises(PrepareError, match=r"not fitted yet .*Fit it \(model.fit\(X, y\)\)") as err:
+        prepare(RandomForestClassifier(), tmp_path / "art", X_sample=X[:5])
+    assert "sample shaped" not in err.value.message
+    assert not (tmp_path / "art").exists()
+
+
 def test_object_without_predict_is_refused(tmp_path):
     with pytest.raises(PrepareError, match="no predict"):
         prepare(object(), tmp_path / "art")
