@@ -30,7 +30,8 @@ from ..catalog.filewrite import write_all
 from ..errors import CatalogError, InvalidInput
 from .edits import edited_custom_metadata, edited_provenance
 from .progress import ProgressBar
-from .table import entry_rows, format_entry, format_table, human_size
+from ..sizes import human_size
+from .table import entry_rows, format_entry, format_table
 
 
 def _common(suppress: bool) -> argparse.ArgumentParser:

@@ -3,19 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from ..sizes import human_size
+
 
 def short_time(value: datetime | None) -> str:
-    """Local time to the minute: what people scan a listing for."""
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value else ""
-
-
-def human_size(n: int) -> str:
-    size = float(n)
-    for unit in ("B", "KiB", "MiB", "GiB", "TiB"):
-        if size < 1024 or unit == "TiB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return f"{n} B"  # pragma: no cover
+    """Local time to the minute, with its zone: what people scan a listing for."""
+    return value.astimezone().strftime("%Y-%m-%d %H:%M %Z") if value else ""
 
 
 def _clip(text: str, width: int) -> str:

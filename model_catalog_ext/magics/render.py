@@ -10,6 +10,8 @@ import json
 from datetime import datetime
 from html import escape
 
+from ..sizes import human_size
+
 _TABLE_STYLE = (
     "<style>"
     ".mc-table{border-collapse:collapse;font-size:12px}"
@@ -36,19 +38,6 @@ def entry_dict(obj) -> dict:
     if dataclasses.is_dataclass(obj):
         return dataclasses.asdict(obj)
     return {k: v for k, v in vars(obj).items() if not k.startswith("_")}
-
-
-def human_size(n) -> str:
-    """``12345`` -> ``"12.1 kB"``."""
-    try:
-        size = float(n)
-    except (TypeError, ValueError):
-        return ""
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if size < 1024 or unit == "TB":
-            return f"{int(size)} {unit}" if unit == "B" else f"{size:.1f} {unit}"
-        size /= 1024
-    return ""  # pragma: no cover
 
 
 def when(value) -> str:
