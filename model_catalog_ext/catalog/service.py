@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import errno
 import os
 import shutil
 import time
@@ -629,7 +630,17 @@ class CatalogService:
         # An empty folder (perhaps a mount point, or with its own permissions) stays; the
         # files are staged inside it.  A new folder is staged beside it and renamed.
         staging = target / hidden if target.is_dir() else target.parent / hidden
-        staging.mkdir(parents=True)
+        try:
+            staging.mkdir(parents=True)
+        except OSError as exc:
+            for folder in missing:
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            if exc.errno == errno.ENOSPC:
+                raise
+            # Its message would name the hidden staging folder, which the user never chose.
+            raise InvalidInput(f"Cannot write the download into '{target}': {exc.strerror or exc}. "
+                               "Pick a folder you can create and write to.", path=str(target)) from None
         try:
             self._write_files(entry, staging, target, progress)
             if staging.parent == target:

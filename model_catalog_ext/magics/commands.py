@@ -12,6 +12,7 @@ import os
 import re
 import shutil
 import tempfile
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -146,13 +147,22 @@ def cmd_save(ctx: MagicContext, args, cell):
 
     workdir = Path(tempfile.mkdtemp(prefix="model-catalog-save-"))
     try:
-        artifact = prepare(model, workdir / "artifact", X_sample=X_sample, y_sample=y_sample,
-                           as_onnx=args.onnx, training_script_path=notebook)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            artifact = prepare(model, workdir / "artifact", X_sample=X_sample, y_sample=y_sample,
+                               as_onnx=args.onnx, training_script_path=notebook)
+        for warning in caught:
+            if str(warning.message).startswith("ONNX not used"):  # --onnx asked for it: one plain line
+                print(f"note: {warning.message}")
+            else:
+                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
         report = artifact.verify()
         if not report.ok:
             failed = "; ".join(f"{c['name']}: {' '.join(str(c['message']).split())}"
                                for c in report.failures)
-            raise UsageError(f"the prepared artifact failed verification, nothing was saved: {failed}")
+            raise UsageError(f"the prepared artifact failed verification, nothing was saved: {failed}. To fix "
+                             "it by hand, prepare it into a folder of yours with model_catalog_ext.prepare(), "
+                             "edit it, then verify() and save() it")
         saved = CatalogArtifact(artifact.artifact_dir).save(
             display_name=name,
             description=description,

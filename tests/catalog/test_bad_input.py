@@ -272,3 +272,14 @@ def test_an_oversized_model_ignore_is_refused_before_it_is_read(base, snap, tmp_
     with pytest.raises(InvalidArtifact, match=r"\.model-ignore .* is over 1024 KiB"):
         svc.save(zpath, display_name="x")
     _unchanged(svc, before, snap)
+
+
+def test_a_download_where_nothing_can_be_written_names_the_target(sqlite_catalog, make_artifact):
+    """Not the hidden staging folder the user never chose; and no folder is left behind."""
+    entry = sqlite_catalog.save(make_artifact(), display_name="m")
+    for target in ("/proc/forbidden", "/proc/forbidden/deeper/out"):
+        with pytest.raises(InvalidInput) as err:
+            sqlite_catalog.download(entry.id, target)
+        assert f"Cannot write the download into '{target}'" in err.value.message
+        assert ".partial" not in err.value.message
+    assert not os.path.exists("/proc/forbidden")

@@ -129,3 +129,16 @@ def test_save_from_a_console_whose_session_name_is_no_file(start_kernel, tmp_pat
     result = run_ok(k, "%catalog save clf --name from-console --no-onnx --sample X.head()")
     assert "no git provenance: the notebook's path is unknown" in result.stdout
     assert catalog_service.get(saved_id(result)).provenance["git_commit"] is None
+
+
+def test_onnx_asked_for_but_not_possible_is_one_plain_note(start_kernel, tmp_path, catalog_service):
+    """--onnx for a model no converter knows: saved with joblib, and the reason is one line,
+    not a UserWarning pointing into the magic's source."""
+    k = start_kernel(cwd=tmp_path)
+    run_ok(k, TRAIN)
+    run_ok(k, "class Doubler:\n    def predict(self, X):\n        return X.iloc[:, 0] * 2\nd = Doubler()")
+    result = run_ok(k, "%catalog save d --name doubler --onnx --sample X.head()")
+    notes = [line for line in result.stdout.splitlines() if line.startswith("note: ")]
+    assert len(notes) == 1 and "ONNX not used" in notes[0], result.stdout
+    assert "UserWarning" not in result.stderr and "commands.py" not in result.stderr, result.stderr
+    assert catalog_service.get(saved_id(result)).display_name == "doubler"
