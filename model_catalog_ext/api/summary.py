@@ -173,7 +173,13 @@ class ModelSummaryList:
                 "freeform_tags": dict(e.freeform_tags), "framework": e.framework, "version": e.version,
                 "version_set_id": e.version_set_id, "artifact_size": e.artifact_size,
             })
-        return pd.DataFrame(rows, columns=list(DF_COLUMNS))
+        df = pd.DataFrame(rows, columns=list(DF_COLUMNS))
+        if not rows:  # the column types a filled list has, so code written against it still works
+            text = ("id", "display_name", "description", "lifecycle_state", "created_by", "tags", "version_set_id")
+            df = df.astype({"version": "int64", "artifact_size": "int64", **{c: str for c in text}})
+            if not fmt:
+                df["time_created"] = pd.Series(dtype="datetime64[us, UTC]")
+        return df
 
     @property
     def df(self):

@@ -48,6 +48,9 @@ def test_list_pages_through_everything(mc, artifact_dir, monkeypatch):
 
 
 def test_summary_filter_and_df(mc, artifact_dir):
+    empty = mc.list_models().df  # the column types of a filled list, so the same code works on both
+    assert len(empty) == 0 and str(empty["time_created"].dtype) == "datetime64[us, UTC]"
+    assert str(empty["version"].dtype) == "int64" and str(empty["artifact_size"].dtype) == "int64"
     art = artifact_dir()
     mc.upload_model(art, display_name="a", freeform_tags={"team": "ml"})
     mc.upload_model(art, display_name="b", freeform_tags={"team": "risk"})
@@ -61,6 +64,7 @@ def test_summary_filter_and_df(mc, artifact_dir):
                                     "created_by", "compartment_id", "project_id"]
     assert {"tags", "version"} <= set(df.columns)
     assert df["tags"].tolist() == ["team:risk", "team:ml"] and df["version"].tolist() == [1, 1]
+    assert {c: str(t) for c, t in empty.dtypes.items()} == {c: str(t) for c, t in df.dtypes.items()}
     assert "a" in models._repr_html_() and "ModelSummaryList of 2" in repr(models)
     fmt = mc.list_models(datetime_format="%Y").df["time_created"].iloc[0]
     assert isinstance(fmt, str) and len(fmt) == 4
