@@ -705,6 +705,7 @@ class CatalogService:
         total, done = entry.artifact_size, 0
         if progress:
             progress(0, total)
+        missing = [p for p in target.parents if not p.exists()]  # nearest first
         target.parent.mkdir(parents=True, exist_ok=True)
         partial = target.with_name(f".{target.name}.{uuid.uuid4().hex[:8]}.partial")
         entries = self._zip_entries(entry, reuse_buffers=True)
@@ -718,9 +719,13 @@ class CatalogService:
                     if progress:
                         progress(min(done, total), total)
             os.replace(partial, target)
-        finally:
+        except BaseException:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(partial)
+            for folder in missing:  # a failed download leaves no folder it made either
+                with contextlib.suppress(OSError):
+                    folder.rmdir()
+            raise
         return target
 
     # --- checking -------------------------------------------------------------------------

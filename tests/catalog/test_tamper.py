@@ -168,6 +168,9 @@ def test_write_zip_is_the_streamed_zip_and_never_left_damaged(sqlite_catalog, ma
         sqlite_catalog.write_zip(entry.id, tmp_path / "fresh.zip")
     assert not (tmp_path / "fresh.zip").exists()
     assert not list(tmp_path.glob(".*partial")) and not list((tmp_path / "out").glob(".*partial"))
+    with pytest.raises(DamagedArtifact):  # into folders that do not exist yet: none is left
+        sqlite_catalog.write_zip(entry.id, tmp_path / "new" / "deeper" / "m.zip")
+    assert not (tmp_path / "new").exists()
 
 
 def test_a_model_deleted_while_it_is_read_is_not_reported_as_damaged(catalog, make_artifact, tmp_path):
