@@ -1,6 +1,6 @@
 """``jupyter model-catalog``: the catalog from a shell.
 
-    jupyter model-catalog list [SEARCH...]           e.g. list churn tag:version=3 user:alice
+    jupyter model-catalog list [SEARCH...] [--tag KEY:VALUE]...   e.g. list churn tag:version=3 user:alice
     jupyter model-catalog show ID
     jupyter model-catalog save PATH --name NAME [--tag key:value]... [--version-of ID]
     jupyter model-catalog download ID TARGET [--force] [--zip]
@@ -28,9 +28,9 @@ from pathlib import Path
 from ..catalog.entry import PROVENANCE_KEYS
 from ..catalog.filewrite import write_all
 from ..errors import CatalogError, InvalidInput
+from ..sizes import human_size
 from .edits import edited_custom_metadata, edited_provenance
 from .progress import ProgressBar
-from ..sizes import human_size
 from .table import entry_rows, format_entry, format_table
 
 
