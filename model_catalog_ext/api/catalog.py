@@ -23,14 +23,14 @@ class ModelCatalog:
     for the embedded catalog under the Jupyter data dir (or ``$MODEL_CATALOG_URL``).
     ``artifact_root`` (a path or fsspec URL) goes with a URL backend.
 
-    ADS's OCI client arguments (ds_client_auth, identity_kwargs, timeout, ds_client,
+    ADS's OCI client arguments (ds_client_auth, identity_client_auth, timeout, ds_client,
     identity_client) are not supported and raise NotImplementedError.
     """
 
     def __init__(self, compartment_id: str | None = None, backend=None, *, artifact_root: str | None = None,
-                 ds_client_auth=None, identity_kwargs=None, timeout=None, ds_client=None, identity_client=None):
+                 ds_client_auth=None, identity_client_auth=None, timeout=None, ds_client=None, identity_client=None):
         refuse_unsupported("ModelCatalog()", {
-            "ds_client_auth": ds_client_auth, "identity_kwargs": identity_kwargs, "timeout": timeout,
+            "ds_client_auth": ds_client_auth, "identity_client_auth": identity_client_auth, "timeout": timeout,
             "ds_client": ds_client, "identity_client": identity_client})
         self.compartment_id = compartment_id or default_compartment_id()
         self.service = resolve_backend(backend, artifact_root)

@@ -236,6 +236,8 @@ def test_model_artifact_save_wires_provenance_and_metadata(mc, artifact_dir, tmp
 def test_unsupported_ads_arguments_are_named(mc, artifact_dir, service):
     with pytest.raises(NotImplementedError, match="ds_client_auth"):
         ModelCatalog(backend=service, ds_client_auth={"signer": None})
+    with pytest.raises(NotImplementedError, match="identity_client_auth"):  # ADS's name for it
+        ModelCatalog(backend=service, identity_client_auth={"signer": None})
     with pytest.raises(NotImplementedError, match="install_libs"):
         mc.download_model("mdl-x", "/tmp/x", install_libs=True)
     with pytest.raises(NotImplementedError, match="defined_tags, model_version_set"):
