@@ -147,7 +147,7 @@ def _overview(d: dict) -> list[tuple[str, str]]:
 def _provenance(d: dict) -> list[tuple[str, str]]:
     prov = d.get("provenance") or {}
     if not prov.get("git_commit") and not prov.get("repository_url"):
-        return [("Git", "none recorded (saved outside a git repository)")]
+        return [("Git", "none recorded (saved outside a git repository, or with no training script known)")]
     labels = [("repository_url", "Repository"), ("git_branch", "Branch"), ("git_commit", "Commit"),
               ("training_script", "Training script"), ("script_dir", "Script dir")]
     pairs = [(label, str(prov[key])) for key, label in labels if prov.get(key) not in (None, "")]
