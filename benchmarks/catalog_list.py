@@ -60,7 +60,7 @@ def load_ours(root: Path, n: int):
     import sqlalchemy as sa
 
     from model_catalog_ext.catalog import open_catalog
-    from model_catalog_ext.catalog.records import dumps, new_etag, now_us
+    from model_catalog_ext.catalog.records import dumps, name_key, new_etag, now_us
     from model_catalog_ext.catalog.tables import artifacts, model_tags, models
 
     svc = open_catalog(f"sqlite:///{root}/catalog.db", str(root / "blobs"))
@@ -76,7 +76,7 @@ def load_ours(root: Path, n: int):
             t = start + offset * 1000
             batch.append({
                 "seq": seq, "id": f"mdl-{seq:024x}", "compartment_id": None, "project_id": None,
-                "display_name": name, "description": desc, "created_by": user, "time_created": t,
+                "display_name": name, "name_key": name_key(name), "description": desc, "created_by": user, "time_created": t,
                 "time_updated": t, "lifecycle_state": "ACTIVE", "framework": "scikit-learn",
                 "freeform_tags": dumps(tags), "defined_metadata": "{}", "custom_metadata": "[]",
                 "input_schema": None, "output_schema": None, "provenance": "{}",

@@ -169,6 +169,7 @@ def bulk(svc, count: int, template) -> None:
                 "seq": seq,
                 "id": f"bulk-{uuid.uuid4().hex[:24]}",
                 "display_name": f"bulk-model-{i:06d}",
+                "name_key": f"bulk-model-{i:06d}",  # the name case-folded: listings sort by it
                 "description": f"Synthetic model {i} for the UI benchmark.",
                 "created_by": users[i % len(users)],
                 "time_created": t,

@@ -15,7 +15,8 @@ from .query import ModelQuery
 from .records import datetime_to_us, normalize_framework
 from .tables import model_tags, models
 
-_SORT_COLUMNS = {"time_created": (), "name": (models.c.display_name,), "version": (models.c.version,)}
+# Names sort case-insensitively (name_key), as people read a list of names.
+_SORT_COLUMNS = {"time_created": (), "name": (models.c.name_key,), "version": (models.c.version,)}
 # The types of sort_key()'s values under each sort (a page token must hold exactly these).
 _KEY_TYPES = {"time_created": [int], "name": [str, int], "version": [int, int]}
 

@@ -38,6 +38,12 @@ def new_etag() -> str:
     return uuid.uuid4().hex
 
 
+def name_key(display_name: str) -> str:
+    """What listings sort names by: case-folded, so "alpha", "Beta", "gamma" come in that
+    order (the ``name_key`` column; SQLite's lower() knows ASCII only, hence Python)."""
+    return display_name.casefold()[:255]
+
+
 def normalize_framework(value) -> str | None:
     """The ``framework`` column: lowercase, common aliases folded (sklearn -> scikit-learn)."""
     if not value:

@@ -45,6 +45,7 @@ from .records import (
     dumps,
     loads,
     manifest_digest,
+    name_key,
     new_etag,
     new_model_id,
     new_version_set_id,
@@ -342,6 +343,7 @@ class CatalogService:
                 "compartment_id": values["compartment_id"],
                 "project_id": values["project_id"],
                 "display_name": values["display_name"],
+                "name_key": name_key(values["display_name"]),
                 "description": values["description"],
                 "created_by": values["created_by"],
                 "time_created": now,
@@ -425,6 +427,8 @@ class CatalogService:
                         values[key] = value
                 if "defined_metadata" in changes:
                     values["framework"] = normalize_framework(changes["defined_metadata"].get("Framework"))
+                if "display_name" in changes:
+                    values["name_key"] = name_key(changes["display_name"])
                 values["time_updated"] = max(now_us(), row.time_updated + 1)
                 values["etag"] = new_etag()
                 conn.execute(models.update().where(models.c.seq == row.seq).values(**values))

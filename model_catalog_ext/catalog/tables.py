@@ -33,6 +33,7 @@ models = sa.Table(
     sa.Column("compartment_id", sa.String(255)),
     sa.Column("project_id", sa.String(255)),
     sa.Column("display_name", sa.String(255), nullable=False),
+    sa.Column("name_key", sa.String(255), nullable=False, server_default=""),  # records.name_key()
     sa.Column("description", sa.Text, nullable=False),
     sa.Column("created_by", sa.String(255), nullable=False),
     sa.Column("time_created", sa.BigInteger, nullable=False),
@@ -54,6 +55,7 @@ models = sa.Table(
     sa.UniqueConstraint("version_set_id", "version", name="uq_models_version"),
     sa.Index("ix_models_state_seq", "lifecycle_state", "seq"),
     sa.Index("ix_models_state_name", "lifecycle_state", "display_name", "seq"),
+    sa.Index("ix_models_state_name_key", "lifecycle_state", "name_key", "seq"),
     sa.Index("ix_models_state_version", "lifecycle_state", "version", "seq"),
     sa.Index("ix_models_created_by", "created_by", "seq"),
     sa.Index("ix_models_framework", "framework", "seq"),

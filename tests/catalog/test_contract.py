@@ -237,6 +237,25 @@ def test_artifact_never_changes(catalog, make_artifact):
     assert catalog.get(e.id) == e
 
 
+def test_names_sort_case_insensitively_across_pages_and_renames(catalog, make_artifact):
+    art = make_artifact()
+    saved = {name: catalog.save(art, display_name=name) for name in ("beta", "Alpha", "gamma", "alpha2", "Delta")}
+
+    def all_pages(**query):
+        names, token = [], None
+        while True:
+            page = catalog.list(sort="name", limit=2, page_token=token, **query)
+            names += [e.display_name for e in page.items]
+            token = page.next_page_token
+            if token is None:
+                return names
+
+    assert all_pages(order="asc") == ["Alpha", "alpha2", "beta", "Delta", "gamma"]
+    assert all_pages(order="desc") == ["gamma", "Delta", "beta", "alpha2", "Alpha"]
+    catalog.update(saved["beta"].id, display_name="Zed")
+    assert all_pages(order="asc") == ["Alpha", "alpha2", "Delta", "gamma", "Zed"]
+
+
 def test_test_results_change_with_the_artifact_only(catalog, make_artifact):
     """ArtifactTestResults (what verify() found) cannot be forged by a metadata edit; an edit
     that leaves it out keeps it."""

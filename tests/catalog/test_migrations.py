@@ -55,6 +55,28 @@ def test_upgrading_to_0004_remembers_the_versions_handed_out(tmp_path):
     svc.close()
 
 
+def test_upgrading_to_0006_sorts_existing_names_case_insensitively(tmp_path):
+    from alembic import command
+
+    from model_catalog_ext.catalog.migrate import alembic_config
+
+    art = tmp_path / "art"
+    art.mkdir()
+    (art / "score.py").write_text("def load_model():\n    return 1\n\ndef predict(data, model=None):\n    return data\n")
+    url = f"sqlite:///{tmp_path}/c.db"
+    svc = open_catalog(url, str(tmp_path / "blobs"))
+    for name in ("beta", "Alpha", "Ärger", "gamma", "alpha2"):
+        svc.save(art, display_name=name)
+    with svc.engine.begin() as conn:  # a catalog from before 0006
+        command.downgrade(alembic_config(conn), "0005_blob_chunk_hash")
+    svc.close()
+    svc = open_catalog(url, str(tmp_path / "blobs"))  # upgrades, filling name_key in
+    assert current_revision(svc.engine) == HEAD_REVISION
+    names = [e.display_name for e in svc.list(sort="name", order="asc").items]
+    assert names == ["Alpha", "alpha2", "beta", "gamma", "Ärger"]
+    svc.close()
+
+
 def test_sqlite_pragmas_and_indexes(sqlite_catalog):
     with sqlite_catalog.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
