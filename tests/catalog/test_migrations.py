@@ -32,7 +32,9 @@ def test_migrated_schema_matches_the_table_definitions(catalog):
     assert current_revision(catalog.engine) == HEAD_REVISION
 
 
-def test_upgrading_to_0004_remembers_the_versions_handed_out(tmp_path):
+def _upgraded_from(tmp_path, revision: str, fill):
+    """A catalog ``fill(svc, art)`` wrote, taken back to ``revision`` and opened again (which
+    upgrades it); returns the upgraded service, the artifact folder and what fill returned."""
     from alembic import command
 
     from model_catalog_ext.catalog.migrate import alembic_config
@@ -42,36 +44,33 @@ def test_upgrading_to_0004_remembers_the_versions_handed_out(tmp_path):
     (art / "score.py").write_text("def load_model():\n    return 1\n\ndef predict(data, model=None):\n    return data\n")
     url = f"sqlite:///{tmp_path}/c.db"
     svc = open_catalog(url, str(tmp_path / "blobs"))
-    v1 = svc.save(art, display_name="m")
-    svc.save(art, display_name="m", as_new_version_of=v1.id)
-    v3 = svc.save(art, display_name="m", as_new_version_of=v1.id)
-    with svc.engine.begin() as conn:  # a catalog from before 0004, holding versions 1-3
-        command.downgrade(alembic_config(conn), "0003_blob_crc32")
+    filled = fill(svc, art)
+    with svc.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), revision)
     svc.close()
-    svc = open_catalog(url, str(tmp_path / "blobs"))  # upgrades
+    svc = open_catalog(url, str(tmp_path / "blobs"))
     assert current_revision(svc.engine) == HEAD_REVISION
+    return svc, art, filled
+
+
+def test_upgrading_to_0004_remembers_the_versions_handed_out(tmp_path):
+    def versions_1_to_3(svc, art):
+        v1 = svc.save(art, display_name="m")
+        svc.save(art, display_name="m", as_new_version_of=v1.id)
+        return v1, svc.save(art, display_name="m", as_new_version_of=v1.id)
+
+    svc, art, (v1, v3) = _upgraded_from(tmp_path, "0003_blob_crc32", versions_1_to_3)
     svc.delete(v3.id)
     assert svc.save(art, display_name="m", as_new_version_of=v1.id).version == 4
     svc.close()
 
 
 def test_upgrading_to_0006_sorts_existing_names_case_insensitively(tmp_path):
-    from alembic import command
+    def names(svc, art):
+        for name in ("beta", "Alpha", "Ärger", "gamma", "alpha2"):
+            svc.save(art, display_name=name)
 
-    from model_catalog_ext.catalog.migrate import alembic_config
-
-    art = tmp_path / "art"
-    art.mkdir()
-    (art / "score.py").write_text("def load_model():\n    return 1\n\ndef predict(data, model=None):\n    return data\n")
-    url = f"sqlite:///{tmp_path}/c.db"
-    svc = open_catalog(url, str(tmp_path / "blobs"))
-    for name in ("beta", "Alpha", "Ärger", "gamma", "alpha2"):
-        svc.save(art, display_name=name)
-    with svc.engine.begin() as conn:  # a catalog from before 0006
-        command.downgrade(alembic_config(conn), "0005_blob_chunk_hash")
-    svc.close()
-    svc = open_catalog(url, str(tmp_path / "blobs"))  # upgrades, filling name_key in
-    assert current_revision(svc.engine) == HEAD_REVISION
+    svc, _, _ = _upgraded_from(tmp_path, "0005_blob_chunk_hash", names)  # name_key filled in
     names = [e.display_name for e in svc.list(sort="name", order="asc").items]
     assert names == ["Alpha", "alpha2", "beta", "gamma", "Ärger"]
     svc.close()
