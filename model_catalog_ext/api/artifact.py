@@ -22,8 +22,9 @@ class ModelArtifact(_BaseArtifact):
 
         The arguments up to ``version_label`` are ADS's, in ADS's order; the rest are
         keyword-only.  ``display_name`` defaults to the name of the model given as
-        ``as_new_version_of``, else to the folder's name (an empty one is refused).  Captures git provenance of ``training_script_path`` (default: this
-        notebook; a path that does not exist is refused) and refuses to save
+        ``as_new_version_of``, else to the folder's name (an empty one is refused).
+        Captures git provenance of ``training_script_path`` (default: this notebook; a
+        path that does not exist is refused) and refuses to save
         (PendingChanges) while it or the artifact folder has uncommitted changes, unless
         ``ignore_pending_changes=True``.  The taxonomy (framework, algorithm, test
         results...) and the schemas recorded by prepare()/verify() go with it.

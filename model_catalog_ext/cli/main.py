@@ -257,8 +257,7 @@ def cmd_download(args, svc) -> int:
     bar = ProgressBar(f"downloading {args.model_id}", enabled=args.progress)
     try:
         if args.zip:
-            written = _download_zip(args, svc, bar)
-            where = args.target
+            where, written = _download_zip(args, svc, bar)
         else:
             where = str(svc.download(args.model_id, args.target, force_overwrite=args.force, progress=bar))
             written = None
@@ -271,13 +270,15 @@ def cmd_download(args, svc) -> int:
     return 0
 
 
-def _download_zip(args, svc, bar) -> int:
+def _download_zip(args, svc, bar) -> tuple[str, int]:
+    """Write the zip to args.target (a file, a folder to put it in, or '-' for stdout);
+    returns where it went and its size."""
     if args.target != "-":
-        if os.path.isdir(args.target):  # a folder: the zip goes in it, named after the model
-            entry = svc.get(args.model_id)
-            args.target = os.path.join(args.target, entry.zip_name)
-        path = svc.write_zip(args.model_id, args.target, force_overwrite=args.force, progress=bar)
-        return path.stat().st_size
+        target = args.target
+        if os.path.isdir(target):  # a folder: the zip goes in it, named after the model
+            target = os.path.join(target, svc.get(args.model_id).zip_name)
+        path = svc.write_zip(args.model_id, target, force_overwrite=args.force, progress=bar)
+        return target, path.stat().st_size
     done = 0
     total = svc.get(args.model_id).artifact_size
     out = sys.stdout.buffer
@@ -285,7 +286,7 @@ def _download_zip(args, svc, bar) -> int:
         write_all(out, chunk)
         done += len(chunk)
         bar(min(done, total), total)
-    return done
+    return "-", done
 
 
 def cmd_edit(args, svc) -> int:

@@ -16,6 +16,7 @@ import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..sizes import human_size
 from . import render
 from .cell_body import parse_cell_body
 from .connection import CatalogConnection
@@ -257,7 +258,7 @@ def cmd_download(ctx: MagicContext, args, cell):
     if not args.zip:
         path = ctx.service.download(args.id, target, force_overwrite=args.force)
         print(f"Downloaded {entry.display_name} v{entry.version}: {len(entry.manifest)} files, "
-              f"{render.human_size(entry.artifact_size)} to {path}")
+              f"{human_size(entry.artifact_size)} to {path}")
         return
     if target.suffix.lower() != ".zip":
         target = target / entry.zip_name  # the name a browser download gets
@@ -265,7 +266,7 @@ def cmd_download(ctx: MagicContext, args, cell):
         raise UsageError(f"{target} already exists; pass --force to replace it")
     ctx.service.write_zip(args.id, target, force_overwrite=args.force)  # checked; complete or absent
     print(f"Downloaded {entry.display_name} v{entry.version} as {target} "
-          f"({render.human_size(target.stat().st_size)})")
+          f"({human_size(target.stat().st_size)})")
 
 
 def cmd_edit(ctx: MagicContext, args, cell):
