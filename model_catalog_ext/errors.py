@@ -1,9 +1,11 @@
 """Typed errors shared by every layer.
 
-Each error carries a stable machine ``code`` (used as the JSON ``"error"`` field and mapped
-to exactly one HTTP status by the server) and a ``message`` written for a person who has
-never read the code: what is wrong, and what to do about it.  Extra machine-readable
-context goes in ``details``.  This module imports nothing, so every layer can use it.
+Each error carries a stable machine ``code`` (used as the JSON ``"error"`` field) with
+exactly one ``http_status``, and a ``message`` written for a person who has never read the
+code: what is wrong, and what to do about it.  Extra machine-readable context goes in
+``details``.  Every code of every layer is defined here (``STATUS_BY_CODE`` is the table the
+server answers with and ``openapi.yaml`` documents); this module imports nothing, so every
+layer can use it.
 """
 from __future__ import annotations
 
@@ -19,6 +21,16 @@ __all__ = [
     "TargetNotEmpty",
     "PrepareError",
     "StorageFull",
+    "CatalogUnavailable",
+    "Unsupported",
+    "ForbiddenPath",
+    "PayloadTooLarge",
+    "RouteNotFound",
+    "NoKernel",
+    "KernelError",
+    "RemoteError",
+    "STATUS_BY_CODE",
+    "http_status",
 ]
 
 
@@ -26,6 +38,7 @@ class CatalogError(Exception):
     """Base class of every error the catalog raises on purpose."""
 
     code = "catalog_error"
+    http_status = 400  # a CatalogError without a more precise type (e.g. from a kernel)
 
     def __init__(self, message: str, **details):
         super().__init__(message)
@@ -47,18 +60,21 @@ class ModelNotFound(CatalogError):
     """No model with this id (HTTP 404)."""
 
     code = "not_found"
+    http_status = 404
 
 
 class InvalidInput(CatalogError):
     """Bad tag syntax, empty name, bad filter, unknown field (HTTP 400)."""
 
     code = "invalid_input"
+    http_status = 400
 
 
 class InvalidArtifact(CatalogError):
     """The artifact cannot be stored: no score.py, escaping symlink, zip-slip... (HTTP 422)."""
 
     code = "invalid_artifact"
+    http_status = 422
 
 
 class Conflict(CatalogError):
@@ -68,12 +84,21 @@ class Conflict(CatalogError):
     """
 
     code = "conflict"
+    http_status = 412
+
+    @classmethod
+    def stale(cls, model_id: str, given: str, current: str) -> Conflict:
+        """The one message of a stale etag, whichever backend found it."""
+        return cls(f"Model {model_id} was changed by someone else since you read it (your etag {given} is "
+                   f"stale; the current one is {current}). Reload the model, re-apply your change and save "
+                   "again.", model_id=model_id, current_etag=current)
 
 
 class ImmutableArtifact(CatalogError):
     """An attempt to change the artifact of an entry (HTTP 409)."""
 
     code = "immutable_artifact"
+    http_status = 409
 
 
 class DamagedArtifact(CatalogError):
@@ -81,6 +106,7 @@ class DamagedArtifact(CatalogError):
     served (HTTP 500)."""
 
     code = "damaged_artifact"
+    http_status = 500
 
 
 class PendingChanges(CatalogError):
@@ -90,24 +116,28 @@ class PendingChanges(CatalogError):
     """
 
     code = "pending_changes"
+    http_status = 409
 
 
 class TargetNotEmpty(CatalogError):
     """Download or prepare into a non-empty directory without force (HTTP 409)."""
 
     code = "target_not_empty"
+    http_status = 409
 
 
 class PrepareError(CatalogError):
     """Artifact preparation failed; the message says what to do (HTTP 422)."""
 
     code = "prepare_error"
+    http_status = 422
 
 
 class StorageFull(CatalogError):
     """No room left on the disk (or in the quota) being written to (HTTP 507)."""
 
     code = "storage_full"
+    http_status = 507
 
 
 class CatalogUnavailable(CatalogError):
@@ -115,3 +145,80 @@ class CatalogUnavailable(CatalogError):
     what to check (HTTP 503)."""
 
     code = "catalog_unavailable"
+    http_status = 503
+
+
+class Unsupported(CatalogError):
+    """The catalog's backend cannot do this at all; its capabilities say so up front (HTTP 501)."""
+
+    code = "unsupported"
+    http_status = 501
+
+
+class ForbiddenPath(CatalogError):
+    """A client path that leaves the server's root, or goes where it is hidden (HTTP 403)."""
+
+    code = "forbidden_path"
+    http_status = 403
+
+
+class PayloadTooLarge(CatalogError):
+    """An upload over the configured size limits (HTTP 413)."""
+
+    code = "payload_too_large"
+    http_status = 413
+
+
+class RouteNotFound(CatalogError):
+    """A URL under the API prefix that is no route of the API (HTTP 404)."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class NoKernel(CatalogError):
+    """The notebook has no running kernel (HTTP 409)."""
+
+    code = "no_kernel"
+    http_status = 409
+
+
+class KernelError(CatalogError):
+    """The kernel could not answer (HTTP 502)."""
+
+    code = "kernel_error"
+    http_status = 502
+
+
+def _subclasses(cls):
+    for sub in cls.__subclasses__():
+        yield sub
+        yield from _subclasses(sub)
+
+
+# Each code has exactly one status (a test checks that no two classes disagree).
+STATUS_BY_CODE: dict[str, int] = {CatalogError.code: CatalogError.http_status}
+STATUS_BY_CODE.update({cls.code: cls.http_status for cls in _subclasses(CatalogError)})
+
+
+class RemoteError(CatalogError):
+    """An error reported by another process (a notebook's kernel preparing a model), keeping
+    its code so it maps to the same HTTP status as if it had been raised here.  A code this
+    version does not know becomes ``prepare_error`` (kept as ``details["kernel_error_code"]``)."""
+
+    def __init__(self, error: dict):
+        details = {k: v for k, v in error.items() if k not in ("error", "message", "details")}
+        if isinstance(error.get("details"), dict):
+            details.update(error["details"])
+        super().__init__(error.get("message", "Preparing the artifact failed."), **details)
+        code = error.get("error", "prepare_error")
+        if code not in STATUS_BY_CODE:
+            self.details["kernel_error_code"] = code
+            code = "prepare_error"
+        self.code = code
+        self.http_status = STATUS_BY_CODE[code]
+
+
+def http_status(error: CatalogError) -> int:
+    """The HTTP status of an error (by its code: subclasses defined elsewhere keep to the table)."""
+    return STATUS_BY_CODE.get(error.code, error.http_status)

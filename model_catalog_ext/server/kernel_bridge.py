@@ -13,20 +13,8 @@ import time
 import uuid
 from typing import Callable
 
-from ..errors import CatalogError
+from ..errors import KernelError, NoKernel
 from .paths import normalize_api_path
-
-
-class NoKernel(CatalogError):
-    """The notebook has no running kernel (HTTP 409)."""
-
-    code = "no_kernel"
-
-
-class KernelError(CatalogError):
-    """The kernel could not answer (HTTP 502)."""
-
-    code = "kernel_error"
 
 
 async def find_kernel_id(session_manager, notebook_path: str) -> str:

@@ -11,13 +11,7 @@ import os
 import posixpath
 from pathlib import Path, PurePosixPath
 
-from ..errors import CatalogError, InvalidInput
-
-
-class ForbiddenPath(CatalogError):
-    """A client path that leaves the server's root, or goes where it is hidden (HTTP 403)."""
-
-    code = "forbidden_path"
+from ..errors import ForbiddenPath, InvalidInput
 
 
 def server_root(contents_manager) -> Path:

@@ -7,38 +7,14 @@ import json
 from jupyter_server.base.handlers import APIHandler
 from tornado.ioloop import IOLoop
 
-from ...errors import CatalogError, InvalidInput
+from ...errors import STATUS_BY_CODE, CatalogError, InvalidInput, PayloadTooLarge  # noqa: F401 (re-exported)
 from ..error_body import error_body
 from ..identity import created_by
 from ..json_input import parse_json
 
-# Each typed error code has exactly one HTTP status.
-STATUS_BY_CODE = {
-    "not_found": 404,
-    "invalid_input": 400,
-    "forbidden_path": 403,
-    "payload_too_large": 413,
-    "invalid_artifact": 422,
-    "prepare_error": 422,
-    "conflict": 412,
-    "immutable_artifact": 409,
-    "pending_changes": 409,
-    "target_not_empty": 409,
-    "no_kernel": 409,
-    "kernel_error": 502,
-    "damaged_artifact": 500,
-    "storage_full": 507,
-    "catalog_unavailable": 503,
-    "catalog_error": 400,  # a CatalogError without a more precise type (e.g. from the kernel)
-}
-
 # Query parameters Jupyter itself reads on any request (URL login, XSRF in a form,
 # activity tracking): never a handler's own, never "unknown".
 JUPYTER_QUERY_PARAMS = frozenset({"token", "_xsrf", "no_track_activity"})
-
-
-class PayloadTooLarge(CatalogError):
-    code = "payload_too_large"
 
 
 class CatalogAPIHandler(APIHandler):

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import tornado
 
-from ...errors import CatalogError
+from ...errors import RouteNotFound
 from .base import CatalogAPIHandler
-
-
-class RouteNotFound(CatalogError):
-    code = "not_found"
 
 
 class NotFoundHandler(CatalogAPIHandler):
