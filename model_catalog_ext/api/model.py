@@ -7,7 +7,7 @@ import difflib
 from typing import Any
 
 from ..catalog.entry import ModelEntry
-from ..catalog.service import ARTIFACT_FIELDS, EDITABLE, READ_ONLY
+from ..catalog.fields import ARTIFACT as ARTIFACT_FIELDS, EDITABLE, READ_ONLY
 from ..errors import ImmutableArtifact
 
 # ADS attribute names that map onto ours.

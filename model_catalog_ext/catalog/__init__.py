@@ -1,16 +1,26 @@
 """The catalog core: immutable, versioned, searchable model storage.
 
 No Jupyter, tornado or IPython imports here: the server, the magics, the CLI and the
-Python API all call :class:`CatalogService`.  Names load lazily (PEP 562) so that
-``import model_catalog_ext.catalog`` stays cheap; SQLAlchemy loads on first use.
+Python API all call :class:`CatalogService` (``catalog_service.py``), which keeps the rules
+over a backend chosen by the catalog URL's scheme (``registry.py``; the contract is
+``interface.py``).  Names load lazily (PEP 562) so that ``import model_catalog_ext.catalog``
+stays cheap; SQLAlchemy loads on first use, and only for the SQL store.
 """
 from __future__ import annotations
 
 import importlib
 
 _EXPORTS = {
-    "open_catalog": ".service",
-    "CatalogService": ".service",
+    "open_catalog": ".registry",
+    "open_backend": ".registry",
+    "register_backend": ".registry",
+    "unregister_backend": ".registry",
+    "known_schemes": ".registry",
+    "CatalogService": ".catalog_service",
+    "CatalogBackend": ".interface",
+    "Capabilities": ".interface",
+    "BackendInfo": ".interface",
+    "ArtifactFile": ".interface",
     "ModelEntry": ".entry",
     "ModelQuery": ".query",
     "TagFilter": ".query",

@@ -17,6 +17,8 @@ A full disk then becomes a :class:`StorageFull` that names where and what
 """
 from __future__ import annotations
 
+from typing import Any
+
 import contextlib
 import errno
 import os
@@ -26,7 +28,7 @@ from ..errors import StorageFull
 
 WRITE_PIECE = 256 * 1024
 _FALLOC_FL_KEEP_SIZE = 1  # reserve blocks, leave the file's size alone
-_fallocate = None
+_fallocate: Any = None
 
 
 def write_all(f, data) -> None:

@@ -8,6 +8,8 @@
 """
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 
 from . import pagetoken
@@ -18,7 +20,7 @@ from .tables import model_tags, models
 # Names sort case-insensitively (name_key), as people read a list of names.
 _SORT_COLUMNS = {"time_created": (), "name": (models.c.name_key,), "version": (models.c.version,)}
 # The types of sort_key()'s values under each sort (a page token must hold exactly these).
-_KEY_TYPES = {"time_created": [int], "name": [str, int], "version": [int, int]}
+_KEY_TYPES: dict[str, list[type]] = {"time_created": [int], "name": [str, int], "version": [int, int]}
 
 
 def sort_key(query: ModelQuery, row) -> list:
@@ -108,8 +110,8 @@ class ListingCompiler:
         match, where = self._text_filters(q)
         where += self._plain_conditions(q)
         tags = list(q.tags)
-        source = models
-        seq_col = models.c.seq
+        source: sa.FromClause = models
+        seq_col: sa.ColumnElement[Any] = models.c.seq
         if q.sort == "time_created" and match is not None:
             fts = sa.table("models_fts", sa.column("rowid"))
             source = fts.join(models, models.c.seq == fts.c.rowid)
@@ -123,7 +125,7 @@ class ListingCompiler:
             seq_col = model_tags.c.seq
             where += [model_tags.c.key == driver.key, model_tags.c.value == driver.value]
         if match is not None:
-            fts_rows = sa.select(sa.literal_column("rowid")).select_from(sa.table("models_fts")).where(
+            fts_rows: sa.Select[Any] = sa.select(sa.literal_column("rowid")).select_from(sa.table("models_fts")).where(
                 sa.literal_column("models_fts").op("MATCH")(sa.bindparam("fts_match", match)))
             where.append(models.c.seq.in_(fts_rows))
         where += [self._tag_exists(t, seq_col) for t in tags]

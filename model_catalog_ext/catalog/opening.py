@@ -1,40 +1,50 @@
-"""Open a catalog, turning "cannot reach it" into one readable error.
+"""Open the SQL store, turning "cannot reach it" into one readable error.
 
-Database, migrations, blob store, one at a time, so the message says which part failed
-(the database at a URL, or the artifact root at a path), where that setting came from and
-what to check, instead of a traceback from SQLAlchemy, psycopg or the OS.
+Database, schema, blob store, one at a time, so the message says which part failed (the
+database at a URL, or the artifact root at a path), where that setting came from and what
+to check, instead of a traceback from SQLAlchemy, psycopg or the OS.
 """
 from __future__ import annotations
 
 import os
 
-from ..errors import CatalogError, CatalogUnavailable
+from ..errors import CatalogError, CatalogUnavailable, InvalidInput
 from . import defaults
 
 
-def open_explained(url: str | None, artifact_root: str | None, storage_options: dict | None = None):
-    """A CatalogService for ``url`` / ``artifact_root`` (None: environment, then default)."""
+def open_sql_store(url: str, artifact_root: str | None, *, storage_options: dict | None = None,
+                   upgrade: bool | None = None, create: bool = True):
+    """A :class:`~.sql_store.SqlStore` for ``url`` / ``artifact_root`` (None: environment, then
+    default).  ``upgrade``: None upgrades an SQLite schema and checks any other (a shared
+    database upgrades on purpose); True upgrades any; False only checks."""
     from .blobstore import open_blob_store
     from .engine import create_catalog_engine
-    from .migrate import upgrade_to_head
-    from .service import CatalogService
+    from .migrate import check_current, upgrade_to_head
+    from .sql_store import SqlStore
 
-    url_source = _source(url, defaults.URL_ENV)
-    root_source = _source(artifact_root, defaults.ARTIFACT_ROOT_ENV)
     url = url or defaults.default_url()
+    if not create:
+        _refuse_missing_sqlite_file(url)
+    root_source = _source(artifact_root, defaults.ARTIFACT_ROOT_ENV)
     artifact_root = artifact_root or defaults.default_artifact_root()
+    url_source = _source(url, defaults.URL_ENV, defaults.default_url())
     engine = None
     try:
         engine = create_catalog_engine(url)
-        upgrade_to_head(engine)
+        if upgrade or (upgrade is None and engine.dialect.name == "sqlite"):
+            upgrade_to_head(engine)
+        else:
+            check_current(engine, _hide_password(url))
     except CatalogError:
-        raise  # already a message for people (e.g. an unsupported URL scheme)
+        if engine is not None:
+            engine.dispose()
+        raise  # already a message for people (e.g. a schema to upgrade)
     except Exception as exc:
         if engine is not None:
             engine.dispose()
         raise _database_error(url, url_source, exc) from None
     try:
-        return CatalogService(engine, open_blob_store(artifact_root, storage_options))
+        return SqlStore(engine, open_blob_store(artifact_root, storage_options))
     except CatalogError:
         engine.dispose()
         raise
@@ -46,9 +56,26 @@ def open_explained(url: str | None, artifact_root: str | None, storage_options: 
             "package (s3fs for s3://) is installed.", artifact_root=artifact_root) from None
 
 
-def _source(given: str | None, env: str) -> str:
-    """Where a setting came from, when the caller did not pass it: the thing to change."""
-    if given:
+def _refuse_missing_sqlite_file(url: str) -> None:
+    """A mistyped path must not become a new, empty catalog left behind there."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        return  # the engine says what is wrong with it
+    database = parsed.database
+    if not parsed.drivername.startswith("sqlite") or not database or database == ":memory:" \
+            or database.startswith("file:") or os.path.exists(database):
+        return
+    raise InvalidInput(f"There is no catalog at {os.path.abspath(database)}. Check the path; saving a model "
+                       "into a new catalog there creates it.", path=os.path.abspath(database))
+
+
+def _source(given: str | None, env: str, default: str | None = None) -> str:
+    """Where a setting came from, when the caller did not choose it: the thing to change."""
+    if given and given != default:
         return ""
     return f" (from ${env})" if os.environ.get(env) else " (the embedded default)"
 

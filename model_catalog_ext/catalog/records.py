@@ -6,6 +6,7 @@ import json
 import time
 import uuid
 from datetime import datetime, timezone
+from typing import Any, Callable
 
 from .entry import ModelEntry
 
@@ -65,7 +66,7 @@ def dumps(value) -> str:
     return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
 
 
-_EMPTY = {"{}": dict, "[]": list, "null": lambda: None}
+_EMPTY: dict[str, Callable[[], Any]] = {"{}": dict, "[]": list, "null": lambda: None}
 
 
 def loads(value):

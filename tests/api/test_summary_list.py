@@ -19,11 +19,11 @@ def count_queries(service):
     def on_execute(*_args):
         seen.append(1)
 
-    event.listen(service.engine, "before_cursor_execute", on_execute)
+    event.listen(service.backend.engine, "before_cursor_execute", on_execute)
     try:
         yield seen
     finally:
-        event.remove(service.engine, "before_cursor_execute", on_execute)
+        event.remove(service.backend.engine, "before_cursor_execute", on_execute)
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).parent))
 from catalog_backends import moto_endpoint, pg_url, postgres_server, s3_root  # noqa: E402,F401
+from memory_backend import memory_catalog_url  # noqa: E402,F401
 
 from model_catalog_ext.catalog import open_catalog  # noqa: E402
 
@@ -37,17 +38,54 @@ def make_artifact(tmp_path):
     return make
 
 
-@pytest.fixture(params=["sqlite+file", "postgresql+s3"])
-def catalog(request, tmp_path):
-    """The backend contract: every test using it runs on each backend."""
-    if request.param == "sqlite+file":
-        svc = open_catalog(f"sqlite:///{tmp_path}/catalog.db", str(tmp_path / "blobs"))
-    else:
+def _opener(kind: str, request, tmp_path):
+    if kind == "sqlite+file":
+        return lambda: open_catalog(f"sqlite:///{tmp_path}/catalog.db", str(tmp_path / "blobs"))
+    if kind == "postgresql+s3":
         url = request.getfixturevalue("pg_url")
         root, options = request.getfixturevalue("s3_root")
-        svc = open_catalog(url, root, storage_options=options)
-    yield svc
-    svc.close()
+        # A shared database is set up on purpose (`jupyter model-catalog db upgrade`), once.
+        open_catalog(url, root, storage_options=options, upgrade=True).close()
+        return lambda: open_catalog(url, root, storage_options=options)
+    name = request.getfixturevalue("memory_catalog_url")
+    return lambda: open_catalog(name)
+
+
+def _same_catalog(kind: str, request, tmp_path):
+    opener, opened = _opener(kind, request, tmp_path), []
+
+    def open_():
+        svc = opener()
+        opened.append(svc)
+        return svc
+
+    yield open_
+    for svc in opened:
+        svc.close()
+
+
+@pytest.fixture(params=["sqlite+file", "postgresql+s3", "memory"])
+def open_same_catalog(request, tmp_path):
+    """``open()`` -> a CatalogService on this test's catalog, the same one at every call: the
+    backend contract runs on each backend.  Adding a backend means adding a param here."""
+    yield from _same_catalog(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def catalog(open_same_catalog):
+    """The backend contract: every test using it runs on each backend."""
+    return open_same_catalog()
+
+
+@pytest.fixture(params=["sqlite+file", "postgresql+s3"])
+def open_same_sql_catalog(request, tmp_path):
+    yield from _same_catalog(request.param, request, tmp_path)
+
+
+@pytest.fixture
+def sql_catalog(open_same_sql_catalog):
+    """The SQL store (SQLite + files, PostgreSQL + S3), for tests of how it stores."""
+    return open_same_sql_catalog()
 
 
 @pytest.fixture
@@ -60,10 +98,10 @@ def sqlite_catalog(tmp_path):
 
 def snapshot(svc) -> dict:
     """Row counts of every table and the blob store's files (incl. temporaries)."""
-    with svc.engine.connect() as conn:
+    with svc.backend.engine.connect() as conn:
         counts = {t: conn.execute(sa.text(f"SELECT count(*) FROM {t}")).scalar() for t in TABLES}
-    files = sorted(svc.blobs.iter_digests())
-    tmp = sorted(svc.blobs.tmp_files()) if hasattr(svc.blobs, "tmp_files") else []
+    files = sorted(svc.backend.blobs.iter_digests())
+    tmp = sorted(svc.backend.blobs.tmp_files()) if hasattr(svc.backend.blobs, "tmp_files") else []
     return {"rows": counts, "blobs": files, "tmp": tmp}
 
 

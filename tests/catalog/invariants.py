@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 def assert_consistent(svc) -> None:
     """No partial entry, no reference to a missing blob, every byte verifies."""
-    with svc.engine.connect() as conn:
+    with svc.backend.engine.connect() as conn:
         models = conn.exec_driver_sql("SELECT seq, id, artifact_digest, artifact_size, freeform_tags FROM models").all()
         artifacts = {d: json.loads(m) for d, m in conn.exec_driver_sql("SELECT digest, manifest FROM artifacts")}
         refs = {}
@@ -18,7 +18,7 @@ def assert_consistent(svc) -> None:
         tags = {}
         for seq, key, value in conn.exec_driver_sql("SELECT seq, key, value FROM model_tags"):
             tags.setdefault(seq, {})[key] = value
-    stored = set(svc.blobs.iter_digests())
+    stored = set(svc.backend.blobs.iter_digests())
     for seq, model_id, digest, size, freeform in models:
         assert digest in artifacts, f"{model_id} points at a missing artifact record"
         manifest = artifacts[digest]
@@ -29,7 +29,7 @@ def assert_consistent(svc) -> None:
             assert m["sha256"] in stored, f"{model_id}: blob of {m['path']} is missing"
         assert tags.get(seq, {}) == json.loads(freeform), model_id
     assert svc.verify() == []
-    with svc.engine.connect() as conn:
-        integrity = conn.exec_driver_sql("PRAGMA integrity_check").scalar() if svc.engine.dialect.name == "sqlite" else "ok"
+    with svc.backend.engine.connect() as conn:
+        integrity = conn.exec_driver_sql("PRAGMA integrity_check").scalar() if svc.backend.engine.dialect.name == "sqlite" else "ok"
     assert integrity == "ok"
     _ = sa  # keep the import explicit for readers: raw SQL on purpose, independent of the service

@@ -17,8 +17,14 @@ from model_catalog_ext.errors import CatalogUnavailable, DamagedArtifact
 from tests.catalog.test_tamper import CHUNK, _flip, _sha
 
 
+@pytest.fixture
+def catalog(sql_catalog):
+    """These tests reach into the SQL store (its tables and blob files), so they run on it only."""
+    return sql_catalog
+
+
 def _row(svc, sha256: str):
-    with svc.engine.connect() as conn:
+    with svc.backend.engine.connect() as conn:
         return conn.execute(sa.select(blobs).where(blobs.c.sha256 == sha256)).one()
 
 
@@ -39,7 +45,7 @@ def test_new_blobs_carry_one_blake3_digest_per_chunk(catalog, make_artifact):
 
 def _as_before_0005(svc, sha256: str, data: bytes) -> None:
     """Give the blob's row what a catalog from before migration 0005 holds: sha256 chunk digests."""
-    with svc.engine.begin() as conn:
+    with svc.backend.engine.begin() as conn:
         conn.execute(blobs.update().where(blobs.c.sha256 == sha256).values(
             chunk_hash="sha256", chunk_digests=b"".join(hashlib.sha256(c).digest() for c in _chunks(data))))
 
@@ -79,14 +85,14 @@ def test_upgrading_from_0004_keeps_every_blob_readable_and_checked(tmp_path, mak
     url = f"sqlite:///{tmp_path}/c.db"
     svc = open_catalog(url, str(tmp_path / "blobs"))
     entry = svc.save(make_artifact(files={"big.bin": big}), display_name="m")
-    with svc.engine.begin() as conn:
+    with svc.backend.engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0004_version_sets")
-    with svc.engine.connect() as conn:  # 0004 knew sha256 chunk digests only: the BLAKE3 ones went
+    with svc.backend.engine.connect() as conn:  # 0004 knew sha256 chunk digests only: the BLAKE3 ones went
         assert conn.execute(sa.text("SELECT length(chunk_digests) FROM blobs WHERE size > 4194304")).scalar() == 0
     svc.close()
 
     svc = open_catalog(url, str(tmp_path / "blobs"))  # upgrades
-    assert current_revision(svc.engine) == HEAD_REVISION
+    assert current_revision(svc.backend.engine) == HEAD_REVISION
     assert _row(svc, _sha(entry, "big.bin")).chunk_hash == "sha256"
     assert b"".join(svc.iter_file(entry.id, "big.bin")) == big  # checked whole, then served
     _flip(svc, _sha(entry, "big.bin"), 2 * CHUNK)
@@ -101,7 +107,7 @@ def test_upgrading_from_0004_keeps_every_blob_readable_and_checked(tmp_path, mak
 def test_chunk_digests_this_python_cannot_check_are_refused_with_what_to_do(sqlite_catalog, make_artifact):
     big = os.urandom(CHUNK + 1)
     entry = sqlite_catalog.save(make_artifact(files={"big.bin": big}), display_name="m")
-    with sqlite_catalog.engine.begin() as conn:
+    with sqlite_catalog.backend.engine.begin() as conn:
         conn.execute(blobs.update().values(chunk_hash="blake9"))
     served = []
     with pytest.raises(CatalogUnavailable, match="blake9 chunk digests, which this Python cannot check"):

@@ -47,7 +47,7 @@ def test_sigkill_during_saves_leaves_a_consistent_catalog(tmp_path):
         durable += saved[-2:]
         svc = open_catalog(url, root)
         try:
-            interrupted_writes += bool(svc.blobs.tmp_files())
+            interrupted_writes += bool(svc.backend.blobs.tmp_files())
             assert_consistent(svc)
             for model_id in durable:  # every save that returned survived the kill
                 assert svc.get(model_id).manifest
@@ -60,13 +60,13 @@ def test_sigkill_during_saves_leaves_a_consistent_catalog(tmp_path):
     print(f"{ITERATIONS} kills, {interrupted_writes} in the middle of writing a blob")
     svc = open_catalog(url, root)
     try:
-        leftovers = svc.blobs.tmp_files()
+        leftovers = svc.backend.blobs.tmp_files()
         svc.collect_garbage(tmp_grace_seconds=0)
-        assert svc.blobs.tmp_files() == [] or leftovers == []
+        assert svc.backend.blobs.tmp_files() == [] or leftovers == []
         assert_consistent(svc)
         entries = svc.list(state="ALL", limit=1000).items
         assert {e.id for e in entries} >= set(durable)
         referenced = {m["sha256"] for e in entries for m in e.manifest}
-        assert set(svc.blobs.iter_digests()) == referenced  # garbage collected, nothing more
+        assert set(svc.backend.blobs.iter_digests()) == referenced  # garbage collected, nothing more
     finally:
         svc.close()

@@ -5,10 +5,17 @@ import json
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 
 from model_catalog_ext.catalog import open_catalog
 from model_catalog_ext.catalog.migrate import HEAD_REVISION, MIGRATIONS_DIR, current_revision
+
+
+@pytest.fixture
+def catalog(sql_catalog):
+    """These tests reach into the SQL store (its tables and blob files), so they run on it only."""
+    return sql_catalog
 
 
 def test_head_constant_matches_the_scripts():
@@ -23,13 +30,13 @@ def test_migrated_schema_matches_the_table_definitions(catalog):
 
     from model_catalog_ext.catalog.tables import metadata
 
-    with catalog.engine.connect() as conn:
+    with catalog.backend.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     # FTS5 shadow tables / trigram indexes are managed by 0002 outside the metadata.
     diff = [d for d in diff if not (d[0] == "remove_table" and d[1].name.startswith("models_fts"))
             and not (d[0] == "remove_index" and d[1].name.endswith("_trgm"))]
     assert diff == []
-    assert current_revision(catalog.engine) == HEAD_REVISION
+    assert current_revision(catalog.backend.engine) == HEAD_REVISION
 
 
 def _upgraded_from(tmp_path, revision: str, fill):
@@ -45,11 +52,11 @@ def _upgraded_from(tmp_path, revision: str, fill):
     url = f"sqlite:///{tmp_path}/c.db"
     svc = open_catalog(url, str(tmp_path / "blobs"))
     filled = fill(svc, art)
-    with svc.engine.begin() as conn:
+    with svc.backend.engine.begin() as conn:
         command.downgrade(alembic_config(conn), revision)
     svc.close()
     svc = open_catalog(url, str(tmp_path / "blobs"))
-    assert current_revision(svc.engine) == HEAD_REVISION
+    assert current_revision(svc.backend.engine) == HEAD_REVISION
     return svc, art, filled
 
 
@@ -77,7 +84,7 @@ def test_upgrading_to_0006_sorts_existing_names_case_insensitively(tmp_path):
 
 
 def test_sqlite_pragmas_and_indexes(sqlite_catalog):
-    with sqlite_catalog.engine.connect() as conn:
+    with sqlite_catalog.backend.engine.connect() as conn:
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
         names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type='index'")}
@@ -120,7 +127,7 @@ def test_catalog_import_is_light():
 
 
 def test_service_never_imports_jupyter_server():
-    code = ("import sys; import model_catalog_ext.catalog.service; "
+    code = ("import sys; import model_catalog_ext.catalog.sql_store, model_catalog_ext.catalog.catalog_service; "
             "print([m for m in sys.modules if m.split('.')[0] in ('jupyter_server','tornado','IPython','pandas')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -11,8 +11,14 @@ from model_catalog_ext.errors import DamagedArtifact, ModelNotFound
 CHUNK = 4 * 1024 * 1024
 
 
+@pytest.fixture
+def catalog(sql_catalog):
+    """These tests reach into the SQL store (its tables and blob files), so they run on it only."""
+    return sql_catalog
+
+
 def _flip(svc, sha256: str, offset: int) -> None:
-    store = svc.blobs
+    store = svc.backend.blobs
     if isinstance(store, LocalBlobStore):
         path = store.location(sha256)
         os.chmod(path, 0o644)
@@ -89,7 +95,7 @@ def test_missing_and_truncated_blobs(sqlite_catalog, make_artifact):
     svc = sqlite_catalog
     big = os.urandom(2 * CHUNK + 1)
     e = svc.save(make_artifact(files={"big.bin": big}), display_name="m")
-    path = svc.blobs.location(_sha(e, "big.bin"))
+    path = svc.backend.blobs.location(_sha(e, "big.bin"))
     os.chmod(path, 0o644)
     with open(path, "r+b") as f:
         f.truncate(CHUNK + 10)
@@ -104,7 +110,7 @@ def test_missing_and_truncated_blobs(sqlite_catalog, make_artifact):
 def test_appended_bytes_are_detected(sqlite_catalog, make_artifact):
     svc = sqlite_catalog
     e = svc.save(make_artifact(files={"big.bin": os.urandom(2 * CHUNK)}), display_name="m")
-    path = svc.blobs.location(_sha(e, "big.bin"))
+    path = svc.backend.blobs.location(_sha(e, "big.bin"))
     os.chmod(path, 0o644)
     with open(path, "ab") as f:
         f.write(b"extra")
@@ -198,6 +204,6 @@ def test_a_model_deleted_while_it_is_read_is_not_reported_as_damaged(catalog, ma
     assert not (tmp_path / "out").exists()
 
     live = catalog.save(make_artifact(files=files), display_name="m")
-    catalog.blobs.delete(_sha(live, "b.bin"))
+    catalog.backend.blobs.delete(_sha(live, "b.bin"))
     with pytest.raises(DamagedArtifact, match="missing"):
         list(catalog.iter_zip(live.id))

@@ -47,7 +47,7 @@ def test_entry_error_stops_before_its_bytes():
 
 def test_blobs_saved_before_crc_migration_still_zip(sqlite_catalog, make_artifact):
     e = sqlite_catalog.save(make_artifact(files={"m.bin": os.urandom(9 * 1024 * 1024)}), display_name="m")
-    with sqlite_catalog.engine.begin() as conn:
+    with sqlite_catalog.backend.engine.begin() as conn:
         conn.execute(sa.text("UPDATE blobs SET crc32 = NULL"))  # as if stored by revision 0002
     data = b"".join(sqlite_catalog.iter_zip(e.id))
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
@@ -68,5 +68,5 @@ def test_upgrade_from_revision_0002(tmp_path):
     assert current_revision(engine) == "0002_text_search"
     engine.dispose()
     svc = open_catalog(url, str(tmp_path / "blobs"))
-    assert current_revision(svc.engine) == HEAD_REVISION
+    assert current_revision(svc.backend.engine) == HEAD_REVISION
     svc.close()

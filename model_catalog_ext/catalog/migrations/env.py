@@ -16,7 +16,7 @@ if connection is None:
     import sqlalchemy as sa
 
     url = context.get_x_argument(as_dictionary=True).get("url") or config.get_main_option("sqlalchemy.url")
-    engine = sa.create_engine(url)
+    engine = sa.create_engine(str(url))
     with engine.begin() as connection:
         context.configure(connection=connection, target_metadata=metadata, render_as_batch=True)
         context.run_migrations()

@@ -1,0 +1,154 @@
+"""The backend contract: what a catalog backend stores and answers, and nothing more.
+
+A backend keeps entries and their bytes; :class:`~.catalog_service.CatalogService` holds
+the rules every backend shares (validation, the field registry, immutable artifacts and
+test results, reading artifacts back as files, folders and zips).  Doors never see a
+backend: they call ``CatalogService``.  ``docs/architecture.md`` draws the picture.
+
+What a backend may assume: every value it is handed is already checked (``values`` of
+:meth:`CatalogBackend.save` went through the field registry, a query is normalized, an
+update names editable fields only).  What it must guarantee:
+
+- a save is all or nothing: the entry becomes visible only once every byte is durable;
+- an update with an ``etag`` applies only if the entry still has it, atomically (else
+  :class:`~model_catalog_ext.errors.Conflict` carrying ``current_etag``); every change
+  gives the entry a new etag and a later ``time_updated``;
+- the bytes read back are the bytes saved: each chunk an ``ArtifactFile`` yields is checked
+  against what was recorded at save time (else ``DamagedArtifact``), and a file of an entry
+  deleted meanwhile ends in ``ModelNotFound``;
+- errors are the typed errors of ``model_catalog_ext.errors``, never a driver's.
+
+A backend that keeps one zip per model and its own versions fits as well as the SQL store
+with its content-addressed blobs: ``artifact_files`` is the only way bytes go out.
+"""
+from __future__ import annotations
+
+import abc
+import builtins
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from ..errors import Unsupported
+from .entry import ModelEntry
+from .query import ModelQuery, Page
+from .source import ArtifactSource
+
+ProgressCallback = Callable[[int, int], None]
+
+# How a backend answers each filter of ModelQuery: "native" (its own index or service),
+# "slow" (filtered after fetching: the panel says a search may take a while).
+FILTERS = ("text", "name", "tags", "created_by", "state", "framework", "compartment_id", "project_id",
+           "created_after", "created_before")
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do, for doors that show or hide features (``GET capabilities``)."""
+
+    filters: dict[str, str] = field(default_factory=lambda: {name: "native" for name in FILTERS})
+    sorts: tuple[str, ...] = ("time_created", "name", "version")
+    deduplicates: bool = False  # identical bytes are stored once
+    verify_stored: bool = False  # verify() re-reads and re-hashes stored bytes
+    garbage_collection: bool = False  # collect_garbage() frees what interrupted saves left
+    versions: bool = True
+    history: bool = False
+    projects: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["sorts"] = list(self.sorts)
+        return data
+
+
+@dataclass(frozen=True)
+class BackendInfo:
+    """Which catalog this is, in words a user recognizes (never a password)."""
+
+    kind: str  # the URL scheme family: "sqlite", "postgresql", "memory", ...
+    label: str  # "Embedded catalog", "Team catalog (PostgreSQL)"
+    location: str  # a path or a URL without credentials
+
+
+@dataclass(frozen=True)
+class ArtifactFile:
+    """One file of a stored artifact, to read back: ``chunks()`` yields checked bytes.
+
+    ``crc32`` is the CRC-32 recorded at save time when the backend keeps one (a zip can then
+    be streamed with its headers known in advance), else None.
+    """
+
+    path: str
+    size: int
+    sha256: str
+    crc32: int | None
+    chunks: Callable[[], Iterator[bytes]]
+
+
+class CatalogBackend(abc.ABC):
+    """Where entries and their bytes live.  Implementations: ``sql_store.SqlStore``
+    (SQLite or PostgreSQL + content-addressed blobs), and any registered by URL scheme."""
+
+    #: A URL of the catalog without credentials, for messages.
+    url: str = ""
+    #: Where artifact bytes live (a path or URL), when the backend has such a place.
+    artifact_root: str | None = None
+
+    @abc.abstractmethod
+    def info(self) -> BackendInfo:
+        """Which catalog this is."""
+
+    @abc.abstractmethod
+    def capabilities(self) -> Capabilities:
+        """What this backend can do."""
+
+    @abc.abstractmethod
+    def get(self, model_id: str) -> ModelEntry:
+        """The entry (ModelNotFound if there is none)."""
+
+    @abc.abstractmethod
+    def list(self, query: ModelQuery) -> Page:
+        """One page of entries matching a normalized query."""
+
+    @abc.abstractmethod
+    def versions(self, model_id: str) -> builtins.list[ModelEntry]:
+        """Every entry of the model's version set, ascending by version."""
+
+    @abc.abstractmethod
+    def save(self, values: dict[str, Any], source: ArtifactSource, base: ModelEntry | None,
+             progress: ProgressCallback | None) -> ModelEntry:
+        """Store ``source``'s files and a new entry with ``values`` (checked metadata plus
+        ``created_by``), as the next version of ``base`` when given (ModelNotFound if it was
+        deleted meanwhile)."""
+
+    @abc.abstractmethod
+    def update(self, model_id: str, changes: dict[str, Any], etag: str | None) -> ModelEntry:
+        """Apply checked changes of editable fields (compare-and-set on ``etag``)."""
+
+    @abc.abstractmethod
+    def set_state(self, model_id: str, state: str) -> ModelEntry:
+        """Set ``lifecycle_state`` (``ACTIVE`` / ``INACTIVE``); a no-op when it already is."""
+
+    @abc.abstractmethod
+    def delete(self, model_id: str) -> None:
+        """Remove the entry (its bytes go when nothing else uses them)."""
+
+    @abc.abstractmethod
+    def artifact_files(self, entry: ModelEntry, reuse_buffers: bool = False) -> builtins.list[ArtifactFile]:
+        """The entry's files in manifest order.  ``reuse_buffers``: chunks may be memoryviews
+        of recycled buffers, each valid until two more chunks have been asked for."""
+
+    def verify(self, model_id: str | None = None) -> builtins.list[dict]:
+        """Re-check stored bytes: one report per damaged file (``capabilities().verify_stored``)."""
+        raise Unsupported(f"The catalog at {self.url} cannot re-check its stored bytes.")
+
+    def collect_garbage(self, tmp_grace_seconds: float = 3600) -> dict:
+        """Remove what interrupted saves left (``capabilities().garbage_collection``)."""
+        return {"removed_blobs": [], "removed_tmp_files": 0, "freed_bytes": 0}
+
+    @abc.abstractmethod
+    def stats(self) -> dict:
+        """Counts for status displays: ``{models, by_state, ...}``."""
+
+    def close(self) -> None:  # noqa: B027 (most backends have nothing to release)
+        """Release connections and files."""
