@@ -41,17 +41,15 @@ class ModelArtifact(_BaseArtifact):
             "remove_existing_artifact": remove_existing_artifact, "model_version_set": model_version_set,
             "version_label": version_label},
             {"ignore_introspection": True, "remove_existing_artifact": True})
-        from ..catalog.validation import check_display_name
+        from ..workflows.saving import SaveRequest, save_folder
         from .catalog import ModelCatalog
-        from .provenance import capture
+        from .model import Model
 
-        if display_name is not None:
-            check_display_name(display_name)  # before the slower provenance capture
-        provenance = capture(training_script_path, self.artifact_dir, ignore_pending_changes)
         mc = catalog if isinstance(catalog, ModelCatalog) else ModelCatalog(backend=catalog)
-        return mc.upload_model(
-            self.artifact_dir, provenance_metadata=provenance, project_id=project_id,
+        request = SaveRequest(
             display_name=display_name, description=description, freeform_tags=freeform_tags,
-            compartment_id=compartment_id,
+            compartment_id=compartment_id or mc.compartment_id, project_id=project_id,
             defined_metadata={k: v for k, v in (self.defined_metadata or {}).items() if v is not None},
-            custom_metadata=custom_metadata, as_new_version_of=as_new_version_of, progress=progress)
+            custom_metadata=custom_metadata, training_script_path=training_script_path, capture_provenance=True,
+            ignore_pending_changes=ignore_pending_changes, as_new_version_of=as_new_version_of)
+        return Model(save_folder(mc.service, self.artifact_dir, request, progress), mc.service)

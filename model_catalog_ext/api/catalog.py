@@ -4,11 +4,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..catalog.defaults import default_compartment_id
-from ..catalog.validation import check_display_name
 from .backend import resolve_backend
 from .listing import plan_listing
 from .model import Model
-from .provenance import capture
 from .summary import ModelSummaryList
 from .unsupported import refuse_unsupported
 
@@ -132,34 +130,13 @@ class ModelCatalog:
             "version_label": version_label, "remove_existing_artifact": remove_existing_artifact,
             "overwrite_existing_artifact": overwrite_existing_artifact},
             {"remove_existing_artifact": True, "overwrite_existing_artifact": True})
+        from ..workflows.saving import SaveRequest, save_folder
+
         path = Path(getattr(model_artifact, "artifact_dir", model_artifact))
-        # None means "name it after the model it is a version of, else after the folder";
-        # an explicit "" is a mistake to report.
-        if display_name is None and as_new_version_of is not None:
-            display_name = self.service.get(as_new_version_of).display_name
-        name = check_display_name((path.name if path.is_dir() else path.stem) if display_name is None
-                                  else display_name)
-        if provenance_metadata is None and training_script_path is not None:
-            provenance_metadata = capture(training_script_path, path, ignore_pending_changes)
-        if defined_metadata is None and path.is_dir():
-            defined_metadata = prepared_metadata(path)
-        entry = self.service.save(
-            path, display_name=name, description=description or "",
+        request = SaveRequest(
+            display_name=display_name, description=description, freeform_tags=freeform_tags,
             compartment_id=compartment_id or self.compartment_id, project_id=project_id,
-            freeform_tags=freeform_tags, defined_metadata=defined_metadata, custom_metadata=custom_metadata,
-            provenance=provenance_metadata, as_new_version_of=as_new_version_of, progress=progress)
-        return Model(entry, self.service)
-
-
-def prepared_metadata(path: Path) -> dict | None:
-    """The taxonomy prepare() (and verify()) recorded in an artifact folder, if the artifact
-    layer can read it: what a save records unless told otherwise."""
-    try:
-        from ..artifact import ModelArtifact
-    except ImportError:
-        return None
-    try:
-        data = ModelArtifact(path).defined_metadata
-    except Exception:  # a hand-made artifact: no recorded metadata is fine
-        return None
-    return {k: v for k, v in (data or {}).items() if v is not None} or None
+            defined_metadata=defined_metadata, custom_metadata=custom_metadata, provenance=provenance_metadata,
+            training_script_path=training_script_path, ignore_pending_changes=ignore_pending_changes,
+            as_new_version_of=as_new_version_of)
+        return Model(save_folder(self.service, path, request, progress), self.service)

@@ -10,9 +10,6 @@ from __future__ import annotations
 import keyword
 import os
 import re
-import shutil
-import tempfile
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -115,6 +112,11 @@ def cmd_versions(ctx: MagicContext, args, cell):
 
 # --- save -----------------------------------------------------------------------------------
 
+# How %catalog save spells the save's options, for the workflow's messages.
+SAVE_OPTIONS = {"ignore_pending_changes": "--ignore-pending-changes", "as_new_version_of": "--new-version-of",
+                "training_script_path": "the notebook's path"}
+
+
 def cmd_save(ctx: MagicContext, args, cell):
     """prepare -> verify -> save, with the provenance of this notebook's git repository."""
     meta = parse_cell_body(cell, SAVE_FRONT_MATTER_KEYS)
@@ -137,46 +139,19 @@ def cmd_save(ctx: MagicContext, args, cell):
                          "saved artifact is verified on them and they give its input schema")
     X_sample = ctx.value(args.sample, "the input sample")
     y_sample = ctx.value(args.y_sample, "the output sample") if args.y_sample else None
-    from ..provenance import capture_provenance, find_notebook_path
+    from ..provenance import find_notebook_path
+    from ..workflows.saving import SaveRequest, prepare_verify_save
 
     notebook = find_notebook_path()  # None in a console: its session name is no file
-    # Refuse pending changes before preparing, so the user does not wait for nothing.
-    capture_provenance(training_script_path=notebook, ignore_pending_changes=args.ignore_pending_changes)
-
-    from ..api import ModelArtifact as CatalogArtifact
-    from ..artifact import prepare
-
-    workdir = Path(tempfile.mkdtemp(prefix="model-catalog-save-"))
-    try:
-        with warnings.catch_warnings(record=True) as caught:
-            warnings.simplefilter("always")
-            artifact = prepare(model, workdir / "artifact", X_sample=X_sample, y_sample=y_sample,
-                               as_onnx=args.onnx, training_script_path=notebook)
-        for warning in caught:
-            if str(warning.message).startswith("ONNX not used"):  # --onnx asked for it: one plain line
-                print(f"note: {warning.message}")
-            else:
-                warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
-        report = artifact.verify()
-        if not report.ok:
-            failed = "; ".join(f"{c['name']}: {' '.join(str(c['message']).split())}"
-                               for c in report.failures)
-            raise UsageError(f"the prepared artifact failed verification, nothing was saved: {failed}. To fix "
-                             "it by hand, prepare it into a folder of yours with model_catalog_ext.prepare(), "
-                             "edit it, then verify() and save() it")
-        saved = CatalogArtifact(artifact.artifact_dir).save(
-            display_name=name,
-            description=description,
-            project_id=project,
-            compartment_id=compartment,
-            freeform_tags=tags or None,
-            training_script_path=notebook,
-            ignore_pending_changes=args.ignore_pending_changes,
-            as_new_version_of=args.new_version_of,
-            catalog=ctx.connection.catalog,
-        )
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
+    request = SaveRequest(
+        display_name=name, description=description, project_id=project, compartment_id=compartment,
+        freeform_tags=tags or None, training_script_path=notebook, capture_provenance=True,
+        ignore_pending_changes=args.ignore_pending_changes, as_new_version_of=args.new_version_of,
+        spelling=SAVE_OPTIONS)
+    done = prepare_verify_save(ctx.service, model, request, X_sample=X_sample, y_sample=y_sample, as_onnx=args.onnx)
+    for note in done.notes:  # --onnx asked for it and it could not be: one plain line
+        print(f"note: {note}")
+    saved, report = done.entry, done.report
     entry = render.entry_dict(saved)
     checks = (sum(1 for c in report.checks if c["ok"]), len(report.checks))
     print(f"Saved {entry['display_name']} v{entry['version']} as {entry['id']}")

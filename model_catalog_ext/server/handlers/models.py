@@ -5,6 +5,7 @@ import dataclasses
 
 import tornado
 
+from ...catalog import fields
 from ...errors import CatalogError, InvalidArtifact, InvalidInput
 from ..upload import ArtifactUpload
 from ..zip_limit import unpack_guard
@@ -26,20 +27,12 @@ LIST_PARAMS = {
     "limit": "limit",
     "page_token": "page_token",
 }
-EDITABLE_FIELDS = {
-    "display_name",
-    "description",
-    "freeform_tags",
-    "custom_metadata",
-    "defined_metadata",
-    "provenance",
-    "project_id",
-    "compartment_id",
-}
+# From the field registry (catalog/fields.py), as openapi.yaml is (a test compares them).
+EDITABLE_FIELDS = set(fields.EDITABLE)
 # Fields a client might try to PATCH that belong to the immutable artifact: the core says why.
-ARTIFACT_FIELDS = {"artifact", "artifact_digest", "artifact_size", "manifest"}
-# What an upload's metadata may carry: the editable fields, the schemas, and the model it versions.
-SAVE_FIELDS = EDITABLE_FIELDS | {"input_schema", "output_schema", "as_new_version_of"}
+ARTIFACT_FIELDS = set(fields.ARTIFACT)
+# What an upload's metadata may carry: what a save accepts, and the model it versions.
+SAVE_FIELDS = set(fields.SAVE_METADATA) | {"as_new_version_of"}
 # Past the upload limit, a chunked body (no Content-Length to refuse up front) is read and
 # dropped for this much longer, so the client is still listening when the 413 comes.
 DISCARD_ALLOWANCE = 64 * 1024 * 1024

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Awaitable, Callable
 
 from ...catalog import validation
-from ...errors import CatalogError, InvalidInput, ModelNotFound, PendingChanges
-from .base import STATUS_BY_CODE, CatalogAPIHandler
+from ...errors import InvalidInput, PendingChanges, RemoteError  # noqa: F401 (re-exported)
+from ...workflows.saving import SaveRequest, capture_provenance, check_request, pending_changes, save_folder
+from .base import CatalogAPIHandler
 
+# How the REST API spells the save's options, for the workflow's messages.
+REST_SPELLING = {"ignore_pending_changes": "ignore_pending_changes: true",
+                 "as_new_version_of": "as_new_version_of", "training_script_path": "training_script"}
 # Metadata a client may set on any save request.
 SAVE_METADATA_FIELDS = {
     "display_name",
@@ -23,33 +27,6 @@ SAVE_METADATA_FIELDS = {
 }
 
 
-class RemoteError(CatalogError):
-    """An error reported by the preparation (e.g. in the kernel), keeping its code so it
-    maps to the same HTTP status as if it had been raised here."""
-
-    def __init__(self, error: dict):
-        details = {k: v for k, v in error.items() if k not in ("error", "message", "details")}
-        if isinstance(error.get("details"), dict):
-            details.update(error["details"])
-        super().__init__(error.get("message", "Preparing the artifact failed."), **details)
-        code = error.get("error", "prepare_error")
-        if code not in STATUS_BY_CODE:  # a kernel with another version: keep to codes clients know
-            self.details["kernel_error_code"] = code
-            code = "prepare_error"
-        self.code = code
-
-
-def pending_changes(script: Path) -> dict:
-    """``{dirty, files}``: uncommitted changes that would block a save without the override."""
-    from ...provenance import capture_provenance
-
-    try:
-        provenance = capture_provenance(training_script_path=str(script))
-    except PendingChanges as exc:
-        return {"dirty": True, "files": list(exc.details.get("files", []))}
-    return {"dirty": bool(provenance.get("git_dirty")), "files": []}
-
-
 # prepare(job, artifact_dir) -> defined_metadata: writes a complete artifact into artifact_dir.
 Prepare = Callable[[object, Path], Awaitable[dict | None]]
 
@@ -57,28 +34,22 @@ Prepare = Callable[[object, Path], Awaitable[dict | None]]
 class SaveJobHandler(CatalogAPIHandler):
     """Base of the handlers that prepare an artifact and save it as a job."""
 
+    def save_request(self, body: dict, script: Path) -> SaveRequest:
+        """The workflow's request for this body (fields checked by json_body already)."""
+        return SaveRequest(
+            display_name=body.get("display_name"), description=body.get("description") or "",
+            freeform_tags=body.get("freeform_tags") or None, project_id=body.get("project_id") or None,
+            compartment_id=body.get("compartment_id") or None, as_new_version_of=body.get("as_new_version_of") or None,
+            training_script_path=str(script), ignore_pending_changes=bool(body.get("ignore_pending_changes")),
+            created_by=self.user_name(), spelling=REST_SPELLING)
+
     async def check_save_metadata(self, body: dict) -> None:
         """Refuse bad metadata now (400, or 404 for an unknown as_new_version_of), with the
         checks the catalog's save would make, rather than in the job once the model is prepared."""
         validation.check_display_name(body.get("display_name"))
-        validation.check_description(body.get("description"))
-        validation.check_freeform_tags(body.get("freeform_tags"))
-        for field in ("project_id", "compartment_id"):
-            validation.check_namespace(field, body.get(field))
         base = body.get("as_new_version_of")
-        if base in (None, ""):
-            return
-        if not isinstance(base, str):
-            raise InvalidInput("as_new_version_of must be the id (text) of the model this saves a new version of.",
-                               field="as_new_version_of")
-        try:
-            await self.run_blocking(self.catalog.get, base)
-        except ModelNotFound:
-            raise ModelNotFound(
-                f"as_new_version_of: there is no model '{base}' in the catalog to save a new version of. "
-                "Pick the model in the catalog's list, or leave as_new_version_of out to save a new model.",
-                model_id=base,
-            ) from None
+        request = self.save_request({**body, "as_new_version_of": None if base == "" else base}, Path("."))
+        await self.run_blocking(check_request, self.catalog, request)
 
     async def refuse_pending_changes(self, body: dict, script: Path) -> None:
         """Fail fast, before any job starts, when the script's repository has changes."""
@@ -99,37 +70,19 @@ class SaveJobHandler(CatalogAPIHandler):
         self.write_json({"job_id": job.id}, 202)
 
     async def _run_save(self, job, body: dict, script: Path, prepare: Prepare) -> dict:
-        from ...provenance import capture_provenance
-
+        request = self.save_request(body, script)
         job.report("reading provenance", 0.05)
-        provenance = await self.run_blocking(
-            capture_provenance,
-            training_script_path=str(script),
-            ignore_pending_changes=bool(body.get("ignore_pending_changes")),
-        )
+        request.provenance = await self.run_blocking(capture_provenance, request)
         workdir = Path(tempfile.mkdtemp(prefix="model-catalog-save-"))
         try:
             artifact_dir = workdir / "artifact"
-            defined_metadata = await prepare(job, artifact_dir)
+            request.defined_metadata = await prepare(job, artifact_dir) or {}
             job.report("saving into the catalog", 0.6)
 
             def progress(done: int, total: int) -> None:
                 job.report("saving into the catalog", 0.6 + 0.4 * (done / total if total else 1))
 
-            entry = await self.run_blocking(
-                self.catalog.save,
-                artifact_dir,
-                display_name=body["display_name"],
-                description=body.get("description") or "",
-                freeform_tags=body.get("freeform_tags") or None,
-                project_id=body.get("project_id") or None,
-                compartment_id=body.get("compartment_id") or None,
-                as_new_version_of=body.get("as_new_version_of") or None,
-                defined_metadata=defined_metadata or None,
-                provenance=provenance,
-                created_by=self.user_name(),
-                progress=progress,
-            )
+            entry = await self.run_blocking(save_folder, self.catalog, artifact_dir, request, progress)
             return entry.to_dict()
         finally:
             shutil.rmtree(workdir, ignore_errors=True)
