@@ -14,17 +14,21 @@ _shared: dict[tuple, object] = {}
 
 def resolve_backend(backend=None, artifact_root: str | None = None):
     """A CatalogService for ``backend`` (None, a URL string, or a CatalogService)."""
-    from ..catalog import CatalogService, open_catalog
-    from ..catalog import defaults
+    from ..catalog import CatalogBackend, CatalogService, open_catalog
+    from ..configuration import catalog_location
 
+    if isinstance(backend, CatalogBackend):  # a backend object of one's own: the same rules apply
+        backend = CatalogService(backend)
     if isinstance(backend, CatalogService):
         if artifact_root is not None:
             raise ValueError("artifact_root only applies when backend is a URL or None.")
         return backend
     if backend is not None and not isinstance(backend, str):
         raise TypeError(f"backend must be a catalog URL, a CatalogService or None, not {type(backend).__name__}.")
-    url = backend or defaults.default_url()
-    root = artifact_root or defaults.default_artifact_root()
+    from ..catalog import defaults
+
+    url, root = catalog_location(backend, artifact_root)
+    url, root = url or defaults.default_url(), root or defaults.default_artifact_root()
     key = (url, root)
     with _lock:
         service = _shared.get(key)

@@ -11,9 +11,12 @@
     jupyter model-catalog delete ID [--yes]
     jupyter model-catalog verify [ID]
     jupyter model-catalog gc [--grace SECONDS]
+    jupyter model-catalog db upgrade
 
 Every command takes ``--json`` (machine-readable output), ``--url`` and ``--artifact-root``
-(default: ``$MODEL_CATALOG_URL`` / ``$MODEL_CATALOG_ARTIFACT_ROOT``, else the embedded catalog).
+(default: ``$MODEL_CATALOG_URL`` / ``$MODEL_CATALOG_ARTIFACT_ROOT``, else what the Jupyter
+server's configuration files set as ``c.ModelCatalogConfig.backend_url`` / ``artifact_root``,
+else the embedded catalog: the catalog the side panel shows).
 Exit status: 0 success, 1 a catalog error (message on stderr) or damaged bytes found by
 verify, 2 bad usage (an unknown option, a bad value, delete without --yes and no terminal).
 """
@@ -23,7 +26,6 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
 
 from ..catalog.entry import PROVENANCE_KEYS
 from ..catalog.filewrite import write_all
@@ -122,6 +124,12 @@ def _parser() -> argparse.ArgumentParser:
                        help="remove what interrupted saves left behind (blobs no model uses, temporary files)")
     p.add_argument("--grace", type=float, default=3600, metavar="SECONDS",
                    help="keep leftovers younger than this: a save may still be writing them (default 3600)")
+
+    p = sub.add_parser("db", parents=[common], help="look after a shared catalog's database")
+    p.add_argument("action", choices=["upgrade"],
+                   help="upgrade: bring the database to this version's schema. A PostgreSQL catalog never "
+                        "upgrades by itself (servers of several versions share it): run this once, as its "
+                        "administrator, after installing a new version")
     return parser
 
 
@@ -132,30 +140,20 @@ def _print_json(data) -> None:
 
 def _open(args):
     from ..catalog import open_catalog  # its errors already say what cannot be opened
+    from ..configuration import catalog_location
 
+    # The URL the Jupyter server is configured with, unless --url or the environment says another.
+    url, root = catalog_location(args.url, args.artifact_root)
     # Opening creates a catalog (as the configured one is, on first use): a mistyped --url
     # would show an empty one, and leave it behind. Only save may create one from --url.
-    missing = _missing_sqlite_file(args.url) if args.url and args.command != "save" else None
-    if missing:
-        raise InvalidInput(f"There is no catalog at {missing} (from --url). Check the path; "
-                           "`jupyter model-catalog save --url ...` creates a new catalog there.")
-    return open_catalog(args.url, args.artifact_root)
-
-
-def _missing_sqlite_file(url: str) -> str | None:
-    """The database file of a SQLite URL when it does not exist, else None."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
+    create = not (args.url and args.command != "save")
     try:
-        parsed = make_url(url)
-    except ArgumentError:
-        return None  # open_catalog says what is wrong with it
-    database = parsed.database
-    if not parsed.drivername.startswith("sqlite") or not database or database == ":memory:" \
-            or database.startswith("file:"):
-        return None
-    return None if os.path.exists(database) else os.path.abspath(database)
+        return open_catalog(url, root, create=create, upgrade=True if args.command == "db" else None)
+    except InvalidInput as exc:
+        if not create and exc.details.get("path"):
+            raise InvalidInput(f"There is no catalog at {exc.details['path']} (from --url). Check the path; "
+                               "`jupyter model-catalog save --url ...` creates a new catalog there.") from None
+        raise
 
 
 def _show_entries(args, entries, token=None) -> None:
@@ -221,28 +219,24 @@ def _check_name(name: str) -> None:
         raise InvalidInput("--name is empty: give the model a display name, for example --name churn-classifier.")
 
 
+# How the save's options are spelled here, for the workflow's messages.
+SAVE_OPTIONS = {"ignore_pending_changes": "--ignore-pending-changes", "training_script_path": "--training-script",
+                "as_new_version_of": "--version-of"}
+
+
 def cmd_save(args, svc) -> int:
-    from ..api.catalog import prepared_metadata
-    from ..api.provenance import check_training_script
     from ..catalog import parse_tags
+    from ..workflows.saving import SaveRequest, save_folder
 
     _check_name(args.name)
-    tags = parse_tags(args.tag)
-    check_training_script(args.training_script, "--training-script")
-    provenance = None
-    if args.training_script:
-        from ..provenance import capture_provenance
-
-        provenance = capture_provenance(training_script_path=args.training_script, artifact_dir=args.path,
-                                        ignore_pending_changes=args.ignore_pending_changes)
-    # Framework, algorithm, test results...: what prepare() and verify() recorded, as any save keeps.
-    defined = prepared_metadata(Path(args.path)) if os.path.isdir(args.path) else None
+    request = SaveRequest(
+        display_name=args.name, description=args.description, freeform_tags=parse_tags(args.tag),
+        project_id=args.project_id, compartment_id=args.compartment_id, as_new_version_of=args.version_of,
+        training_script_path=args.training_script, ignore_pending_changes=args.ignore_pending_changes,
+        spelling=SAVE_OPTIONS)
     bar = ProgressBar(f"saving {os.path.basename(os.path.normpath(args.path))}", enabled=args.progress)
     try:
-        entry = svc.save(args.path, display_name=args.name, description=args.description, freeform_tags=tags,
-                         project_id=args.project_id, compartment_id=args.compartment_id,
-                         as_new_version_of=args.version_of, defined_metadata=defined, provenance=provenance,
-                         progress=bar)
+        entry = save_folder(svc, args.path, request, progress=bar)
     finally:
         bar.close()
     if args.json:
@@ -387,9 +381,19 @@ def cmd_gc(args, svc) -> int:
     return 0
 
 
+def cmd_db(args, svc) -> int:
+    # _open() upgraded it already (open_catalog(upgrade=True)): say where it stands.
+    info = svc.info()
+    if args.json:
+        _print_json({"url": svc.url, "kind": info.kind, "schema": "current"})
+    else:
+        print(f"The catalog at {svc.url} ({info.label}) has the current schema.")
+    return 0
+
+
 COMMANDS = {"list": cmd_list, "show": cmd_show, "versions": cmd_versions, "save": cmd_save,
             "download": cmd_download, "edit": cmd_edit, "deactivate": cmd_state, "activate": cmd_state,
-            "delete": cmd_delete, "verify": cmd_verify, "gc": cmd_gc}
+            "delete": cmd_delete, "verify": cmd_verify, "gc": cmd_gc, "db": cmd_db}
 
 
 def main(argv: list[str] | None = None) -> int:

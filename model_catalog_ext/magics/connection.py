@@ -1,5 +1,8 @@
 """The kernel's connection to the catalog: one service and one ModelCatalog, opened on first
-use and reopened when MODEL_CATALOG_URL / MODEL_CATALOG_ARTIFACT_ROOT change."""
+use and reopened when MODEL_CATALOG_URL / MODEL_CATALOG_ARTIFACT_ROOT change.
+
+A kernel started by the Jupyter server has those variables set to the server's catalog
+(``configuration.py``), so ``%catalog`` shows what the side panel shows."""
 from __future__ import annotations
 
 import os
@@ -21,8 +24,9 @@ class CatalogConnection:
             return
         self.close()
         from ..catalog import open_catalog  # SQLAlchemy and migrations load here, not at %load_ext
+        from ..configuration import catalog_location
 
-        self._service = open_catalog()
+        self._service = open_catalog(*catalog_location())
         self._key = key
 
     @property

@@ -12,6 +12,7 @@ import threading
 from traitlets import Float, Integer, Unicode, default
 from traitlets.config import Configurable
 
+from ..configuration import export_for_kernels
 from .jobs import JobRegistry
 from .routes import setup_routes
 
@@ -26,8 +27,9 @@ class ModelCatalogConfig(Configurable):
         None,
         allow_none=True,
         config=True,
-        help="Catalog metadata URL: sqlite:///path/catalog.db (default: under the Jupyter "
-        "data dir), postgresql+psycopg://user@host/db, or oci://. Env: MODEL_CATALOG_URL.",
+        help="The catalog's URL: sqlite:///path/catalog.db (default: under the Jupyter data dir), "
+        "postgresql+psycopg://user@host/db, or a scheme an installed backend registers. Kernels this "
+        "server starts, and `jupyter model-catalog`, use the same catalog. Env: MODEL_CATALOG_URL.",
     )
     artifact_root = Unicode(
         None,
@@ -102,6 +104,8 @@ class ServiceHolder:
 
 def load_server_extension(server_app) -> None:
     config = ModelCatalogConfig(parent=server_app)
+    # Kernels this server starts inherit its environment: they then open this catalog too.
+    export_for_kernels(config.backend_url, config.artifact_root)
     web_app = server_app.web_app
     web_app.settings[SETTINGS_KEY] = ServiceHolder(config, server_app.log)
     web_app.settings[JOBS_KEY] = JobRegistry(log=server_app.log)
