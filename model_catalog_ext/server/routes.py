@@ -9,7 +9,7 @@ from .handlers.files import FileSaveHandler
 from .handlers.jobs import JobHandler
 from .handlers.not_found import NotFoundHandler
 from .handlers.notebooks import NotebookModelsHandler, NotebookSaveHandler
-from .handlers.version import VersionHandler
+from .handlers.version import CapabilitiesHandler, VersionHandler
 
 API_PREFIX = ("model-catalog", "api")
 MODEL_ID = r"(?P<model_id>[^/]+)"
@@ -19,6 +19,7 @@ def api_routes():
     """(pattern relative to /model-catalog/api/, handler) pairs."""
     return [
         (r"version", VersionHandler),
+        (r"capabilities", CapabilitiesHandler),
         (r"models", ModelsHandler),
         (rf"models/{MODEL_ID}", ModelHandler),
         (rf"models/{MODEL_ID}/(?P<action>activate|deactivate)", ModelStateHandler),

@@ -1,4 +1,5 @@
-"""GET /model-catalog/api/version — the handshake the frontend checks on start."""
+"""GET version (the handshake the frontend checks on start) and GET capabilities (which
+catalog the server serves and what its backend can do, so the panel can hide the rest)."""
 from __future__ import annotations
 
 import tornado
@@ -6,8 +7,23 @@ import tornado
 from ... import __version__
 from .base import CatalogAPIHandler
 
+API_VERSION = 1
+
 
 class VersionHandler(CatalogAPIHandler):
     @tornado.web.authenticated
     def get(self):
-        self.write_json({"version": __version__, "api": 1})
+        self.write_json({"version": __version__, "api": API_VERSION})
+
+
+class CapabilitiesHandler(CatalogAPIHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        catalog = self.catalog
+        info, capabilities = await self.run_blocking(lambda: (catalog.info(), catalog.capabilities()))
+        self.write_json({
+            "version": __version__,
+            "api": API_VERSION,
+            "backend": {"kind": info.kind, "label": info.label, "location": info.location},
+            "capabilities": capabilities.to_dict(),
+        })
