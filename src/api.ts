@@ -196,6 +196,8 @@ export interface IModelChanges {
   description?: string;
   freeform_tags?: Record<string, string>;
   custom_metadata?: ICustomMetadata[];
+  defined_metadata?: Record<string, any>;
+  provenance?: Partial<IProvenance>;
   project_id?: string | null;
   compartment_id?: string | null;
 }

@@ -25,7 +25,10 @@ Front-matter keys: {keys}.
 over the front matter; tags from both are merged.
 """
 
-SAVE_FRONT_MATTER_KEYS = ("name", "description", "tags", "project", "compartment")
+# Front-matter key -> the catalog field it sets (catalog/fields.py; a test keeps them in step).
+FRONT_MATTER_FIELDS = {"name": "display_name", "description": "description", "tags": "freeform_tags",
+                       "project": "project_id", "compartment": "compartment_id"}
+SAVE_FRONT_MATTER_KEYS = tuple(FRONT_MATTER_FIELDS)
 EDIT_FRONT_MATTER_KEYS = ("name", "description", "tags")
 
 
