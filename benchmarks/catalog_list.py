@@ -90,11 +90,11 @@ def load_ours(root: Path, n: int):
         if batch:
             conn.execute(models.insert(), batch)
             conn.execute(model_tags.insert(), tag_rows)
-    with svc.engine.connect() as conn:
+    with getattr(svc, "backend", svc).engine.connect() as conn:
         conn.exec_driver_sql("ANALYZE")
         conn.exec_driver_sql("INSERT INTO models_fts(models_fts) VALUES ('optimize')")
     load_s = time.perf_counter() - t0
-    with svc.engine.connect() as conn:
+    with getattr(svc, "backend", svc).engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(models)).scalar() == n
     return svc, load_s
 

@@ -42,11 +42,11 @@ if mode == "save":
     before = rss_peak_kb()
     t = time.perf_counter(); e = svc.save(art, display_name="big"); result["seconds"] = time.perf_counter() - t
     result["rss_growth_mb"] = (rss_peak_kb() - before) / 1024
-    blobs = sorted(svc.blobs.iter_digests())
+    blobs = sorted(getattr(svc, "backend", svc).blobs.iter_digests())
     t = time.perf_counter(); e2 = svc.save(art, display_name="big again"); result["resave_seconds"] = time.perf_counter() - t
-    result["new_blobs_on_resave"] = len(sorted(svc.blobs.iter_digests())) - len(blobs)
+    result["new_blobs_on_resave"] = len(sorted(getattr(svc, "backend", svc).blobs.iter_digests())) - len(blobs)
     result["id"] = e.id
-    result["blob"] = svc.blobs.location(next(m["sha256"] for m in e.manifest if m["path"] == "model.bin"))
+    result["blob"] = getattr(svc, "backend", svc).blobs.location(next(m["sha256"] for m in e.manifest if m["path"] == "model.bin"))
 else:
     model_id = mode.split(":", 1)[1]
     before = rss_peak_kb()

@@ -44,6 +44,14 @@ python_env() {
   .venv/bin/jupyter server extension enable model_catalog_ext --sys-prefix >/dev/null
 }
 
+# The architecture and the code's hygiene, checked (docs/architecture.md; contracts and
+# settings in pyproject.toml).
+python_checks() {
+  .venv/bin/lint-imports --no-cache
+  .venv/bin/ruff check .
+  .venv/bin/mypy
+}
+
 run_pytest() {
   .venv/bin/python -m pytest -q -rs -p no:cacheprovider "${PYTEST_ARGS[@]}"
 }
@@ -63,6 +71,7 @@ run_galata() {
 PYTEST_ARGS=("$@")
 stage "system packages (chromium, postgresql)" system_packages
 stage "python env + extension build" python_env
+stage "python checks (import contracts, ruff, mypy)" python_checks
 stage "pytest" run_pytest
 stage "jest" run_jest
 if [ -z "${SKIP_UI:-}" ]; then
