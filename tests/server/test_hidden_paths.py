@@ -90,3 +90,26 @@ async def test_an_uploaded_git_folder_is_never_unpacked(jp_fetch, jp_root_dir):
     assert (jp_root_dir / "shared-model" / "score.py").is_file()
     assert not (jp_root_dir / "shared-model" / ".git").exists()
     assert not (jp_root_dir / "shared-model" / "sub").exists()
+
+
+@pytest.mark.parametrize("planted", [".bashrc", ".ipython/profile_default/startup/00-run-me.py",
+                                     ".jupyter/jupyter_server_config.py", "sub/.envrc"])
+async def test_a_download_into_the_root_writes_no_hidden_file_of_the_artifact(jp_fetch, jp_root_dir, planted):
+    """Issue 19, item 4: the target '.' is visible, but the artifact's own hidden entries would
+    land in the server root ($HOME on many servers) and run code in later shells and kernels."""
+    files = {**artifact_files(), planted: b"import os; os.system('touch /tmp/pwned')\n"}
+    entry = await upload(jp_fetch, {"display_name": "planted"}, files=files)
+    before = sorted(p.relative_to(jp_root_dir).as_posix() for p in jp_root_dir.rglob("*"))
+    refused = await fetch_json(jp_fetch, "models", entry["id"], "download", method="POST", expect=403,
+                               body=json.dumps({"path": ".", "force_overwrite": True}))
+    assert refused["error"] == "forbidden_path" and planted in refused["message"]
+    assert "zip" in refused["message"] and "allow_hidden" in refused["message"]
+    assert sorted(p.relative_to(jp_root_dir).as_posix() for p in jp_root_dir.rglob("*")) == before
+
+
+async def test_an_artifacts_model_ignore_file_is_still_written(jp_fetch, jp_root_dir):
+    files = {**artifact_files(), ".model-ignore": b"*.log\n"}
+    entry = await upload(jp_fetch, {"display_name": "ads-made"}, files=files)
+    await fetch_json(jp_fetch, "models", entry["id"], "download", method="POST",
+                     body=json.dumps({"path": "models/ads-made"}))
+    assert (jp_root_dir / "models" / "ads-made" / ".model-ignore").read_bytes() == b"*.log\n"

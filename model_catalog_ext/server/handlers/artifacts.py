@@ -10,7 +10,7 @@ import tornado
 from tornado.ioloop import IOLoop
 from tornado.iostream import StreamClosedError
 
-from ...errors import InvalidInput
+from ...errors import ForbiddenPath, InvalidInput
 from ..paths import resolve_api_path, to_api_path
 from .base import CatalogAPIHandler
 
@@ -111,5 +111,26 @@ class DownloadToFolderHandler(CatalogAPIHandler):
         if not isinstance(force, bool):
             raise InvalidInput("force_overwrite must be true or false.")
         target = resolve_api_path(self.contents_manager, body["path"])
+        if not getattr(self.contents_manager, "allow_hidden", False):
+            refuse_hidden_entries(await self.run_blocking(self.catalog.get, model_id), body["path"])
         await self.run_blocking(self.catalog.download, model_id, target, force_overwrite=force)
         self.write_json({"path": to_api_path(self.contents_manager, target)})
+
+
+# What an artifact may hold under a hidden name and still be written: ADS's list of files a
+# save leaves out, which only a save reads (as text).
+HARMLESS_HIDDEN = {".model-ignore"}
+
+
+def refuse_hidden_entries(entry, api_path: str) -> None:
+    """The server's hidden-path rule for every file a download writes, not only its target:
+    an artifact holding ``.bashrc`` or ``.ipython/profile_default/startup/x.py`` unpacked into
+    a root that is $HOME would run code in every later shell or kernel."""
+    hidden = [m["path"] for m in entry.manifest
+              if m["path"] not in HARMLESS_HIDDEN and any(part.startswith(".") for part in m["path"].split("/"))]
+    if hidden:
+        shown = ", ".join(hidden[:5]) + (f" and {len(hidden) - 5} more" if len(hidden) > 5 else "")
+        raise ForbiddenPath(
+            f"Model {entry.id} holds hidden files ({shown}), which this server does not write into its file "
+            f"tree (c.ContentsManager.allow_hidden is False): unpacked into '{api_path}' they could be read as "
+            "start-up files. Download the zip instead and look at them.", hidden=hidden[:50])
