@@ -24,10 +24,11 @@ import uuid
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
-from ..errors import DamagedArtifact, InvalidArtifact
+from ..errors import DamagedArtifact
 from .filewrite import reporting_full_disk, reserve, write_all
 from .hashing import (CHUNK_HASH, CHUNK_SIZE, QUEUE_DEPTH, BufferPool, ChunkHasher, chunk_hash_function, crc32,
                       readinto_full)
+from .source import changed_while_saving as _changed
 from .verified import check_blob, iter_verified
 
 Opener = Callable[[], BinaryIO]
@@ -45,14 +46,6 @@ class StoredBlob:
     written: bool
     crc32: int | None = None
     chunk_hash: str = CHUNK_HASH
-
-
-def _changed(name: str) -> InvalidArtifact:
-    return InvalidArtifact(
-        f"The file '{name}' changed while it was being saved. "
-        "Wait until nothing writes to the artifact and save again.",
-        path=name,
-    )
 
 
 class BlobStore:
@@ -454,6 +447,9 @@ def _discard(f) -> None:
     discard = getattr(f, "discard", None)
     if discard is not None:
         discard()
+        # s3fs's discard leaves the file open: closing it later (at garbage collection)
+        # would try to upload the dropped buffer and print an error.
+        f.closed = True
     else:
         f.close()
 

@@ -31,6 +31,15 @@ _DRIVE_RE = re.compile(r"^[A-Za-z]:")
 _DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError)
 
 
+def changed_while_saving(name: str) -> InvalidArtifact:
+    """The refusal of a file whose bytes changed (size, times or identity) while a save read it."""
+    return InvalidArtifact(
+        f"The file '{name}' changed while it was being saved. "
+        "Wait until nothing writes to the artifact and save again.",
+        path=name,
+    )
+
+
 @dataclass(frozen=True)
 class SourceFile:
     """One file to store: its path inside the artifact (posix), size and a way to read it."""
@@ -169,7 +178,7 @@ def _directory_source(root: Path) -> ArtifactSource:
                     stack.append((real, rel + "/"))
                 elif stat.S_ISREG(st.st_mode):
                     if not ignore(rel, False):
-                        files.append(SourceFile(rel, st.st_size, _file_opener(real)))
+                        files.append(SourceFile(rel, st.st_size, _file_opener(real, rel, st)))
                 else:
                     raise InvalidArtifact(
                         f"'{rel}' in the artifact is not a regular file (a pipe, socket or device); remove it.",
@@ -177,8 +186,53 @@ def _directory_source(root: Path) -> ArtifactSource:
     return ArtifactSource(files, str(root))
 
 
-def _file_opener(path: str):
-    return lambda: open(path, "rb", buffering=0)
+def _file_opener(path: str, rel: str, listed: os.stat_result):
+    def open_unchanged() -> "_UnchangedFile":
+        f = open(path, "rb", buffering=0)
+        try:
+            return _UnchangedFile(f, rel, _identity(listed))
+        except BaseException:
+            f.close()
+            raise
+
+    return open_unchanged
+
+
+def _identity(st: os.stat_result) -> tuple:
+    """What changes when a file is replaced, rewritten, truncated or grown -- in place too."""
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+class _UnchangedFile:
+    """A file of the artifact read by a save: as it was listed when opened, and still so when
+    closed after a complete read, else :func:`changed_while_saving`.  A write between the
+    two (even one that keeps the size) moves its modification and change times, so bytes
+    read across it -- partly old, partly new -- are never stored."""
+
+    def __init__(self, f, rel: str, listed: tuple):
+        self._f, self._rel, self._listed = f, rel, listed
+        self.read, self.readinto = f.read, f.readinto  # straight through: no cost per chunk
+        self._check()
+
+    def _check(self) -> None:
+        if _identity(os.fstat(self._f.fileno())) != self._listed:
+            raise changed_while_saving(self._rel)
+
+    def close(self) -> None:
+        try:
+            if not self._f.closed:
+                self._check()
+        finally:
+            self._f.close()
+
+    def __enter__(self) -> "_UnchangedFile":
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # keep the error that is on its way
+            self._f.close()
 
 
 def _zip_source(path: Path) -> ArtifactSource:
