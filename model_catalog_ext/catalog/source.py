@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import lzma
 import os
 import re
 import stat
@@ -27,8 +28,11 @@ DEFAULT_IGNORES = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 MAX_JSON = 16 * 1024 * 1024  # schema files are read into memory; refuse absurd ones
 MAX_IGNORE = 1024 * 1024  # .model-ignore is read whole before anything is checked
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
-# What reading a damaged zip member raises: a wrong CRC, a cut deflate stream, a short file.
-_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError)
+# What opening or reading a damaged zip member raises: a broken local header, an offset past
+# the end (OSError from seek), a method zipfile cannot read, a wrong CRC, a cut deflate stream,
+# a broken bzip2 (OSError) or lzma stream, a short file.
+_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError, lzma.LZMAError, NotImplementedError)
+_MAX_REASON = 200  # characters of zipfile's own words: some quote the header's raw bytes
 
 
 def changed_while_saving(name: str) -> InvalidArtifact:
@@ -318,7 +322,24 @@ def _parents(name: str) -> list[str]:
 
 
 def _zip_opener(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
-    return lambda: _ZipMember(zf.open(info), path, info.filename)
+    def open_member() -> "_ZipMember":
+        try:
+            member = zf.open(info)
+        except _DAMAGED_ZIP as exc:
+            raise _damaged_zip(path, info.filename, "opened", exc) from None
+        return _ZipMember(member, path, info.filename)
+
+    return open_member
+
+
+def _damaged_zip(path: Path, name: str, action: str, exc: Exception) -> InvalidArtifact:
+    reason = str(exc)
+    if len(reason) > _MAX_REASON:
+        reason = reason[:_MAX_REASON] + "..."
+    return InvalidArtifact(
+        f"The zip '{path}' is damaged: its entry '{name}' cannot be {action} "
+        f"({type(exc).__name__}: {reason}); nothing was stored. Make the zip again from the "
+        "artifact folder, or save the folder itself.", path=name)
 
 
 class _ZipMember:
@@ -328,23 +349,17 @@ class _ZipMember:
     def __init__(self, member, path: Path, name: str):
         self._member, self._path, self._name = member, path, name
 
-    def _damaged(self, exc: Exception) -> InvalidArtifact:
-        return InvalidArtifact(
-            f"The zip '{self._path}' is damaged: its entry '{self._name}' cannot be read "
-            f"({type(exc).__name__}: {exc}); nothing was stored. Make the zip again from the "
-            "artifact folder, or save the folder itself.", path=self._name)
-
     def read(self, n: int = -1) -> bytes:
         try:
             return self._member.read(n)
         except _DAMAGED_ZIP as exc:
-            raise self._damaged(exc) from None
+            raise _damaged_zip(self._path, self._name, "read", exc) from None
 
     def readinto(self, buffer) -> int:
         try:
             return self._member.readinto(buffer)
         except _DAMAGED_ZIP as exc:
-            raise self._damaged(exc) from None
+            raise _damaged_zip(self._path, self._name, "read", exc) from None
 
     def close(self) -> None:
         self._member.close()
