@@ -40,6 +40,7 @@ from .engine import is_sqlite
 from .filewrite import reporting_full_disk, reserve, write_all
 from .entry import ModelEntry
 from .listing import ListingCompiler
+from .name_length import refuse_overlong_download
 from .query import ModelQuery, Page
 from .records import (
     dumps,
@@ -817,6 +818,7 @@ def _check_download_path(entry: ModelEntry, rel: str, folder: Path, shown: Path)
     a symbolic link already in it (to wherever the link points), or into a ``.git`` folder
     (git runs commands named in its config, so such a file could run code in whoever uses
     git there).  Saves leave ``.git`` out; this guards entries stored before they did."""
+    refuse_overlong_download(entry.id, rel)
     parts = rel.split("/")
     if any(is_git_folder(part) for part in parts):
         raise InvalidArtifact(

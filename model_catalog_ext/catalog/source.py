@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from ..errors import InvalidArtifact
+from .name_length import refuse_overlong_name
 
 DEFAULT_IGNORES = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 MAX_JSON = 16 * 1024 * 1024  # schema files are read into memory; refuse absurd ones
@@ -182,6 +183,7 @@ def _directory_source(root: Path) -> ArtifactSource:
                     stack.append((real, rel + "/"))
                 elif stat.S_ISREG(st.st_mode):
                     if not ignore(rel, False):
+                        refuse_overlong_name(rel, f"The artifact '{root}'")
                         files.append(SourceFile(rel, st.st_size, _file_opener(real, rel, st)))
                 else:
                     raise InvalidArtifact(
@@ -290,6 +292,7 @@ def _zip_source(path: Path) -> ArtifactSource:
             seen.add(name)
             if any(ignore(part, True) for part in _parents(name)) or ignore(name, False):
                 continue
+            refuse_overlong_name(name, f"The zip '{path.name}'")
             files.append(SourceFile(name, info.file_size, _zip_opener(path, zf, info)))
         stored = {f.path for f in files}
         for f in files:
