@@ -83,6 +83,11 @@ class BlobStore:
         """Where the blob lives, for messages."""
         raise NotImplementedError
 
+    def spool_folder(self) -> str | None:
+        """A local folder whose files :meth:`tmp_files` lists (so garbage collection removes
+        those left behind), where a server receives uploads; None for object storage."""
+        return None
+
     # --- shared logic ---------------------------------------------------------------
     def put(self, name: str, opener: Opener, size: int, *, likely_present: bool = False,
             known_chunks: dict[bytes, str] | None = None, progress: Progress | None = None) -> StoredBlob:
@@ -238,8 +243,11 @@ class LocalBlobStore(BlobStore):
                 yield from sorted(os.listdir(folder))
 
     def tmp_files(self) -> list[str]:
-        """Leftovers of interrupted saves (safe to delete when no save is running)."""
+        """Leftovers of interrupted saves and uploads (safe to delete when none is running)."""
         return [os.path.join(self._tmp, n) for n in os.listdir(self._tmp)]
+
+    def spool_folder(self) -> str:
+        return self._tmp
 
     def _new_tmp(self):
         path = os.path.join(self._tmp, f"{uuid.uuid4().hex}.part")
