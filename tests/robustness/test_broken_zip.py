@@ -9,7 +9,6 @@ import pytest
 
 from model_catalog_ext.cli.main import main
 from model_catalog_ext.errors import InvalidArtifact
-
 from tests.server.helpers import multipart
 from tests.server.test_models_api import fetch_json, stored_blob_count
 
@@ -37,7 +36,7 @@ def test_the_cli_says_what_is_wrong_without_a_traceback(tmp_path, monkeypatch, c
     path = tmp_path / "model.zip"
     path.write_bytes(BROKEN_ZIPS[kind]())
     code = main(["save", str(path), "--name", "broken"])
-    out, err = capsys.readouterr()
+    _, err = capsys.readouterr()
     assert code != 0 and "Traceback" not in err
     assert "is damaged" in err and "model.zip" in err
 

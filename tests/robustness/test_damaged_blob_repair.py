@@ -8,7 +8,6 @@ import os
 import pytest
 
 from model_catalog_ext.errors import DamagedArtifact
-
 from tests.catalog.test_chunk_digests import _as_before_0005
 from tests.catalog.test_tamper import CHUNK, _flip, _sha
 

@@ -3,7 +3,6 @@ filesystem can hold.  A save refuses it, naming the path; an entry stored before
 is refused on download into a folder with a 4xx saying why (its zip still downloads)."""
 from __future__ import annotations
 
-import io
 import json
 import zipfile
 
@@ -14,7 +13,6 @@ from model_catalog_ext.catalog import open_catalog
 from model_catalog_ext.catalog.records import dumps, loads
 from model_catalog_ext.catalog.tables import artifacts
 from model_catalog_ext.errors import InvalidArtifact
-
 from tests.server.test_models_api import fetch_json, upload
 
 from .broken_zips import SCORE
