@@ -4,12 +4,15 @@ Two implementations of one small protocol:
 
 - :class:`LocalBlobStore` for plain paths and ``file://`` URLs.  A blob is written to
   ``tmp/`` under a unique name, fsync'ed, then hard-linked to ``sha256/<ab>/<digest>``
-  (``link`` fails if the name exists, so a stored blob is never rewritten) and the
-  directory is fsync'ed: the bytes are durable before any catalog entry can point at them.
+  (or, when that name exists, renamed over it: one atomic swap for the same, freshly
+  hashed bytes) and the directory is fsync'ed: the bytes are durable before any catalog
+  entry can point at them.
 - :class:`FsspecBlobStore` for object storage (``s3://``, ``gcs://``, ``oci://``...), where
   an upload becomes visible atomically when it completes, so no rename is needed.
 
-Both hash while copying (see hashing.py) and skip the copy when the same bytes are stored.
+Both hash while copying (see hashing.py) and skip the copy when the same bytes are stored
+-- but only once the stored blob has been read back and found intact: a damaged blob is
+replaced by the fresh bytes (healing every entry that references it), never linked to.
 """
 from __future__ import annotations
 
@@ -21,10 +24,12 @@ import uuid
 from dataclasses import dataclass
 from typing import BinaryIO, Callable, Iterator
 
-from ..errors import InvalidArtifact
+from ..errors import DamagedArtifact
 from .filewrite import reporting_full_disk, reserve, write_all
 from .hashing import (CHUNK_HASH, CHUNK_SIZE, QUEUE_DEPTH, BufferPool, ChunkHasher, chunk_hash_function, crc32,
                       readinto_full)
+from .source import changed_while_saving as _changed
+from .verified import check_blob, iter_verified
 
 Opener = Callable[[], BinaryIO]
 Progress = Callable[[int], None]
@@ -41,14 +46,6 @@ class StoredBlob:
     written: bool
     crc32: int | None = None
     chunk_hash: str = CHUNK_HASH
-
-
-def _changed(name: str) -> InvalidArtifact:
-    return InvalidArtifact(
-        f"The file '{name}' changed while it was being saved. "
-        "Wait until nothing writes to the artifact and save again.",
-        path=name,
-    )
 
 
 class BlobStore:
@@ -86,6 +83,11 @@ class BlobStore:
         """Where the blob lives, for messages."""
         raise NotImplementedError
 
+    def spool_folder(self) -> str | None:
+        """A local folder whose files :meth:`tmp_files` lists (so garbage collection removes
+        those left behind), where a server receives uploads; None for object storage."""
+        return None
+
     # --- shared logic ---------------------------------------------------------------
     def put(self, name: str, opener: Opener, size: int, *, likely_present: bool = False,
             known_chunks: dict[bytes, str] | None = None, progress: Progress | None = None) -> StoredBlob:
@@ -103,7 +105,7 @@ class BlobStore:
             if len(data) != size:
                 raise _changed(name)
             sha = hashlib.sha256(data).hexdigest()
-            written = not self.exists(sha)
+            written = not self._holds_small(sha, data)  # missing or damaged: (re)write it
             if written:
                 with _full_disk(self, name, size):
                     self._write_small(sha, data)
@@ -112,18 +114,44 @@ class BlobStore:
             return StoredBlob(sha, size, b"", written, crc32(data))
         if likely_present and not self.hashes_before_write:
             # If the blob is stored, its row already has every digest and the CRC, so a
-            # re-save costs one hashing pass and no write: of the chunk digests when stored
-            # blobs of this size have them, else of the file's sha256.
+            # re-save costs one hashing pass of the file and one checked read of the stored
+            # blob, and no write: the file's chunk digests when stored blobs of this size have
+            # them, else its sha256.
             if known_chunks:
-                sha = known_chunks.get(_chunk_digests_only(name, opener, size, self.chunk_size))
+                digests = _chunk_digests_only(name, opener, size, self.chunk_size)
+                sha = known_chunks.get(digests)
             else:
-                sha = _sha256_only(name, opener, size, self.chunk_size)
-            if sha is not None and self.exists(sha):
+                sha, digests = _sha256_only(name, opener, size, self.chunk_size), b""
+            if sha is not None and self.holds_intact(sha, size, digests):
                 if progress:
                     progress(size)
                 return StoredBlob(sha, size, b"", False, None)
         with _full_disk(self, name, size):
             return self._write_stream(name, opener, size, progress)
+
+    def holds_intact(self, sha256: str, size: int, chunk_digests: bytes = b"") -> bool:
+        """Whether the blob ``sha256`` is stored and holds exactly its bytes: read back and
+        checked against ``chunk_digests`` (``CHUNK_HASH`` digests of the bytes being saved),
+        else against its sha256.  A save trusts a stored blob only after this, so a damaged
+        one is written again instead of being shared by one more entry."""
+        if not chunk_digests:
+            return check_blob(self, sha256=sha256, size=size, chunk_size=self.chunk_size) is None
+        try:
+            for _ in iter_verified(self, sha256=sha256, size=size, chunk_digests=chunk_digests,
+                                   chunk_size=self.chunk_size, path=sha256, reuse_buffers=True,
+                                   chunk_hash=CHUNK_HASH):
+                pass
+        except DamagedArtifact:
+            return False
+        return True
+
+    def _holds_small(self, sha256: str, data: bytes) -> bool:
+        """Whether the one-chunk blob ``sha256`` is stored with exactly ``data``."""
+        try:
+            with self.open(sha256) as f:
+                return _read_up_to(f, len(data) + 1) == data
+        except FileNotFoundError:
+            return False
 
 
 def _full_disk(store: BlobStore, name: str, size: int):
@@ -140,6 +168,14 @@ def _chunks_of(name: str, opener: Opener, size: int, chunk_size: int) -> Iterato
             yield chunk
     if total != size:
         raise _changed(name)
+
+
+def _read_up_to(f, n: int) -> bytes:
+    parts, got = [], 0
+    while got < n and (part := f.read(n - got)):
+        parts.append(part)
+        got += len(part)
+    return b"".join(parts)
 
 
 def _sha256_only(name: str, opener: Opener, size: int, chunk_size: int) -> str:
@@ -207,8 +243,11 @@ class LocalBlobStore(BlobStore):
                 yield from sorted(os.listdir(folder))
 
     def tmp_files(self) -> list[str]:
-        """Leftovers of interrupted saves (safe to delete when no save is running)."""
+        """Leftovers of interrupted saves and uploads (safe to delete when none is running)."""
         return [os.path.join(self._tmp, n) for n in os.listdir(self._tmp)]
+
+    def spool_folder(self) -> str:
+        return self._tmp
 
     def _new_tmp(self):
         path = os.path.join(self._tmp, f"{uuid.uuid4().hex}.part")
@@ -266,9 +305,13 @@ class LocalBlobStore(BlobStore):
         shard = os.path.dirname(final)
         for _ in range(2):
             try:
-                os.link(tmp, final)  # never replaces: a stored blob is never rewritten
+                os.link(tmp, final)
                 break
             except FileExistsError:
+                # Stored already, but perhaps damaged: the bytes just hashed take its place
+                # (the same bytes, so an entry reading the old file reads what it expects).
+                os.replace(tmp, final)
+                _fsync_dir(shard)
                 return False
             except FileNotFoundError:
                 os.makedirs(shard, exist_ok=True)
@@ -277,9 +320,11 @@ class LocalBlobStore(BlobStore):
                 if exc.errno not in (errno.EPERM, errno.EOPNOTSUPP, errno.EXDEV, errno.EMLINK):
                     raise
                 os.makedirs(shard, exist_ok=True)
-                if os.path.exists(final):
-                    return False
+                existed = os.path.exists(final)
                 os.replace(tmp, final)  # same bytes if two savers race: harmless
+                if existed:
+                    _fsync_dir(shard)
+                    return False
                 break
         _fsync_dir(shard)
         return True
@@ -336,7 +381,7 @@ class FsspecBlobStore(BlobStore):
         # The key is the digest, which we only know after reading: hash first, then upload
         # straight to the final key (an object appears atomically when its upload completes).
         sha, digests, crc = _hash_only(name, opener, size, self.chunk_size)
-        if self.exists(sha):
+        if self.holds_intact(sha, size, digests):  # else missing or damaged: upload it (again)
             if progress:
                 progress(size)
             return StoredBlob(sha, size, digests, False, crc)
@@ -410,6 +455,9 @@ def _discard(f) -> None:
     discard = getattr(f, "discard", None)
     if discard is not None:
         discard()
+        # s3fs's discard leaves the file open: closing it later (at garbage collection)
+        # would try to upload the dropped buffer and print an error.
+        f.closed = True
     else:
         f.close()
 

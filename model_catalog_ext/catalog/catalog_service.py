@@ -231,6 +231,11 @@ class CatalogService:
         "freed_bytes": n}``."""
         return self.backend.collect_garbage(tmp_grace_seconds)
 
+    def spool_folder(self) -> str | None:
+        """Where a door may receive an upload so that collect_garbage() removes what a killed
+        process left of it (None: the backend has no such place)."""
+        return self.backend.spool_folder()
+
     def stats(self) -> dict:
         """Counts for status displays: models (by state) and what the backend adds."""
         return self.backend.stats()

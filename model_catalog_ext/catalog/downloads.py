@@ -20,6 +20,7 @@ from ..errors import InvalidArtifact, InvalidInput, ModelNotFound, TargetNotEmpt
 from .entry import ModelEntry
 from .filewrite import reporting_full_disk, reserve, write_all
 from .interface import ArtifactFile, ProgressCallback
+from .name_length import refuse_overlong_download
 from .source import is_git_folder
 from .zipstream import iter_zip, zip_length
 
@@ -195,6 +196,7 @@ def check_download_path(entry: ModelEntry, rel: str, folder: Path, shown: Path) 
     a symbolic link already in it (to wherever the link points), or into a ``.git`` folder
     (git runs commands named in its config, so such a file could run code in whoever uses
     git there).  Saves leave ``.git`` out; this guards entries stored before they did."""
+    refuse_overlong_download(entry.id, rel)
     parts = rel.split("/")
     if any(is_git_folder(part) for part in parts):
         raise InvalidArtifact(

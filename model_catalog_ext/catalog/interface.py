@@ -142,6 +142,11 @@ class CatalogBackend(abc.ABC):
         """Re-check stored bytes: one report per damaged file (``capabilities().verify_stored``)."""
         raise Unsupported(f"The catalog at {self.url} cannot re-check its stored bytes.")
 
+    def spool_folder(self) -> str | None:
+        """A local folder where a door may receive an upload before saving it, whose leftovers
+        :meth:`collect_garbage` removes (a server killed mid-upload); None: none."""
+        return None
+
     def collect_garbage(self, tmp_grace_seconds: float = 3600) -> dict:
         """Remove what interrupted saves left (``capabilities().garbage_collection``)."""
         return {"removed_blobs": [], "removed_tmp_files": 0, "freed_bytes": 0}

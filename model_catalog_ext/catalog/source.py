@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import lzma
 import os
 import re
 import stat
@@ -22,13 +23,26 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from ..errors import InvalidArtifact
+from .name_length import refuse_overlong_name
 
 DEFAULT_IGNORES = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 MAX_JSON = 16 * 1024 * 1024  # schema files are read into memory; refuse absurd ones
 MAX_IGNORE = 1024 * 1024  # .model-ignore is read whole before anything is checked
 _DRIVE_RE = re.compile(r"^[A-Za-z]:")
-# What reading a damaged zip member raises: a wrong CRC, a cut deflate stream, a short file.
-_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError)
+# What opening or reading a damaged zip member raises: a broken local header, an offset past
+# the end (OSError from seek), a method zipfile cannot read, a wrong CRC, a cut deflate stream,
+# a broken bzip2 (OSError) or lzma stream, a short file.
+_DAMAGED_ZIP = (zipfile.BadZipFile, zlib.error, EOFError, OSError, lzma.LZMAError, NotImplementedError)
+_MAX_REASON = 200  # characters of zipfile's own words: some quote the header's raw bytes
+
+
+def changed_while_saving(name: str) -> InvalidArtifact:
+    """The refusal of a file whose bytes changed (size, times or identity) while a save read it."""
+    return InvalidArtifact(
+        f"The file '{name}' changed while it was being saved. "
+        "Wait until nothing writes to the artifact and save again.",
+        path=name,
+    )
 
 
 @dataclass(frozen=True)
@@ -169,7 +183,8 @@ def _directory_source(root: Path) -> ArtifactSource:
                     stack.append((real, rel + "/"))
                 elif stat.S_ISREG(st.st_mode):
                     if not ignore(rel, False):
-                        files.append(SourceFile(rel, st.st_size, _file_opener(real)))
+                        refuse_overlong_name(rel, f"The artifact '{root}'")
+                        files.append(SourceFile(rel, st.st_size, _file_opener(real, rel, st)))
                 else:
                     raise InvalidArtifact(
                         f"'{rel}' in the artifact is not a regular file (a pipe, socket or device); remove it.",
@@ -177,8 +192,53 @@ def _directory_source(root: Path) -> ArtifactSource:
     return ArtifactSource(files, str(root))
 
 
-def _file_opener(path: str):
-    return lambda: open(path, "rb", buffering=0)
+def _file_opener(path: str, rel: str, listed: os.stat_result):
+    def open_unchanged() -> "_UnchangedFile":
+        f = open(path, "rb", buffering=0)
+        try:
+            return _UnchangedFile(f, rel, _identity(listed))
+        except BaseException:
+            f.close()
+            raise
+
+    return open_unchanged
+
+
+def _identity(st: os.stat_result) -> tuple:
+    """What changes when a file is replaced, rewritten, truncated or grown -- in place too."""
+    return st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns
+
+
+class _UnchangedFile:
+    """A file of the artifact read by a save: as it was listed when opened, and still so when
+    closed after a complete read, else :func:`changed_while_saving`.  A write between the
+    two (even one that keeps the size) moves its modification and change times, so bytes
+    read across it -- partly old, partly new -- are never stored."""
+
+    def __init__(self, f, rel: str, listed: tuple):
+        self._f, self._rel, self._listed = f, rel, listed
+        self.read, self.readinto = f.read, f.readinto  # straight through: no cost per chunk
+        self._check()
+
+    def _check(self) -> None:
+        if _identity(os.fstat(self._f.fileno())) != self._listed:
+            raise changed_while_saving(self._rel)
+
+    def close(self) -> None:
+        try:
+            if not self._f.closed:
+                self._check()
+        finally:
+            self._f.close()
+
+    def __enter__(self) -> "_UnchangedFile":
+        return self
+
+    def __exit__(self, exc_type, *exc) -> None:
+        if exc_type is None:
+            self.close()
+        else:  # keep the error that is on its way
+            self._f.close()
 
 
 def _zip_source(path: Path) -> ArtifactSource:
@@ -232,6 +292,7 @@ def _zip_source(path: Path) -> ArtifactSource:
             seen.add(name)
             if any(ignore(part, True) for part in _parents(name)) or ignore(name, False):
                 continue
+            refuse_overlong_name(name, f"The zip '{path.name}'")
             files.append(SourceFile(name, info.file_size, _zip_opener(path, zf, info)))
         stored = {f.path for f in files}
         for f in files:
@@ -264,7 +325,24 @@ def _parents(name: str) -> list[str]:
 
 
 def _zip_opener(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
-    return lambda: _ZipMember(zf.open(info), path, info.filename)
+    def open_member() -> "_ZipMember":
+        try:
+            member = zf.open(info)
+        except _DAMAGED_ZIP as exc:
+            raise _damaged_zip(path, info.filename, "opened", exc) from None
+        return _ZipMember(member, path, info.filename)
+
+    return open_member
+
+
+def _damaged_zip(path: Path, name: str, action: str, exc: Exception) -> InvalidArtifact:
+    reason = str(exc)
+    if len(reason) > _MAX_REASON:
+        reason = reason[:_MAX_REASON] + "..."
+    return InvalidArtifact(
+        f"The zip '{path}' is damaged: its entry '{name}' cannot be {action} "
+        f"({type(exc).__name__}: {reason}); nothing was stored. Make the zip again from the "
+        "artifact folder, or save the folder itself.", path=name)
 
 
 class _ZipMember:
@@ -274,23 +352,17 @@ class _ZipMember:
     def __init__(self, member, path: Path, name: str):
         self._member, self._path, self._name = member, path, name
 
-    def _damaged(self, exc: Exception) -> InvalidArtifact:
-        return InvalidArtifact(
-            f"The zip '{self._path}' is damaged: its entry '{self._name}' cannot be read "
-            f"({type(exc).__name__}: {exc}); nothing was stored. Make the zip again from the "
-            "artifact folder, or save the folder itself.", path=self._name)
-
     def read(self, n: int = -1) -> bytes:
         try:
             return self._member.read(n)
         except _DAMAGED_ZIP as exc:
-            raise self._damaged(exc) from None
+            raise _damaged_zip(self._path, self._name, "read", exc) from None
 
     def readinto(self, buffer) -> int:
         try:
             return self._member.readinto(buffer)
         except _DAMAGED_ZIP as exc:
-            raise self._damaged(exc) from None
+            raise _damaged_zip(self._path, self._name, "read", exc) from None
 
     def close(self) -> None:
         self._member.close()

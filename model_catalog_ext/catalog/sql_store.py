@@ -75,6 +75,9 @@ class SqlStore(CatalogBackend):
             return BackendInfo("sqlite", "Embedded catalog", self.engine.url.database or ":memory:")
         return BackendInfo(self.engine.dialect.name, "Team catalog (PostgreSQL)", self.url)
 
+    def spool_folder(self) -> str | None:
+        return self.blobs.spool_folder()
+
     def capabilities(self) -> Capabilities:
         return Capabilities(deduplicates=True, verify_stored=True, garbage_collection=True)
 

@@ -21,11 +21,13 @@ import queue
 import threading
 from collections import deque
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
 from ..errors import DamagedArtifact
-from .blobstore import BlobStore
 from .hashing import BufferPool, chunk_hash_function
+
+if TYPE_CHECKING:  # blobstore checks stored blobs with this module
+    from .blobstore import BlobStore
 
 _PREFETCH = 3
 _END = object()

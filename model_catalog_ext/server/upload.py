@@ -1,9 +1,17 @@
-"""Where an uploaded artifact goes while it arrives: a temporary file, never memory."""
+"""Where an uploaded artifact goes while it arrives: a temporary file, never memory.
+
+The file lives in a folder the catalog owns and collects -- the blob store's ``tmp/`` for a
+local store -- so one left by a server killed mid-upload is removed by
+``jupyter model-catalog gc`` (and at the next start, once older than its grace period).
+Object stores have no local folder: their uploads go to ``model-catalog-uploads`` in the
+system's temporary folder.
+"""
 from __future__ import annotations
 
+import contextlib
 import os
-import shutil
 import tempfile
+import uuid
 from pathlib import Path
 
 from ..catalog.filewrite import reporting_full_disk
@@ -12,6 +20,18 @@ from .json_input import parse_json
 from .multipart import MultipartStream
 
 MAX_METADATA_BYTES = 1024 * 1024
+SHOWN_NAME = "artifact.zip"  # what messages call the spooled zip: the client never saw its real name
+
+
+def spool_folder_of(service) -> str:
+    """The folder ``service``'s uploads are received in: its backend's, else the default."""
+    return service.spool_folder() or default_spool_folder()
+
+
+def default_spool_folder() -> str:
+    folder = os.path.join(tempfile.gettempdir(), "model-catalog-uploads")
+    os.makedirs(folder, mode=0o700, exist_ok=True)
+    return folder
 
 
 class _FileSink:
@@ -42,14 +62,14 @@ class _MemorySink:
 class ArtifactUpload:
     """Receives ``POST models``: multipart (parts 'metadata' + 'artifact') or a raw zip body."""
 
-    def __init__(self, content_type: str, metadata_param: str | None):
+    def __init__(self, content_type: str, metadata_param: str | None, spool_folder: str | None = None):
         self._metadata_sink: _MemorySink | None = None
         self._metadata_param = metadata_param
         self._raw = None
         self._multipart = None
         self._artifact_sink: _FileSink | None = None
         self._artifact_seen = False
-        # Every refusal of the request's headers comes before the temporary folder exists.
+        # Every refusal of the request's headers comes before the spool file exists.
         kind = content_type.split(";")[0].strip().lower()
         if kind == "multipart/form-data":
             self._multipart = MultipartStream(_boundary(content_type), self._open_part)
@@ -58,14 +78,11 @@ class ArtifactUpload:
                 f"Upload the artifact as multipart/form-data (parts 'metadata' and 'artifact') or as "
                 f"an application/zip body; got Content-Type '{content_type or 'none'}'."
             )
-        self.dir = Path(tempfile.mkdtemp(prefix="model-catalog-upload-"))
-        self.zip_path = self.dir / "artifact.zip"
+        self.folder = Path(spool_folder or default_spool_folder())
+        self.zip_path = self.folder / f"upload-{uuid.uuid4().hex}.zip"
+        self.shown_name = SHOWN_NAME
         if self._multipart is None:
-            try:
-                self._raw = open(self.zip_path, "wb")
-            except BaseException:
-                shutil.rmtree(self.dir, ignore_errors=True)
-                raise
+            self._raw = open(self.zip_path, "xb")
             self._artifact_seen = True
 
     def _open_part(self, name, filename, headers):
@@ -88,7 +105,7 @@ class ArtifactUpload:
                 self._multipart.feed(chunk)
 
     def _full_disk(self):
-        return reporting_full_disk(f"the server's temporary folder {self.dir.parent}", "the uploaded artifact",
+        return reporting_full_disk(f"the folder uploads are received in, {self.folder},", "the uploaded artifact",
                                    None, "Nothing was stored. Ask the server's administrator to free some space.")
 
     def finish(self) -> dict:
@@ -111,13 +128,14 @@ class ArtifactUpload:
         return metadata
 
     def cleanup(self) -> None:
-        if self._raw is not None and not self._raw.closed:
-            self._raw.close()
-        if self._artifact_sink is not None:  # still open when the body ended early
-            self._artifact_sink.close()
-        for child in self.dir.iterdir():
-            child.unlink()
-        os.rmdir(self.dir)
+        """Remove the spool file (idempotent).  Closing may fail -- on a full disk the bytes
+        still buffered cannot be written -- but they are thrown away anyway: the file goes."""
+        for f in (self._raw, self._artifact_sink):  # the sink is still open when the body ended early
+            if f is not None:
+                with contextlib.suppress(OSError):
+                    f.close()
+        with contextlib.suppress(FileNotFoundError):  # never created, or collected meanwhile
+            os.unlink(self.zip_path)
 
 
 def _boundary(content_type: str) -> bytes:

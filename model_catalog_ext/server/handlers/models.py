@@ -7,7 +7,7 @@ import tornado
 
 from ...catalog import fields
 from ...errors import CatalogError, InvalidArtifact, InvalidInput
-from ..upload import ArtifactUpload
+from ..upload import ArtifactUpload, spool_folder_of
 from ..zip_limit import unpack_guard
 from .base import CatalogAPIHandler, PayloadTooLarge
 
@@ -96,7 +96,8 @@ class ModelsHandler(CatalogAPIHandler):
         # Tornado would cut a longer chunked body with a bare 400: data_received counts instead.
         self.request.connection.set_max_body_size(limit + DISCARD_ALLOWANCE + 1)
         self._upload = ArtifactUpload(
-            self.request.headers.get("Content-Type", ""), self.get_query_argument("metadata", None)
+            self.request.headers.get("Content-Type", ""), self.get_query_argument("metadata", None),
+            spool_folder_of(self.catalog),
         )
 
     def _too_large(self, size: int, at_least: bool = False) -> PayloadTooLarge:
@@ -161,10 +162,10 @@ class ModelsHandler(CatalogAPIHandler):
             )
         except InvalidArtifact as exc:
             # The client sent bytes: its messages name the zip, not where this server spooled it.
-            spool = str(zip_path)
-            exc.message = exc.message.replace(spool, zip_path.name)
-            exc.details = {k: v.replace(spool, zip_path.name) if isinstance(v, str) else v
-                           for k, v in exc.details.items()}
+            shown = self._upload.shown_name
+            exc.message = exc.message.replace(str(zip_path), shown).replace(zip_path.name, shown)
+            exc.details = {k: v.replace(str(zip_path), shown).replace(zip_path.name, shown) if isinstance(v, str)
+                           else v for k, v in exc.details.items()}
             raise
         self.set_header("Location", self.request.path.rstrip("/") + "/" + entry.id)
         self.write_json(entry.to_dict(), 201)
