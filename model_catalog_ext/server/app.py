@@ -89,6 +89,10 @@ class ServiceHolder:
 
     def _collect_leftovers(self, service) -> None:
         try:
+            if service.spool_folder() is None:  # uploads wait in the shared temp folder: sweep it
+                from .upload import default_spool_folder, remove_stale_uploads
+
+                remove_stale_uploads(default_spool_folder())
             result = service.collect_garbage()
         except Exception:  # the catalog works without it; say why it did not run
             self.log.warning("model-catalog-ext: could not remove leftovers of interrupted saves",

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+import time
 import uuid
 from pathlib import Path
 
@@ -26,6 +27,18 @@ SHOWN_NAME = "artifact.zip"  # what messages call the spooled zip: the client ne
 def spool_folder_of(service) -> str:
     """The folder ``service``'s uploads are received in: its backend's, else the default."""
     return service.spool_folder() or default_spool_folder()
+
+
+def remove_stale_uploads(folder: str, grace_seconds: float = 3600) -> int:
+    """Remove what killed servers left in a spool folder the backend does not collect (older
+    than ``grace_seconds``, so an upload in progress elsewhere keeps its file); how many."""
+    cutoff, removed = time.time() - grace_seconds, 0
+    for path in Path(folder).glob("upload-*.zip"):
+        with contextlib.suppress(OSError):
+            if path.stat().st_mtime < cutoff:
+                path.unlink()
+                removed += 1
+    return removed
 
 
 def default_spool_folder() -> str:
