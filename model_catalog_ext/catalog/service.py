@@ -54,6 +54,7 @@ from .records import (
     row_to_entry,
 )
 from .source import is_git_folder, open_source
+from .sql_errors import typed_write_errors
 from .tables import artifact_blobs, artifacts, blobs, model_tags, models, version_sets
 from .verified import BLOB_MISSING, check_blob, iter_verified
 from .zipstream import iter_zip, zip_length
@@ -107,7 +108,7 @@ class CatalogService:
 
     @contextlib.contextmanager
     def _write(self):
-        with self.engine.connect().execution_options(catalog_write=True) as conn:
+        with typed_write_errors(), self.engine.connect().execution_options(catalog_write=True) as conn:
             with conn.begin():
                 yield conn
 
@@ -138,8 +139,7 @@ class CatalogService:
 
     # --- reading --------------------------------------------------------------------
     def _row(self, conn, model_id: str, *, for_update: bool = False):
-        if not isinstance(model_id, str) or not model_id:
-            raise InvalidInput("A model id is a non-empty string such as 'mdl-3f2a...'.")
+        validation.check_model_id(model_id)
         stmt = sa.select(models).where(models.c.id == model_id)
         if for_update and not is_sqlite(self.engine):
             stmt = stmt.with_for_update()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import BinaryIO, Callable
 
 from ..errors import InvalidArtifact
+from .validation import finite_json
 
 DEFAULT_IGNORES = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 MAX_JSON = 16 * 1024 * 1024  # schema files are read into memory; refuse absurd ones
@@ -73,9 +74,10 @@ class ArtifactSource:
         with item.open() as f:
             raw = f.read(MAX_JSON + 1)
         try:
-            return json.loads(raw)
+            data = json.loads(raw)
         except ValueError as exc:
             raise InvalidArtifact(f"'{path}' in the artifact is not valid JSON ({exc}); fix or remove it.", path=path) from None
+        return finite_json(data)  # a schema's NaN statistics: kept as text, as JSON has no NaN
 
 
 def open_source(artifact) -> ArtifactSource:

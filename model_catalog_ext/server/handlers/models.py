@@ -8,7 +8,7 @@ import tornado
 from ...errors import CatalogError, InvalidArtifact, InvalidInput
 from ..upload import ArtifactUpload
 from ..zip_limit import unpack_guard
-from .base import CatalogAPIHandler, PayloadTooLarge
+from .base import CatalogAPIHandler, NotAuthenticated, PayloadTooLarge
 
 # Query parameters of GET models -> ModelQuery fields.
 LIST_PARAMS = {
@@ -95,7 +95,7 @@ class ModelsHandler(CatalogAPIHandler):
             return
         # Refuse strangers before a single byte of the body is stored.
         if self.current_user is None:
-            raise tornado.web.HTTPError(403)
+            raise NotAuthenticated()
         limit = self._limit = self.catalog_config.max_upload_size
         length = self.request.headers.get("Content-Length")
         if length is not None and length.isdigit() and int(length) > limit:
