@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import tornado
 
@@ -100,8 +101,9 @@ class ModelsHandler(CatalogAPIHandler):
         length = self.request.headers.get("Content-Length")
         if length is not None and length.isdigit() and int(length) > limit:
             raise self._too_large(int(length))
-        # Tornado would cut a longer chunked body with a bare 400: data_received counts instead.
-        self.request.connection.set_max_body_size(limit + DISCARD_ALLOWANCE + 1)
+        # Tornado would cut a longer chunked body with a bare 400 -- as soon as one chunk's
+        # header announces more, before a byte of it arrives: data_received counts instead.
+        self.request.connection.set_max_body_size(sys.maxsize)
         self._upload = ArtifactUpload(
             self.request.headers.get("Content-Type", ""), self.get_query_argument("metadata", None)
         )
