@@ -64,10 +64,10 @@ def _read(token) -> dict:
     except binascii.Error:
         raise ValueError("not base64") from None
     data = json.loads(raw, parse_constant=lambda name: None)
-    if not isinstance(data, dict) or set(data) != {"v", "f", "k"}:
+    if not isinstance(data, dict) or not {"v", "k"} <= set(data) <= {"v", "f", "k"}:
         raise ValueError("not a token's fields")
-    if not isinstance(data["f"], str) or not _BINDING_RE.match(data["f"]):
-        raise ValueError("not a binding")
+    if "f" in data and (not isinstance(data["f"], str) or not _BINDING_RE.match(data["f"])):
+        raise ValueError("not a binding")  # (none at all: a search it cannot belong to)
     return data
 
 

@@ -113,7 +113,10 @@ class CatalogAPIHandler(APIHandler):
         return created_by(self.identity_provider, self.current_user)
 
     def send_error_json(self, status: int, code: str, message: str, **details) -> None:
+        allow = self._headers.get("Allow")
         self.clear()
+        if allow:
+            self.set_header("Allow", allow)
         if status == 413:  # the rest of the body is not read: the connection ends after this
             self.set_header("Connection", "close")
         if status == 401:
@@ -152,6 +155,11 @@ class CatalogAPIHandler(APIHandler):
         A failure of the server itself says nothing of its insides, only an error id that
         its log has the traceback under."""
         exc = kwargs.get("exc_info", (None, None, None))[1]
+        if status_code == 405:  # RFC 9110: say which methods there are
+            self.set_header("Allow", ", ".join(m for m in ("GET", "POST", "PATCH", "DELETE")
+                                               if type(self).__dict__.get(m.lower()) or any(
+                                                   m.lower() in base.__dict__ for base in type(self).__mro__[1:]
+                                                   if base.__module__.startswith("model_catalog_ext"))))
         if status_code < 500:
             message = getattr(exc, "log_message", None) or self._reason
             self.send_error_json(status_code, "http_error", message)
