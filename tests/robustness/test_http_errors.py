@@ -124,3 +124,10 @@ async def test_no_credentials_is_a_401(jp_fetch, jp_http_port, jp_base_url, cata
     assert response.code == 401, (response.code, response.body)
     assert response.headers["WWW-Authenticate"].startswith("token")
     assert blob_files(catalog_home) == []
+
+
+async def test_an_undeclared_method_is_405_with_allow(jp_fetch):
+    response = await jp_fetch("model-catalog", "api", "models", method="PUT", body=b"{}", raise_error=False)
+    assert response.code == 405
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "POST"}
+    assert (await call(jp_fetch, "models", "x", "versions", method="POST", body="", expect=405))["error"] == "http_error"
