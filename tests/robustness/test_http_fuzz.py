@@ -12,7 +12,8 @@ import zipfile
 import pytest
 
 from .conftest_http import (  # noqa: F401  (fixtures)
-    backend, backend_url, blob_files, call, catalog_home, jp_server_config, listed_ids, strict_loads, upload,
+    backend, backend_url, blob_files, call, catalog_home, jp_server_config, listed_ids, pg_url, postgres_server,
+    strict_loads, upload,
 )
 from tests.server.helpers import artifact_files, multipart, zip_bytes
 
@@ -116,6 +117,7 @@ async def _check_nothing_stored(jp_fetch, catalog_home, jp_root_dir, model_id, b
     assert not [p for p in jp_root_dir.rglob("*") if p.is_file()]
 
 
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 async def test_fuzz_every_route_no_5xx_nothing_stored(jp_fetch, catalog_home, jp_root_dir):
     rng = random.Random(SEED)
     mid = (await upload(jp_fetch, {"display_name": "fuzz-target"}))["id"]
@@ -143,6 +145,12 @@ async def test_fuzz_every_route_no_5xx_nothing_stored(jp_fetch, catalog_home, jp
             requests.append((("models", bad_id, *suffix), method, "{}" if method in ("POST", "PATCH") else None,
                              None, None))
         requests.append((("jobs", bad_id), "GET", None, None, None))
+        requests.append((("models", bad_id, "activate"), "POST", "", None, None))
+    for _ in range(10):
+        requests.append((("notebooks", "models"), "GET", None, None, {"path": rng.choice(TEXTS[:12])}))
+        requests.append((("version",), "GET", None, None, {rng.choice(TEXTS[4:8]): rng.choice(NUMBERS)}))
+        requests.append((("models", mid, "versions"), "GET", None, None, None))
+        requests.append((("models", mid, "artifact", "files", rng.choice(TEXTS[4:12])), "GET", None, None, None))
     rng.shuffle(requests)
     assert await _send_all(jp_fetch, requests) > 200
     await _check_nothing_stored(jp_fetch, catalog_home, jp_root_dir, mid, before)
