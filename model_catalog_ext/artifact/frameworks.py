@@ -5,6 +5,7 @@ Detection looks at the class's module path only, so nothing heavy is imported to
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 
 # ADS's Framework values (ads.model.model_metadata.Framework) for the ones we convert.
@@ -76,7 +77,10 @@ def framework_of(model) -> str:
 
 
 def _json_safe(value, depth: int = 0):
-    """Hyperparameters as JSON: nested estimators become their class name."""
+    """Hyperparameters as JSON: nested estimators become their class name; NaN and infinities
+    (SimpleImputer's missing_values=nan) their repr, since JSON has no such numbers."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
     if isinstance(value, (str, int, float, bool)) or value is None:
         return value
     if isinstance(value, (list, tuple)) and depth < 3:
@@ -86,7 +90,7 @@ def _json_safe(value, depth: int = 0):
     if isinstance(value, type):  # before .item(): numpy's scalar types have it unbound
         return value.__name__
     if hasattr(value, "item") and not hasattr(value, "__len__"):  # numpy scalar
-        return value.item()
+        return _json_safe(value.item(), depth)
     if hasattr(value, "get_params"):
         return type(value).__name__
     return repr(value)

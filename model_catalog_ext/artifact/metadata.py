@@ -18,7 +18,8 @@ def read(artifact_dir) -> dict:
     """The metadata document, or {} when the artifact has none (e.g. one made by ADS)."""
     path = Path(artifact_dir) / layout.METADATA_FILE
     try:
-        doc = json.loads(path.read_text())
+        # NaN written by an older prepare(): read as text, since the catalog stores strict JSON
+        doc = json.loads(path.read_text(), parse_constant=str)
     except FileNotFoundError:
         return {}
     except ValueError:

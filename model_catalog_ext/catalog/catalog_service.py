@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ImmutableArtifact, InvalidInput
-from . import defaults, downloads, fields
+from . import defaults, downloads, fields, validation
 from .entry import LIFECYCLE_STATES, ModelEntry
 from .interface import BackendInfo, Capabilities, CatalogBackend, ProgressCallback
 from .query import ModelQuery, Page
@@ -242,8 +242,7 @@ class CatalogService:
 
 
 def _check_id(model_id: Any) -> None:
-    if not isinstance(model_id, str) or not model_id:
-        raise InvalidInput("A model id is a non-empty string such as 'mdl-3f2a...'.")
+    validation.check_model_id(model_id)
 
 
 def _fill_schemas(values: dict, source: ArtifactSource) -> None:

@@ -151,7 +151,11 @@ def _as_utc(name: str, value: Any) -> datetime | None:
         raise InvalidInput(f"{name} must be a datetime, a date or an ISO date string.")
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+    try:
+        return value.astimezone(timezone.utc)
+    except OverflowError:  # 0001-01-01T00:00+05:00 is in year 0, 9999-12-31T23:00-05:00 in 10000
+        raise InvalidInput(f"{name} {value.isoformat()} is outside the years 1 to 9999 once converted to UTC; "
+                           "pick a date within them.") from None
 
 
 @dataclass

@@ -63,7 +63,14 @@ def manifest_digest(manifest: list[dict]) -> str:
 
 
 def dumps(value) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str)
+    """Strict JSON (validation keeps NaN and Infinity out; were one to slip through, this
+    fails the write rather than store what no JSON reader can read back)."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str, allow_nan=False)
+
+
+def _legacy_constant(name: str) -> str:
+    # NaN / Infinity stored before they were refused: served as text, so listings stay JSON.
+    return name
 
 
 _EMPTY: dict[str, Callable[[], Any]] = {"{}": dict, "[]": list, "null": lambda: None}
@@ -73,7 +80,7 @@ def loads(value):
     if value is None:
         return None
     empty = _EMPTY.get(value)  # most metadata columns are empty: skip the JSON parser
-    return empty() if empty is not None else json.loads(value)
+    return empty() if empty is not None else json.loads(value, parse_constant=_legacy_constant)
 
 
 def row_to_entry(row, manifest: list[dict] | None) -> ModelEntry:

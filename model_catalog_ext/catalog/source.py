@@ -24,6 +24,7 @@ from typing import BinaryIO, Callable
 
 from ..errors import InvalidArtifact
 from .name_length import refuse_overlong_name
+from .validation import finite_json
 
 DEFAULT_IGNORES = ("__pycache__", "*.pyc", ".ipynb_checkpoints", ".DS_Store")
 MAX_JSON = 16 * 1024 * 1024  # schema files are read into memory; refuse absurd ones
@@ -87,9 +88,10 @@ class ArtifactSource:
         with item.open() as f:
             raw = f.read(MAX_JSON + 1)
         try:
-            return json.loads(raw)
+            data = json.loads(raw)
         except ValueError as exc:
             raise InvalidArtifact(f"'{path}' in the artifact is not valid JSON ({exc}); fix or remove it.", path=path) from None
+        return finite_json(data)  # a schema's NaN statistics: kept as text, as JSON has no NaN
 
 
 def open_source(artifact) -> ArtifactSource:

@@ -25,6 +25,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import Conflict, DamagedArtifact, InvalidInput, ModelNotFound
+from . import validation
 from .blobstore import BlobStore, LocalBlobStore, StoredBlob
 from .engine import is_sqlite
 from .entry import ModelEntry
@@ -45,6 +46,7 @@ from .records import (
     row_to_entry,
 )
 from .source import ArtifactSource
+from .sql_errors import typed_write_errors
 from .tables import artifact_blobs, artifacts, blobs, model_tags, models, version_sets
 from .verified import BLOB_MISSING, check_blob, iter_verified
 
@@ -91,7 +93,7 @@ class SqlStore(CatalogBackend):
 
     @contextlib.contextmanager
     def _write(self):
-        with self.engine.connect().execution_options(catalog_write=True) as conn:
+        with typed_write_errors(), self.engine.connect().execution_options(catalog_write=True) as conn:
             with conn.begin():
                 yield conn
 
@@ -115,8 +117,7 @@ class SqlStore(CatalogBackend):
 
     # --- reading --------------------------------------------------------------------
     def _row(self, conn, model_id: str, *, for_update: bool = False):
-        if not isinstance(model_id, str) or not model_id:
-            raise InvalidInput("A model id is a non-empty string such as 'mdl-3f2a...'.")
+        validation.check_model_id(model_id)
         stmt = sa.select(models).where(models.c.id == model_id)
         if for_update and not is_sqlite(self.engine):
             stmt = stmt.with_for_update()

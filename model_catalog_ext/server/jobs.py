@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from ..errors import CatalogError
-from .error_body import error_body
+from .error_body import error_body, internal_error_message, new_error_id
 
 KEEP_FINISHED_SECONDS = 3600
 
@@ -73,11 +73,12 @@ class JobRegistry:
             job.state, job.step, job.progress = "succeeded", "done", 1.0
         except CatalogError as exc:
             job.state, job.error = "failed", error_body(exc.code, exc.message, exc.details)
-        except Exception as exc:  # a bug or an environment problem: say what, keep the server up
+        except Exception:  # a bug or an environment problem: logged under an id, the server stays up
+            error_id = new_error_id()
             if self.log:
-                self.log.error("model-catalog job %s failed:\n%s", job.id, traceback.format_exc())
+                self.log.error("model-catalog: error %s: job %s failed:\n%s", error_id, job.id, traceback.format_exc())
             job.state = "failed"
-            job.error = error_body("internal_error", f"{type(exc).__name__}: {exc}")
+            job.error = error_body("internal_error", internal_error_message(error_id), {"error_id": error_id})
         finally:
             job.finished = time.time()
 

@@ -22,7 +22,7 @@ async def test_unauthenticated_request_is_refused(jp_fetch):
     with pytest.raises(tornado.httpclient.HTTPClientError) as excinfo:
         # An explicit empty Authorization header replaces the test token: no credentials.
         await jp_fetch("model-catalog", "api", "version", headers={"Authorization": ""})
-    assert excinfo.value.code == 403
+    assert excinfo.value.code == 401  # no credentials (issue 19 item 17)
 
 
 async def test_extension_is_loaded_and_enabled(jp_serverapp):

@@ -52,9 +52,12 @@ def test_error_enum_is_exactly_what_the_server_answers():
     assert enum == set(STATUS_BY_CODE) | {"http_error", "internal_error"}
 
 
-def test_every_operation_is_named_and_documents_403():
+def test_every_operation_is_named_and_documents_401_and_403():
+    """401: no credentials (what the server answers, and what schemathesis expects of a
+    missing Authorization header); 403: a cookie without XSRF, or a forbidden path."""
     for path, method, operation in operations():
         assert operation.get("operationId"), (path, method)
+        assert "401" in operation["responses"], (path, method)
         assert "403" in operation["responses"], (path, method)
 
 

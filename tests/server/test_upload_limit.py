@@ -7,6 +7,8 @@ import pytest
 import tornado.httpclient
 import tornado.iostream
 
+from model_catalog_ext.server.handlers.models import DISCARD_ALLOWANCE
+
 from .helpers import artifact_files, multipart, zip_bytes
 
 API = ("model-catalog", "api")
@@ -99,3 +101,35 @@ async def test_an_early_413_tells_a_keep_alive_client_the_connection_ends(jp_fet
     headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines if line)}
     assert " 413 " in status
     assert headers.get("connection") == "close"
+
+
+async def test_one_huge_chunk_is_a_413_in_json_not_a_bare_400(jp_fetch, jp_http_port, jp_base_url, jp_auth_header,
+                                                            catalog_home):
+    """A chunk whose header alone announces more than the server will ever read (here 1 GiB)
+    trips tornado's own body limit before any byte reaches the handler: tornado would answer a
+    bare 400 without a body. The documented answer is the 413 JSON, as for any other upload over
+    the limit."""
+    await jp_fetch(*API, "version")  # starts the server
+    reader, writer = await asyncio.open_connection("127.0.0.1", jp_http_port)
+    path = jp_base_url.rstrip("/") + "/model-catalog/api/models"
+    auth = "".join(f"{k}: {v}\r\n" for k, v in jp_auth_header.items())
+    writer.write(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Type: application/zip\r\n"
+                 f"Transfer-Encoding: chunked\r\n\r\n{2**30:x}\r\n".encode())
+    # The server listens to 64 MiB past the limit, then answers: send just that much (more,
+    # unread when the server closes, would reset the connection and lose the answer).
+    left = 64 * 1024 + DISCARD_ALLOWANCE + 1
+    piece = bytes(1024 * 1024)
+    while left:
+        writer.write(piece[:left])
+        left -= min(left, len(piece))
+        await writer.drain()
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 30)
+    status, *lines = head.decode("latin-1").split("\r\n")
+    headers = {k.lower(): v for k, v in (line.split(": ", 1) for line in lines if line)}
+    body = await asyncio.wait_for(reader.readexactly(int(headers["content-length"])), 30)
+    writer.close()
+    assert " 413 " in status, status
+    error = json.loads(body)
+    assert error["error"] == "payload_too_large" and "max_upload_size" in error["message"]
+    listing = json.loads((await jp_fetch(*API, "models", params={"state": "ALL"})).body)
+    assert listing["items"] == []

@@ -5,16 +5,31 @@ import functools
 import json
 
 from jupyter_server.base.handlers import APIHandler
+from tornado import web
 from tornado.ioloop import IOLoop
 
 from ...errors import STATUS_BY_CODE, CatalogError, InvalidInput, PayloadTooLarge  # noqa: F401 (re-exported)
-from ..error_body import error_body
+from ..error_body import error_body, internal_error_message, new_error_id, redact_internals
 from ..identity import created_by
 from ..json_input import parse_json
 
 # Query parameters Jupyter itself reads on any request (URL login, XSRF in a form,
 # activity tracking): never a handler's own, never "unknown".
 JUPYTER_QUERY_PARAMS = frozenset({"token", "_xsrf", "no_track_activity"})
+
+
+# A JSON request body (an edit, a download, a save request) is metadata: as much as a
+# save's 'metadata' part may hold (upload.MAX_METADATA_BYTES).
+MAX_JSON_BODY = 1024 * 1024
+
+
+class NotAuthenticated(web.HTTPError):
+    """No credentials, or ones the server does not know: 401 (403 is for a known user who may
+    not do this, e.g. a cookie request without its XSRF token)."""
+
+    def __init__(self):
+        super().__init__(401, "Not authenticated: send the server's token (Authorization: token ...) "
+                              "or log in to Jupyter first.")
 
 
 class CatalogAPIHandler(APIHandler):
@@ -39,10 +54,15 @@ class CatalogAPIHandler(APIHandler):
     def write_json(self, data, status: int = 200) -> None:
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
-        self.finish(json.dumps(data, default=str))
+        self.finish(json.dumps(data, default=str, allow_nan=False))  # strict JSON: browsers read no NaN
 
     def json_body(self, allowed: set[str] | None = None, required: set[str] = frozenset()) -> dict:
         """The request's JSON object; unknown or missing fields are a 400 naming them."""
+        size = len(self.request.body or b"")
+        if size > MAX_JSON_BODY:
+            raise PayloadTooLarge(f"The request body is {size:,} bytes; a JSON request is at most "
+                                  f"{MAX_JSON_BODY:,}. Keep large data in the artifact's files.",
+                                  limit=MAX_JSON_BODY)
         data = parse_json(self.request.body or b"{}", "The request body")
         if not isinstance(data, dict):
             raise InvalidInput("The request body must be a JSON object.")
@@ -69,33 +89,83 @@ class CatalogAPIHandler(APIHandler):
         return created_by(self.identity_provider, self.current_user)
 
     def send_error_json(self, status: int, code: str, message: str, **details) -> None:
+        allow = self._headers.get("Allow")
         self.clear()
+        if allow:
+            self.set_header("Allow", allow)
         if status == 413:  # the rest of the body is not read: the connection ends after this
             self.set_header("Connection", "close")
+        if status == 401:
+            self.set_header("WWW-Authenticate", 'token realm="jupyter_server"')
+        if status == 503 and details.get("retry_after"):
+            self.set_header("Retry-After", str(int(details["retry_after"])))
         self.write_json(error_body(code, message, details), status)
+
+    # --- authentication: 401 for a request without (known) credentials ---------------
+    def check_xsrf_cookie(self):
+        # Jupyter checks XSRF before it refuses a stranger, which would answer a request
+        # without any credentials with 403 "'_xsrf' argument missing".
+        if hasattr(self, "_jupyter_current_user") and self.current_user is None:
+            raise NotAuthenticated()
+        return super().check_xsrf_cookie()
+
+    def get_login_url(self) -> str:
+        # What tornado's @authenticated asks for when there is no user (Jupyter: a 403).
+        if not self.current_user:
+            raise NotAuthenticated()
+        return super().get_login_url()
+
+    # --- errors ---------------------------------------------------------------------------
+    _error_id: str | None = None
+
+    def log_exception(self, typ, value, tb) -> None:
+        if isinstance(value, web.HTTPError) and value.status_code < 500:
+            return super().log_exception(typ, value, tb)
+        self._error_id = new_error_id()
+        self.log.error("model-catalog: error %s: %s %s failed", self._error_id, self.request.method,
+                       self.request.path, exc_info=(typ, value, tb))
 
     def write_error(self, status_code: int, **kwargs) -> None:
         """Every error this API answers has the same shape: {"error", "message"}.
-        (Typed core errors never get here: _handle_request_exception answers them.)"""
+        (Typed core errors never get here: _handle_request_exception answers them.)
+        A failure of the server itself says nothing of its insides, only an error id that
+        its log has the traceback under."""
         exc = kwargs.get("exc_info", (None, None, None))[1]
-        message = getattr(exc, "log_message", None) or self._reason
-        code = "http_error" if status_code < 500 else "internal_error"
-        if status_code >= 500 and exc is not None and not getattr(exc, "log_message", None):
-            message = f"{type(exc).__name__}: {exc}"
-        self.send_error_json(status_code, code, message)
+        if status_code == 405:  # RFC 9110: say which methods there are
+            self.set_header("Allow", ", ".join(m for m in ("GET", "POST", "PATCH", "DELETE")
+                                               if type(self).__dict__.get(m.lower()) or any(
+                                                   m.lower() in base.__dict__ for base in type(self).__mro__[1:]
+                                                   if base.__module__.startswith("model_catalog_ext"))))
+        if status_code < 500:
+            message = getattr(exc, "log_message", None) or self._reason
+            self.send_error_json(status_code, "http_error", message)
+            return
+        error_id = self._error_id or new_error_id()
+        self.send_error_json(status_code, "internal_error", internal_error_message(error_id), error_id=error_id)
 
     def _handle_request_exception(self, e: BaseException) -> None:
         if isinstance(e, CatalogError):
             if self._finished:
                 return
             status = STATUS_BY_CODE.get(e.code, 400)
-            self.log.info("model-catalog: %s %s -> %s: %s", self.request.method, self.request.path, status, e)
+            message, details = e.message, e.details
+            if status >= 500:
+                # The server's side (a damaged blob, a full disk): the log has it all, under
+                # an id; the answer keeps what to do, without the server's paths and URLs.
+                error_id = new_error_id()
+                self.log.error("model-catalog: error %s: %s %s -> %s: %s %s", error_id, self.request.method,
+                               self.request.path, status, e, details)
+                message = redact_internals(message)
+                details = {k: redact_internals(v) if isinstance(v, str) else v for k, v in details.items()}
+                details["error_id"] = error_id
+            else:
+                self.log.info("model-catalog: %s %s -> %s: %s", self.request.method, self.request.path, status, e)
             if self._headers_written:
                 # A stream already started: cut it so the client sees a failed transfer,
                 # never wrong bytes presented as complete.
                 self.request.connection.close()
                 return
-            self.send_error_json(status, e.code, e.message, **e.details)
+            self.send_error_json(status, e.code, message, **details)
             return
         super()._handle_request_exception(e)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import sys
 
 import tornado
 
@@ -9,7 +10,7 @@ from ...catalog import fields
 from ...errors import CatalogError, InvalidArtifact, InvalidInput
 from ..upload import ArtifactUpload, spool_folder_of
 from ..zip_limit import unpack_guard
-from .base import CatalogAPIHandler, PayloadTooLarge
+from .base import CatalogAPIHandler, NotAuthenticated, PayloadTooLarge
 
 # Query parameters of GET models -> ModelQuery fields.
 LIST_PARAMS = {
@@ -88,13 +89,14 @@ class ModelsHandler(CatalogAPIHandler):
             return
         # Refuse strangers before a single byte of the body is stored.
         if self.current_user is None:
-            raise tornado.web.HTTPError(403)
+            raise NotAuthenticated()
         limit = self._limit = self.catalog_config.max_upload_size
         length = self.request.headers.get("Content-Length")
         if length is not None and length.isdigit() and int(length) > limit:
             raise self._too_large(int(length))
-        # Tornado would cut a longer chunked body with a bare 400: data_received counts instead.
-        self.request.connection.set_max_body_size(limit + DISCARD_ALLOWANCE + 1)
+        # Tornado would cut a longer chunked body with a bare 400 -- as soon as one chunk's
+        # header announces more, before a byte of it arrives: data_received counts instead.
+        self.request.connection.set_max_body_size(sys.maxsize)
         self._upload = ArtifactUpload(
             self.request.headers.get("Content-Type", ""), self.get_query_argument("metadata", None),
             spool_folder_of(self.catalog),
