@@ -117,15 +117,16 @@ class BlobStore:
             # re-save costs one hashing pass of the file and one checked read of the stored
             # blob, and no write: the file's chunk digests when stored blobs of this size have
             # them, else its sha256.
+            found: str | None
             if known_chunks:
                 digests = _chunk_digests_only(name, opener, size, self.chunk_size)
-                sha = known_chunks.get(digests)
+                found = known_chunks.get(digests)
             else:
-                sha, digests = _sha256_only(name, opener, size, self.chunk_size), b""
-            if sha is not None and self.holds_intact(sha, size, digests):
+                found, digests = _sha256_only(name, opener, size, self.chunk_size), b""
+            if found is not None and self.holds_intact(found, size, digests):
                 if progress:
                     progress(size)
-                return StoredBlob(sha, size, b"", False, None)
+                return StoredBlob(found, size, b"", False, None)
         with _full_disk(self, name, size):
             return self._write_stream(name, opener, size, progress)
 

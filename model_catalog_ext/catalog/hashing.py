@@ -24,7 +24,7 @@ import hashlib
 import mmap
 import queue
 import threading
-from typing import Callable
+from typing import Any, Callable
 
 from ..errors import CatalogUnavailable
 
@@ -33,12 +33,13 @@ try:  # ISA-L's CRC-32 (PCLMUL) is ~3x zlib's; same polynomial, same values
 except ImportError:  # pragma: no cover - isal is a dependency, but not a hard one
     from zlib import crc32
 
+_blake3: Any
 try:
     from blake3 import blake3 as _blake3
 except ImportError:  # pragma: no cover - blake3 is a dependency, but not a hard one
     _blake3 = None
 
-_CHUNK_HASHES = {"sha256": hashlib.sha256}
+_CHUNK_HASHES: dict[str, Any] = {"sha256": hashlib.sha256}
 if _blake3 is not None:
     _CHUNK_HASHES["blake3"] = _blake3
 # What new blobs' chunk digests use; a blob's row records it (blobs.chunk_hash).
@@ -138,7 +139,8 @@ class ChunkHasher:
             if entry[0]:
                 return
             del self._owners[id(data)]
-        self._release(entry[1])
+        if self._release is not None:
+            self._release(entry[1])
 
     def finish(self) -> tuple[str, bytes]:
         """Wait for the queued bytes and return ``(hexdigest, chunk_digests)``."""

@@ -184,6 +184,7 @@ def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, lo
 
     def fetch(index: int, buffer):
         want = min(chunk_size, size - index * chunk_size)
+        data: bytes | memoryview
         if buffer is None:
             data = _pread_all(fd, want, index * chunk_size)
             got = len(data)
@@ -204,7 +205,7 @@ def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, lo
         next_index = 0
         try:
             while pending or next_index < len(expected):
-                while len(held) > HOLD:
+                while free is not None and len(held) > HOLD:
                     free.release(held.popleft())
                 while next_index < len(expected) and len(pending) < ahead:
                     buffer = free.acquire() if free is not None else None
