@@ -113,6 +113,8 @@ class CatalogService:
         values["project_id"] = values["project_id"] or defaults.default_project_id()
         if created_by is not None and (not isinstance(created_by, str) or len(created_by) > 255):
             raise InvalidInput("created_by must be a user name of at most 255 characters.")
+        if created_by is not None:
+            validation.check_text("created_by", created_by)
         values["created_by"] = created_by or defaults.current_user()
         base = self.get(as_new_version_of) if as_new_version_of is not None else None
         with open_source(artifact) as source:

@@ -376,3 +376,10 @@ def test_reopen_keeps_data(open_same_catalog, make_artifact):
     again = open_same_catalog()
     assert again.get(e.id) == e
     assert b"".join(again.iter_zip(e.id)) == b"".join(open_same_catalog().iter_zip(e.id))
+
+
+def test_created_by_that_no_backend_can_store_is_refused(catalog, make_artifact):
+    for bad in ("alice\ud800", "bob\x00", 7, "x" * 256):
+        with pytest.raises(InvalidInput, match="created_by"):
+            catalog.save(make_artifact(), display_name="m", created_by=bad)
+    assert catalog.list(state="ALL").items == []
