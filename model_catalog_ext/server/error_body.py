@@ -55,3 +55,22 @@ def _jsonable(details: dict) -> dict:
         return details
     except (TypeError, ValueError):
         return {k: str(v) for k, v in details.items()}
+
+
+def public_error(exc, log, where: str) -> tuple[int, str, dict]:
+    """``(status, message, details)`` of a typed error for a client.  A server-side error
+    (5xx: a damaged blob, a full disk) is logged whole under an error id and answered without
+    the server's paths and URLs; a client's mistake is answered as it is."""
+    from ..errors import http_status
+
+    status, message, details = http_status(exc), exc.message, dict(exc.details)
+    if status >= 500:
+        error_id = new_error_id()
+        if log is not None:
+            log.error("model-catalog: error %s: %s -> %s: %s %s", error_id, where, status, exc, details)
+        message = redact_internals(message)
+        details = {k: redact_internals(v) if isinstance(v, str) else v for k, v in details.items()}
+        details["error_id"] = error_id
+    elif log is not None:
+        log.info("model-catalog: %s -> %s: %s", where, status, exc)
+    return status, message, details

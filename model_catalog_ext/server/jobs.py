@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable
 
 from ..errors import CatalogError
-from .error_body import error_body, internal_error_message, new_error_id
+from .error_body import error_body, internal_error_message, new_error_id, public_error
 
 KEEP_FINISHED_SECONDS = 3600
 
@@ -72,7 +72,8 @@ class JobRegistry:
             job.model = await work(job)
             job.state, job.step, job.progress = "succeeded", "done", 1.0
         except CatalogError as exc:
-            job.state, job.error = "failed", error_body(exc.code, exc.message, exc.details)
+            _, message, details = public_error(exc, self.log, f"job {job.id}")
+            job.state, job.error = "failed", error_body(exc.code, message, details)
         except Exception:  # a bug or an environment problem: logged under an id, the server stays up
             error_id = new_error_id()
             if self.log:

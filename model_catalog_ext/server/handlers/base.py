@@ -9,7 +9,7 @@ from tornado import web
 from tornado.ioloop import IOLoop
 
 from ...errors import STATUS_BY_CODE, CatalogError, InvalidInput, PayloadTooLarge  # noqa: F401 (re-exported)
-from ..error_body import error_body, internal_error_message, new_error_id, redact_internals
+from ..error_body import error_body, internal_error_message, new_error_id, public_error
 from ..identity import created_by
 from ..json_input import parse_json
 
@@ -147,19 +147,7 @@ class CatalogAPIHandler(APIHandler):
         if isinstance(e, CatalogError):
             if self._finished:
                 return
-            status = STATUS_BY_CODE.get(e.code, 400)
-            message, details = e.message, e.details
-            if status >= 500:
-                # The server's side (a damaged blob, a full disk): the log has it all, under
-                # an id; the answer keeps what to do, without the server's paths and URLs.
-                error_id = new_error_id()
-                self.log.error("model-catalog: error %s: %s %s -> %s: %s %s", error_id, self.request.method,
-                               self.request.path, status, e, details)
-                message = redact_internals(message)
-                details = {k: redact_internals(v) if isinstance(v, str) else v for k, v in details.items()}
-                details["error_id"] = error_id
-            else:
-                self.log.info("model-catalog: %s %s -> %s: %s", self.request.method, self.request.path, status, e)
+            status, message, details = public_error(e, self.log, f"{self.request.method} {self.request.path}")
             if self._headers_written:
                 # A stream already started: cut it so the client sees a failed transfer,
                 # never wrong bytes presented as complete.
