@@ -13,7 +13,7 @@ from ..errors import ImmutableArtifact
 # ADS attribute names that map onto ours.
 _ALIASES = {"provenance_metadata": "provenance", "metadata_custom": "custom_metadata",
             "metadata_taxonomy": "defined_metadata", "schema_input": "input_schema",
-            "schema_output": "output_schema"}
+            "schema_output": "output_schema", "user_name": "created_by"}
 
 
 class Model:

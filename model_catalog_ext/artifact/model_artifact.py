@@ -52,7 +52,12 @@ class ModelArtifact:
         self._loaded = False
 
     def __repr__(self) -> str:
-        return f"ModelArtifact({str(self.artifact_dir)!r})"
+        # What ADS prints on download: where the artifact is and what is in it.
+        try:
+            contents = sorted(p.name for p in self.artifact_dir.iterdir() if p.name != "__pycache__")
+        except OSError as exc:
+            contents = f"<unreadable: {exc.strerror}>"
+        return f"ModelArtifact\nArtifact directory: {self.artifact_dir}\nContains: {contents}"
 
     # -- score.py ------------------------------------------------------------------------
 
