@@ -131,9 +131,15 @@ class ModelArtifact:
 
     @property
     def model(self):
-        """What score.load_model() returned (score.py is imported on first use)."""
+        """What score.load_model() returned (score.py is imported on first use).  An ONNX
+        Runtime session comes wrapped so that ``model.predict(X)`` works, through score.py
+        (``model.session`` is the session itself)."""
         if not self._loaded:
             self.reload()
+        from .onnx_model import OnnxModel, is_onnx_session
+
+        if is_onnx_session(self._model):
+            return OnnxModel(self._model, self._score)
         return self._model
 
     def predict(self, data):

@@ -220,7 +220,9 @@ def cmd_load(ctx: MagicContext, args, cell):
         raise UsageError(f"--as needs a Python variable name, not {args.name!r}")
     entry, artifact = _loaded_artifact(ctx, args.id)
     model = artifact.model
-    value = model if callable(getattr(model, "predict", None)) else artifact
+    # An ONNX model's predict() is score.py's answer unwrapped; bind the artifact, as before.
+    onnx = type(model).__name__ == "OnnxModel"
+    value = model if callable(getattr(model, "predict", None)) and not onnx else artifact
     target = args.name or _identifier(entry.display_name)
     user_ns = ctx.shell.user_ns
     if args.name is None and target in user_ns and user_ns[target] is not value:
