@@ -114,6 +114,10 @@ def _pickle_score(serialized, info, columns, use_dataframe: bool) -> str:
         body = ("    import joblib\n\n"
                 "    with open(path, \"rb\") as fh:\n"
                 "        return joblib.load(fh)")
+    elif serialized.serializer == "pickle":
+        body = ("    import pickle\n\n"
+                "    with open(path, \"rb\") as fh:\n"
+                "        return pickle.load(fh)")
     else:
         body = ("    import cloudpickle\n\n"
                 "    with open(path, \"rb\") as fh:\n"
@@ -206,7 +210,7 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
             fn_artifact_files_included: bool = False, force_overwrite: bool = False, *,
             use_case_type: str | None = None, inference_conda_env: str | None = None,
             inference_python_version: str | None = None, training_script_path: str | None = None,
-            capture_git: bool = True) -> ModelArtifact:
+            capture_git: bool = True, data_science_env: bool = False) -> ModelArtifact:
     """Turn a trained model into a self-contained artifact directory and return it.
 
     Detects the framework (scikit-learn estimators and pipelines, XGBoost, LightGBM; any
@@ -219,8 +223,9 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
     ``fn_artifact_files_included``, fn-folder/.
 
     Raises TargetNotEmpty for a non-empty ``artifact_dir`` unless ``force_overwrite``, and
-    PrepareError (nothing written) when the sample does not fit the model or nothing can
-    serialize it.
+    PrepareError (nothing written) when the sample does not fit the model, the model is not
+    fitted, or nothing can serialize it.  ADS's ``data_science_env`` is accepted: runtime.yaml
+    always describes the environment the artifact was prepared in.
     """
     if model is None:
         raise PrepareError("prepare() needs a model object; use prepare_generic_model() "
@@ -353,7 +358,7 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
                           inference_conda_env: str | None = None,
                           inference_python_version: str | None = None,
                           training_script_path: str | None = None,
-                          capture_git: bool = True) -> ModelArtifact:
+                          capture_git: bool = True, data_science_env: bool = False) -> ModelArtifact:
     """The ADS generic-model approach: write score.py (load_model(), predict(data,
     model=load_model()) and the _handle_input/_handle_output hooks to edit), requirements.txt,
     runtime.yaml and .model-ignore; with ``model``, also the model pickled with cloudpickle
@@ -361,6 +366,14 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
     ``data_sample`` (a DataFrame, array or list of rows), input_schema.json and
     data-sample.json (``X_sample`` is ADS 2.x's name for it). Without a model, edit
     load_model() in score.py, then reload()/verify().
+
+    Without ``model``, a folder that holds only your saved model file (as in ADS's guide:
+    ``joblib.dump(model, path + "/model.onnx")``, then ``prepare_generic_model(path)``)
+    needs no ``force_overwrite``: the artifact is written around that file, which is never
+    replaced or removed, and score.py loads it as its bytes say it was saved (ONNX, joblib,
+    pickle or cloudpickle), whatever its name.  ``model_file_name`` names that file when
+    the folder holds others.  ADS's ``data_science_env`` is accepted: runtime.yaml always
+    describes the environment the artifact was prepared in.
     """
     if isinstance(model, bool) or isinstance(data_sample, str):
         # ADS's positional order is (model_path, fn_artifact_files_included, fn_name,
@@ -373,6 +386,17 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
         if data_sample is not None:
             raise PrepareError("Pass the sample once: data_sample and X_sample are the same argument.")
         data_sample = X_sample
+    if model is None:
+        from .model_file import prepare_around_model_file, users_model_file
+
+        users_file = users_model_file(artifact_dir, model_file_name)
+        if users_file is not None:
+            return prepare_around_model_file(
+                artifact_dir, users_file, data_sample=data_sample, force_overwrite=force_overwrite,
+                fn_artifact_files_included=fn_artifact_files_included, y_sample=y_sample,
+                training_script_path=training_script_path if capture_git else None,
+                use_case_type=use_case_type, inference_conda_env=inference_conda_env,
+                inference_python_version=inference_python_version)
     staging = Staging(artifact_dir, force_overwrite)
     target = staging.target
     doc = {"defined_metadata": {}, "preparation": {}}

@@ -102,8 +102,11 @@ def test_prepare_generic_model_on_a_folder_holding_the_users_model(tmp_path, how
         target.write_bytes(pickle.dumps(model))
     elif how == "cloudpickle":
         import cloudpickle
+        from sklearn.pipeline import make_pipeline
+        from sklearn.preprocessing import FunctionTransformer
 
-        target.write_bytes(cloudpickle.dumps(model))
+        # a lambda in it: only cloudpickle can save this one
+        target.write_bytes(cloudpickle.dumps(make_pipeline(FunctionTransformer(lambda x: x), model)))
     else:
         onnx_dir = tmp_path / "made-onnx"
         prepare(model, onnx_dir, X_sample=np.array(train_X, dtype=float), as_onnx=True)
