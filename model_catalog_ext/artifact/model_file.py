@@ -13,6 +13,7 @@ from pathlib import Path
 
 from ..errors import PrepareError
 from . import frameworks, layout, metadata, rendering, requirements, schema
+from .fitted import refuse_unfitted
 from .model_artifact import ModelArtifact
 from .prepare import (_check_columns, _classes, _data_sample, _output_columns, _pickle_score,
                       _predict_sample, _record_provenance, _runtime_text, _score_requirements,
@@ -224,6 +225,7 @@ def _output_schema(prediction, y_sample, classes=None):
 def _pickle_parts(path: Path, source: Path, fmt: str, data_sample, y_sample) -> dict:
     model, serializer = _load_pickle(path, source, fmt)
     info = frameworks.detect(model)
+    refuse_unfitted(model, f"The model in {source.name}")
     if not callable(getattr(model, "predict", None)):
         if not callable(model):
             raise PrepareError(

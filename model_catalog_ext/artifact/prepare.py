@@ -12,6 +12,7 @@ from pathlib import Path
 from ..errors import PrepareError
 from . import (fn_folder, frameworks, layout, metadata, rendering, requirements,
                runtime_yaml, schema)
+from .fitted import refuse_unfitted
 from .model_artifact import ModelArtifact
 from .staging import Staging
 
@@ -235,6 +236,7 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
 
         onnx_export.warm_up(model)  # first: ONNX Runtime loads on the other core meanwhile
     info = frameworks.detect(model)
+    refuse_unfitted(model)  # without a sample, nothing else would notice
     if not callable(getattr(model, "predict", None)):
         if not callable(model):
             raise PrepareError(
@@ -409,6 +411,7 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
     info = None
     if model is not None:
         info = frameworks.detect(model)
+        refuse_unfitted(model)
         if use_case_type:
             info.use_case_type = use_case_type
         doc["defined_metadata"] = info.defined_metadata()

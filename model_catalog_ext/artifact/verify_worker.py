@@ -352,6 +352,31 @@ def _count_rows(data):
     return None
 
 
+def check_fitted(model, report: dict) -> None:
+    """A scikit-learn estimator (XGBoost's, LightGBM's) that was never fitted loads fine and
+    fails only on its first predict(): report it now, with or without data.  scikit-learn is
+    asked only when loading the model imported it already."""
+    if "sklearn" not in sys.modules:
+        return
+    try:
+        from sklearn.base import BaseEstimator
+        from sklearn.exceptions import NotFittedError
+        from sklearn.utils.validation import check_is_fitted
+    except Exception:
+        return
+    if not isinstance(model, BaseEstimator):
+        return
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        name = type(model).__name__
+        _check(report, "fitted", False,
+               f"load_model() returned a {name} that was never fitted: predict() would raise NotFittedError. "
+               f"Fit it (model.fit(X_train, y_train)) and prepare the artifact again.")
+    except Exception:  # an estimator check_is_fitted cannot judge: predict() will tell
+        return
+
+
 def run(artifact_dir: str, data_path: str | None) -> dict:
     report = {"checks": [], "prediction": None, "timings": {}}
     started = time.perf_counter()
@@ -376,6 +401,7 @@ def run(artifact_dir: str, data_path: str | None) -> dict:
     except Exception as exc:
         _check(report, "load_model", False, f"load_model() raised {type(exc).__name__}: {exc}\n{_tail()}")
         return report
+    check_fitted(model, report)
     if data_path is None:
         # Nothing to predict on (prepared without a sample): the model loads, and the report
         # says plainly that predict() was not exercised rather than failing the artifact.
