@@ -149,6 +149,9 @@ class ModelCatalog:
             provenance_metadata = capture(training_script_path, path, ignore_pending_changes)
         if defined_metadata is None and path.is_dir():
             defined_metadata = prepared_metadata(path)
+        from ..artifact.test_results_policy import check_before_save
+
+        check_before_save(defined_metadata)  # warns, or refuses, after a failed verify()
         entry = self.service.save(
             path, display_name=name, description=description or "",
             compartment_id=compartment_id or self.compartment_id, project_id=project_id,

@@ -237,6 +237,8 @@ def cmd_save(args, svc) -> int:
                                         ignore_pending_changes=args.ignore_pending_changes)
     # Framework, algorithm, test results...: what prepare() and verify() recorded, as any save keeps.
     defined = prepared_metadata(Path(args.path)) if os.path.isdir(args.path) else None
+    from ..artifact.test_results_policy import check_before_save
+    check_before_save(defined, "cli")  # warns, or refuses, after a failed verify()
     bar = ProgressBar(f"saving {os.path.basename(os.path.normpath(args.path))}", enabled=args.progress)
     try:
         entry = svc.save(args.path, display_name=args.name, description=args.description, freeform_tags=tags,
