@@ -38,7 +38,7 @@ class ModelArtifact:
     the same in a separate clean process and reports what failed.
     """
 
-    def __init__(self, artifact_dir):
+    def __init__(self, artifact_dir, model_file_name: str | None = None, reload: bool = False):
         path = Path(artifact_dir).expanduser().absolute()
         if not path.is_dir():
             raise InvalidArtifact(
@@ -50,6 +50,9 @@ class ModelArtifact:
         self._score = None
         self._model = None
         self._loaded = False
+        self.model_file_name = model_file_name
+        if reload:  # ADS's ModelArtifact(path, reload=True): load it now
+            self.reload(model_file_name)
 
     def __repr__(self) -> str:
         # What ADS prints on download: where the artifact is and what is in it.
@@ -61,8 +64,19 @@ class ModelArtifact:
 
     # -- score.py ------------------------------------------------------------------------
 
-    def reload(self) -> "ModelArtifact":
-        """Import score.py afresh and call its load_model(); returns self."""
+    def reload(self, model_file_name: str | None = None) -> "ModelArtifact":
+        """Import score.py afresh and call its load_model(); returns self.
+
+        ``model_file_name`` (ADS's argument) names the serialized model in the folder; it
+        must be there (score.py's own load_model() still decides how it is loaded)."""
+        if model_file_name is not None:
+            if not (self.artifact_dir / model_file_name).is_file():
+                present = sorted(p.name for p in self.artifact_dir.iterdir() if p.is_file())
+                raise InvalidArtifact(
+                    f"{model_file_name} is not in {self.artifact_dir}, which holds {present}. Pass the name "
+                    "of the model file score.py loads, or leave model_file_name out.",
+                    path=str(self.artifact_dir), missing=[model_file_name])
+            self.model_file_name = model_file_name
         score_path = self.artifact_dir / layout.SCORE_PY
         if not score_path.is_file():
             raise InvalidArtifact(
@@ -142,9 +156,21 @@ class ModelArtifact:
             return OnnxModel(self._model, self._score)
         return self._model
 
-    def predict(self, data):
-        """score.predict(data) in this process: quick feedback while editing score.py."""
-        return self.score.predict(data)
+    def load_model(self):
+        """The model score.py's load_model() returns (ADS's name for :attr:`model`)."""
+        return self.model
+
+    def predict(self, data, model=None):
+        """score.predict(data) in this process: quick feedback while editing score.py.
+        ``model`` (as ADS's guide passes ``model=artifact.load_model()``) goes to
+        score.predict as its model."""
+        if model is None:
+            return self.score.predict(data)
+        from .onnx_model import OnnxModel
+
+        if isinstance(model, OnnxModel):  # score.py wants the session it made itself
+            model = model.session
+        return self.score.predict(data, model=model)
 
     # -- verification --------------------------------------------------------------------
 

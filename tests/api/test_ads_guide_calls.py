@@ -209,3 +209,29 @@ def test_project_catalog_lists_the_projects_in_use(tmp_path, mc, artifact_dir, s
     with pytest.raises(NotImplementedError, match="project_id"):
         pc.create_project(display_name="x")
     assert ModelSummaryList is not None
+
+
+def test_artifact_reload_load_model_and_predict_take_adss_arguments(tmp_path, artifact_dir):
+    from model_catalog_ext import ModelArtifact
+    from model_catalog_ext.errors import InvalidArtifact
+
+    root = artifact_dir(**{"model.bin": b"x"})
+    art = ModelArtifact(root, reload=True)
+    assert art._loaded and art.load_model() == 2
+    assert art.reload(model_file_name="model.bin") is art and art.model_file_name == "model.bin"
+    with pytest.raises(InvalidArtifact, match="model.onnx is not in"):
+        art.reload(model_file_name="model.onnx")
+    assert art.predict([1, 2], model=art.load_model()) == {"prediction": [2, 4]}
+    assert art.predict([1, 2], model=10) == {"prediction": [10, 20]}
+
+
+def test_model_has_adss_defined_tags_show_in_notebook_and_provenance_attributes(mc, artifact_dir, capsys):
+    from model_catalog_ext import ModelArtifact
+
+    saved = ModelArtifact(artifact_dir()).save(display_name="m", catalog=mc, ignore_pending_changes=True)
+    assert saved.defined_tags == {}
+    assert saved.provenance_metadata.training_script == saved.provenance_metadata["training_script"]
+    with pytest.raises(AttributeError, match="no field 'nope'"):
+        saved.provenance_metadata.nope
+    saved.show_in_notebook()
+    assert "display_name" in capsys.readouterr().out
