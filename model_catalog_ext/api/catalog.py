@@ -149,6 +149,8 @@ class ModelCatalog:
             provenance_metadata = capture(training_script_path, path, ignore_pending_changes)
         if defined_metadata is None and path.is_dir():
             defined_metadata = prepared_metadata(path)
+        if custom_metadata is None and path.is_dir():
+            custom_metadata = prepared_custom_metadata(path)
         from ..artifact.test_results_policy import check_before_save
 
         check_before_save(defined_metadata)  # warns, or refuses, after a failed verify()
@@ -180,3 +182,11 @@ def _download_zip(service, model_id: str, target, force_overwrite: bool) -> Path
     if target.suffix.lower() != ".zip" or target.is_dir():
         target = target / service.get(model_id).zip_name
     return service.write_zip(model_id, target, force_overwrite=force_overwrite)
+
+
+def prepared_custom_metadata(path: Path) -> list | None:
+    """The custom metadata added to an artifact folder (``art.metadata_custom.add(...)``)."""
+    from ..artifact import metadata as artifact_metadata
+
+    items = artifact_metadata.read(path).get("custom_metadata")
+    return list(items) if isinstance(items, list) and items else None

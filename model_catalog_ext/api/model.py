@@ -93,6 +93,22 @@ class Model:
         self.__setattr__("provenance", value)
 
     @property
+    def metadata_taxonomy(self):
+        """ADS's taxonomy object over ``defined_metadata``: ``m.metadata_taxonomy["Algorithm"].value``,
+        ``.to_dataframe()``; a value set here is a change for :meth:`commit`."""
+        from ..artifact.metadata_views import MetadataTaxonomy
+
+        return MetadataTaxonomy(self.__getattr__("defined_metadata"))
+
+    @property
+    def metadata_custom(self):
+        """ADS's custom-metadata object over ``custom_metadata``: ``add()``, ``remove()``,
+        ``m.metadata_custom["auc"].value``, ``.to_dataframe()``; changes wait for :meth:`commit`."""
+        from ..artifact.metadata_views import MetadataCustom
+
+        return MetadataCustom(self.__getattr__("custom_metadata"))
+
+    @property
     def defined_tags(self) -> dict:
         """ADS's OCI defined tags: this catalog has none (use freeform_tags)."""
         return {}

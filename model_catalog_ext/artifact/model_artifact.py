@@ -220,6 +220,26 @@ class ModelArtifact:
         return defined
 
     @property
+    def metadata_taxonomy(self):
+        """ADS's taxonomy object: ``art.metadata_taxonomy["UseCaseType"].value = "regression"``
+        is written into the artifact's model-metadata.json at once (and saved with it)."""
+        from .metadata_views import MetadataTaxonomy
+
+        doc = metadata.read(self.artifact_dir)
+        return MetadataTaxonomy(doc.setdefault("defined_metadata", {}),
+                                on_change=lambda: metadata.write(self.artifact_dir, doc))
+
+    @property
+    def metadata_custom(self):
+        """ADS's custom-metadata object (``add()``, ``remove()``, ``["key"].value``), kept in
+        model-metadata.json and saved with the artifact."""
+        from .metadata_views import MetadataCustom
+
+        doc = metadata.read(self.artifact_dir)
+        return MetadataCustom(doc.setdefault("custom_metadata", []),
+                              on_change=lambda: metadata.write(self.artifact_dir, doc))
+
+    @property
     def preparation(self) -> dict:
         """How prepare() made the artifact: serializer, model_file, onnx_fallback_reason, files."""
         return dict(metadata.read(self.artifact_dir).get("preparation") or {})

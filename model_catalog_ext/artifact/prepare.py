@@ -13,6 +13,7 @@ from ..errors import PrepareError
 from . import (fn_folder, frameworks, layout, metadata, rendering, requirements,
                runtime_yaml, schema)
 from .fitted import refuse_unfitted
+from .metadata_views import check_use_case_type
 from .model_artifact import ModelArtifact
 from .staging import Staging
 
@@ -246,7 +247,7 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
             )
         info.algorithm = "<callable>"
     if use_case_type:
-        info.use_case_type = use_case_type
+        info.use_case_type = check_use_case_type(use_case_type)
     staging = Staging(artifact_dir, force_overwrite)  # refuses a non-empty target up front
     target = staging.target
     want_onnx = as_onnx is not False
@@ -388,6 +389,7 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
         if data_sample is not None:
             raise PrepareError("Pass the sample once: data_sample and X_sample are the same argument.")
         data_sample = X_sample
+    use_case_type = check_use_case_type(use_case_type) if use_case_type else use_case_type
     if model is None:
         from .model_file import prepare_around_model_file, users_model_file
 

@@ -235,3 +235,53 @@ def test_model_has_adss_defined_tags_show_in_notebook_and_provenance_attributes(
         saved.provenance_metadata.nope
     saved.show_in_notebook()
     assert "display_name" in capsys.readouterr().out
+
+
+def test_ads_metadata_objects_on_the_artifact_and_the_model(tmp_path, mc):
+    from sklearn.linear_model import LogisticRegression
+
+    from model_catalog_ext import prepare
+    from model_catalog_ext.errors import InvalidInput
+
+    X, y = _iris()
+    art = prepare(LogisticRegression(max_iter=300).fit(X.values, y.values), tmp_path / "meta",
+                  X_sample=X.values[:5], as_onnx=False)
+    assert art.metadata_taxonomy["Algorithm"].value == "LogisticRegression"
+    art.metadata_taxonomy["UseCaseType"].value = "multinomial_classification"
+    with pytest.raises(InvalidInput, match="binary_classification"):
+        art.metadata_taxonomy["UseCaseType"].value = "classification please"
+    art.metadata_custom.add(key="test", value="test", category="Other", description="test", replace=True)
+    art.metadata_custom["test"].update(value="test1", description=None, category="Training Environment")
+    assert list(art.metadata_taxonomy.to_dataframe().columns) == ["Key", "Value"]
+    assert art.metadata_custom.to_dataframe().to_dict("records") == [
+        {"Key": "test", "Value": "test1", "Description": None, "Category": "Training Environment"}]
+
+    saved = art.save(display_name="meta", catalog=mc, ignore_pending_changes=True)
+    model = mc.get_model(saved.id)
+    assert model.metadata_taxonomy["UseCaseType"].value == "multinomial_classification"
+    assert model.metadata_custom["test"].value == "test1" and "test" in model.metadata_custom.keys
+    model.metadata_custom["test"].description = "test purpose."
+    model.metadata_taxonomy["Hyperparameters"].value = {"C": 1.0}
+    model.commit()
+    again = mc.get_model(saved.id)
+    assert again.metadata_custom["test"].description == "test purpose."
+    assert again.metadata_taxonomy["Hyperparameters"].value == {"C": 1.0}
+    again.metadata_custom.remove("test")
+    again.commit()
+    assert "test" not in mc.get_model(saved.id).metadata_custom.keys
+
+
+def test_use_case_type_is_one_of_adss(tmp_path):
+    from sklearn.linear_model import LinearRegression
+
+    from model_catalog_ext import prepare, prepare_generic_model
+    from model_catalog_ext.errors import InvalidInput
+
+    model = LinearRegression().fit([[1], [2]], [1, 2])
+    with pytest.raises(InvalidInput, match="regression"):
+        prepare(model, tmp_path / "a", use_case_type="regresion")
+    with pytest.raises(InvalidInput, match="UseCaseType"):
+        prepare_generic_model(tmp_path / "b", use_case_type="anything")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
+    assert prepare(model, tmp_path / "c", use_case_type="REGRESSION").defined_metadata["UseCaseType"] \
+        == "regression"

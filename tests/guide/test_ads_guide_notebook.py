@@ -68,6 +68,12 @@ def test_prepare_writes_the_artifact_files(ran):
     assert '"schema"' in ran["output-schema"]
 
 
+def test_taxonomy_and_custom_metadata_objects(ran):
+    assert "UseCaseType" in ran["taxonomy-df"] and "multinomial_classification" in ran["taxonomy-df"]
+    assert ran["custom-df"].startswith("RandomForestClassifier")
+    assert "test1" in ran["custom-df"] and "Training Environment" in ran["custom-df"]
+
+
 def test_the_artifact_and_the_ads_model_predict_the_same(ran):
     printed = ran["artifact-predict"].strip().splitlines()
     from_artifact = ast.literal_eval(printed[0])["prediction"]
@@ -102,5 +108,6 @@ def test_metadata_update_activation_and_delete(ran):
     assert "display_name" in ran["retrieve"] and "RF Classifier" in ran["retrieve"]
     assert "User name: " in ran["metadata"] and "Training script: None" in ran["metadata"]
     assert "Update Display Name This description has been updated {'isUpdated': 'True'}" in ran["update"]
+    assert "test purpose. {'n_estimators': 10}" in ran["update"]
     assert ran["activate"].split() == ["INACTIVE", "0", "ACTIVE", "1"]
     assert ran["delete"].split() == ["True", "0"]
