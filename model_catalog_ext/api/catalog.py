@@ -147,6 +147,9 @@ class ModelCatalog:
                                   else display_name)
         if provenance_metadata is None and training_script_path is not None:
             provenance_metadata = capture(training_script_path, path, ignore_pending_changes)
+        if defined_metadata is None and isinstance(getattr(model_artifact, "defined_metadata", None), dict):
+            # a ModelArtifact knows results of a verify() it did not record in the folder
+            defined_metadata = {k: v for k, v in model_artifact.defined_metadata.items() if v is not None} or None
         if defined_metadata is None and path.is_dir():
             defined_metadata = prepared_metadata(path)
         if custom_metadata is None and path.is_dir():

@@ -174,22 +174,27 @@ class ModelArtifact:
 
     # -- verification --------------------------------------------------------------------
 
-    def verify(self, data=None, use_venv: bool = False, timeout: float = 300.0):
+    def verify(self, data=None, use_venv: bool = False, timeout: float = 300.0, record: bool | None = None):
         """Run load_model() + predict() in a separate clean Python process.
 
         ``data`` defaults to data-sample.json; with neither, predict() is not run and the
         report lists it as skipped (``report.skipped``). With ``use_venv=True`` the process runs in a
         fresh virtual environment built from requirements.txt (cached by its content).
         Returns a VerificationReport (``.ok``, ``.checks``, ``.summary()``); the outcome is
-        also stored as the ArtifactTestResults defined metadata.
+        also the ArtifactTestResults defined metadata, which save() keeps.  It is written
+        into the artifact's model-metadata.json when prepare() made one (``record=True``:
+        always; ``False``: never): verifying a folder made by someone else (ADS, a
+        colleague) changes nothing in it -- the results then stay with this object.
         """
         from .verify import run
 
         verified_files = metadata.files_fingerprint(self.artifact_dir)
         report = run(self.artifact_dir, data=data, use_venv=use_venv, timeout=timeout)
+        if record is None:
+            record = (self.artifact_dir / layout.METADATA_FILE).is_file()
         doc = metadata.read(self.artifact_dir)
         defined = doc.setdefault("defined_metadata", {})
-        defined["ArtifactTestResults"] = {
+        self._test_results = defined["ArtifactTestResults"] = {
             "ok": report.ok,
             "use_venv": use_venv,
             "python": report.python,
@@ -197,10 +202,11 @@ class ModelArtifact:
             "skipped": [c["name"] for c in report.skipped],
             "files": verified_files,  # so a later edit shows the result as stale
         }
-        try:
-            metadata.write(self.artifact_dir, doc)
-        except OSError:
-            pass  # a read-only artifact (e.g. a downloaded copy) still gets its report
+        if record:
+            try:
+                metadata.write(self.artifact_dir, doc)
+            except OSError:
+                pass  # a read-only artifact (e.g. a downloaded copy) still gets its report
         self._last_report = report
         return report
 
@@ -212,6 +218,8 @@ class ModelArtifact:
         Hyperparameters, ArtifactTestResults (None where unknown).  ArtifactTestResults
         of files edited since verify() ran says so (``ok`` None, ``stale`` True)."""
         defined = metadata.defined_metadata(metadata.read(self.artifact_dir))
+        if defined.get("ArtifactTestResults") is None and getattr(self, "_test_results", None):
+            defined["ArtifactTestResults"] = dict(self._test_results)  # verified, not recorded in the folder
         tests = defined.get("ArtifactTestResults")
         if isinstance(tests, dict) and tests.get("files") not in (None, metadata.files_fingerprint(self.artifact_dir)):
             defined["ArtifactTestResults"] = {

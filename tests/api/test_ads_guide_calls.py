@@ -285,3 +285,24 @@ def test_use_case_type_is_one_of_adss(tmp_path):
     assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
     assert prepare(model, tmp_path / "c", use_case_type="REGRESSION").defined_metadata["UseCaseType"] \
         == "regression"
+
+
+def test_verify_changes_nothing_in_a_folder_it_did_not_make(artifact_dir, mc):
+    import hashlib
+
+    from model_catalog_ext import ModelArtifact
+
+    root = artifact_dir("foreign", **{"runtime.yaml": "MODEL_ARTIFACT_VERSION: '3.0'\n"})
+
+    def digests():
+        return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in root.iterdir()}
+
+    before = digests()
+    art = ModelArtifact(root)
+    assert art.verify(data=[1]).ok
+    assert digests() == before
+    assert art.defined_metadata["ArtifactTestResults"]["ok"] is True  # kept with the object ...
+    saved = art.save(display_name="foreign", catalog=mc, ignore_pending_changes=True)
+    assert saved.defined_metadata["ArtifactTestResults"]["ok"] is True  # ... and saved with it
+    art.verify(data=[1], record=True)
+    assert "model-metadata.json" in digests()

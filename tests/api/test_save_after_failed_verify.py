@@ -18,7 +18,7 @@ def failed(artifact_dir):
 
     root = artifact_dir("broken", **{"score.py": BROKEN, "runtime.yaml": "MODEL_ARTIFACT_VERSION: '3.0'\n"})
     art = ModelArtifact(root)
-    assert not art.verify(data=[1, 2]).ok
+    assert not art.verify(data=[1, 2], record=True).ok  # recorded in the folder, for the CLI
     return art
 
 
@@ -35,6 +35,8 @@ def test_the_setting_refuses_the_save_and_stores_nothing(failed, mc, monkeypatch
         failed.save(display_name="broken", catalog=mc, ignore_pending_changes=True)
     with pytest.raises(FailedVerification):
         mc.upload_model(failed.artifact_dir, display_name="broken")
+    with pytest.raises(FailedVerification):
+        mc.upload_model(failed, display_name="broken")
     assert len(mc.list_models(include_deleted=True)) == 0
 
 
