@@ -12,15 +12,27 @@ import sys
 from ..errors import PrepareError
 
 
+_LIBRARIES = ("sklearn", "xgboost", "lightgbm")
+
+
+def _library_estimator(model) -> bool:
+    """Whether the (final) estimator is a library's own: a class of the user's may keep no
+    fitted state at all (a stateless ``fit``), which check_is_fitted would take for unfitted."""
+    from .frameworks import final_estimator
+
+    return (type(final_estimator(model)).__module__ or "").split(".", 1)[0] in _LIBRARIES
+
+
 def is_unfitted(model) -> bool:
-    """True for a scikit-learn estimator (pipelines too) that says it is not fitted."""
+    """True for a scikit-learn, XGBoost or LightGBM estimator (pipelines ending in one too)
+    that says it is not fitted."""
     if "sklearn" not in sys.modules:  # a model of no scikit-learn kind: nothing to ask
         return False
     from sklearn.base import BaseEstimator
     from sklearn.exceptions import NotFittedError
     from sklearn.utils.validation import check_is_fitted
 
-    if not isinstance(model, BaseEstimator):
+    if not isinstance(model, BaseEstimator) or not _library_estimator(model):
         return False
     try:
         check_is_fitted(model)

@@ -15,7 +15,7 @@ from ..errors import PrepareError
 from . import frameworks, layout, metadata, rendering, requirements, schema
 from .fitted import refuse_unfitted
 from .model_artifact import ModelArtifact
-from .prepare import (_check_columns, _classes, _data_sample, _output_columns, _pickle_score,
+from .prepare import (_check_columns, _classes, _data_sample, _model_modules, _output_columns, _pickle_score,
                       _predict_sample, _record_provenance, _runtime_text, _score_requirements,
                       _write_common, wants_dataframe)
 from .serializers import Serialized
@@ -252,7 +252,7 @@ def _pickle_parts(path: Path, source: Path, fmt: str, data_sample, y_sample) -> 
                       else model(data_sample))
     score_text = _pickle_score(Serialized(serializer, _literal(source.name), path), info,
                                columns, wants_dataframe(info, named))
-    req_lines = _score_requirements(score_text, requirements.modules_of_object(model),
+    req_lines = _score_requirements(score_text, _model_modules(model, path),
                                     [serializer] if serializer != "pickle" else [])  # pickle: stdlib
     return {
         "score_text": score_text, "req_lines": req_lines,

@@ -7,6 +7,7 @@ cloudpickle.  Nothing here unpickles anything: pickles are read opcode by opcode
 from __future__ import annotations
 
 import pickletools
+import re
 from pathlib import Path
 
 ONNX, JOBLIB, CLOUDPICKLE, PICKLE = "onnx", "joblib", "cloudpickle", "pickle"
@@ -18,6 +19,7 @@ _ZLIB_SECOND = (0x01, 0x5E, 0x9C, 0xDA)
 # ModelProto field numbers (onnx.proto): ir_version .. functions.
 _MODEL_PROTO_FIELDS = {1, 2, 3, 4, 5, 6, 7, 8, 14, 20, 25}
 _GRAPH = 7
+_MODULE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
 _MAX_SCAN = 64 * 1024 * 1024  # a pickle whose opcodes go on longer than this is read no further
 
 
@@ -44,12 +46,25 @@ def sniff(path) -> str | None:
     return None
 
 
+def modules_needed(path) -> set[str] | None:
+    """The modules a pickle file (plain, cloudpickle or uncompressed joblib) refers to; None
+    for any other file, which is not read past its first bytes."""
+    with open(path, "rb") as fh:
+        head = fh.read(2)
+    if len(head) < 2 or head[0] != 0x80 or not 2 <= head[1] <= 5:
+        return None
+    return pickle_modules(path)
+
+
 def pickle_modules(path) -> set[str] | None:
     """The modules a pickle file refers to (its GLOBAL and STACK_GLOBAL opcodes), without
     unpickling it; None when the file is not a readable pickle."""
     modules: set[str] = set()
-    strings: list[str] = []  # the last string pushes: STACK_GLOBAL takes module and name from them
+    # What the last opcodes pushed: the string, or None for anything else.  STACK_GLOBAL
+    # takes its module and name from the two pushes before it (strings, or memo gets of them).
+    recent: list = []
     memo: dict = {}
+    next_memo = 0
     try:
         with open(path, "rb") as fh:
             for opcode, arg, pos in pickletools.genops(fh):
@@ -58,19 +73,28 @@ def pickle_modules(path) -> set[str] | None:
                 name = opcode.name
                 if name in ("GLOBAL", "INST"):
                     modules.add(str(arg).split(" ", 1)[0])
+                    recent.append(None)
                 elif name in ("SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE"):
-                    strings.append(arg)
-                elif name == "MEMOIZE" and strings:
-                    memo[len(memo)] = strings[-1]
-                elif name in ("BINPUT", "LONG_BINPUT", "PUT") and strings:
-                    memo[arg] = strings[-1]
-                elif name in ("BINGET", "LONG_BINGET", "GET") and arg in memo:
-                    strings.append(memo[arg])
-                elif name == "STACK_GLOBAL" and len(strings) >= 2:
-                    modules.add(strings[-2])
-    except Exception:  # truncated or not a pickle at all
-        return None if not modules else modules
-    return modules
+                    recent.append(arg)
+                elif name == "MEMOIZE":
+                    memo[next_memo] = recent[-1] if recent else None
+                    next_memo += 1
+                elif name in ("BINPUT", "LONG_BINPUT", "PUT"):
+                    memo[arg] = recent[-1] if recent else None
+                elif name in ("BINGET", "LONG_BINGET", "GET"):
+                    recent.append(memo.get(arg))
+                elif name == "STACK_GLOBAL":
+                    if len(recent) >= 2 and isinstance(recent[-2], str) and isinstance(recent[-1], str):
+                        modules.add(recent[-2])
+                    recent.append(None)
+                elif name not in ("PROTO", "FRAME"):
+                    recent.append(None)
+                del recent[:-2]
+    except Exception:  # truncated, not a pickle, or joblib's raw array bytes: what came before stands
+        if not modules:
+            return None
+    # Raw bytes after a joblib array can pass for opcodes for a while: keep real module names only.
+    return {m for m in modules if _MODULE_NAME.match(m)}
 
 
 def _varint(data: bytes, pos: int) -> tuple[int, int]:

@@ -141,6 +141,15 @@ def _pickle_score(serialized, info, columns, use_dataframe: bool) -> str:
     )
 
 
+def _model_modules(model, model_file) -> set[str]:
+    """What loading the model file imports: the object's own modules, and every module its
+    pickle names (base classes of a class pickled by value, say), read without unpickling."""
+    from .model_format import modules_needed
+
+    needed = modules_needed(model_file) or set()
+    return set(requirements.modules_of_object(model)) | {m.split(".", 1)[0] for m in needed if m != "__main__"}
+
+
 def hasattr_predict(info) -> bool:
     return info.algorithm != "<callable>"
 
@@ -313,7 +322,7 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
             serialized = serialize(model, stage_dir, prefer="joblib")
             files.append(serialized.file_name)
             score_text = _pickle_score(serialized, info, columns, wants_dataframe(info, named))
-            req_lines = _score_requirements(score_text, requirements.modules_of_object(model),
+            req_lines = _score_requirements(score_text, _model_modules(model, serialized.path),
                                             [serialized.serializer])
             prep.update(serializer=serialized.serializer, model_file=serialized.file_name)
             if want_onnx:
@@ -446,7 +455,7 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
                                    file_name=model_file_name)
             files.append(serialized.file_name)
             score_text = _pickle_score(serialized, info, columns, wants_dataframe(info, named))
-            req_lines = _score_requirements(score_text, requirements.modules_of_object(model),
+            req_lines = _score_requirements(score_text, _model_modules(model, serialized.path),
                                             [serialized.serializer])
             doc["preparation"].update(serializer=serialized.serializer,
                                       model_file=serialized.file_name)

@@ -70,6 +70,61 @@ def _requirements_module():
     return module
 
 
+def _model_format_module():
+    """model_format.py (standard library only), loaded by path like requirements.py."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "model_format.py")
+    spec = importlib.util.spec_from_file_location("_model_catalog_model_format", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pickled_modules(artifact_dir: str) -> dict[str, set[str]]:
+    """file name -> top-level modules it needs, for each pickle (joblib, cloudpickle) file at
+    the top of the artifact, read opcode by opcode: nothing is unpickled."""
+    fmt = _model_format_module()
+    found = {}
+    for name in sorted(os.listdir(artifact_dir)):
+        path = os.path.join(artifact_dir, name)
+        if name.startswith(".") or not os.path.isfile(path):
+            continue
+        modules = fmt.modules_needed(path)
+        if modules:
+            found[name] = {m.split(".", 1)[0] for m in modules}
+    return found
+
+
+def unlisted_pickle_modules(artifact_dir: str, listed: set[str]) -> list[str]:
+    """One message per pickled model file needing modules no listed distribution provides
+    (loading it anywhere else would fail with ModuleNotFoundError)."""
+    reqs = _requirements_module()
+    local = _modules_in_folder(artifact_dir)
+    provided = None
+    problems = []
+    for name, modules in pickled_modules(artifact_dir).items():
+        missing = []
+        for module in sorted(modules):
+            if module in ("__main__", "__builtin__") or reqs.is_stdlib(module) or module in local \
+                    or module.startswith("_"):
+                continue
+            if any(_normalize(d) in listed for d in reqs.usual_distributions(module)):
+                continue
+            if provided is None:
+                provided = set().union(*(reqs.modules_of_distribution(n) for n in listed))
+            if module not in provided:
+                missing.append(module)
+        if missing:
+            lines = []
+            for module in missing:
+                dist = reqs.usual_distributions(module)[0]
+                version = installed_version(dist)
+                lines.append(f"{dist}=={version}" if version else dist)
+            problems.append(
+                f"{name} is a pickle that needs {', '.join(repr(m) for m in missing)} to load, which nothing in "
+                f"requirements.txt provides: add {', '.join(lines)} to requirements.txt.")
+    return problems
+
+
 def _modules_in_folder(folder: str) -> set[str]:
     """Modules and packages score.py can import from the artifact folder itself."""
     suffixes = tuple(importlib.machinery.all_suffixes())
@@ -197,6 +252,7 @@ def check_requirements(artifact_dir: str, report: dict) -> bool:
                         "(pip install -r requirements.txt) or verify with use_venv=True.")
     # An edited score.py may import what prepare() never saw: it would fail where it is deployed.
     messages.extend(unlisted_imports(artifact_dir, listed))
+    messages.extend(unlisted_pickle_modules(artifact_dir, listed))  # the model file needs its classes too
     if messages:
         return _check(report, "requirements", False, " ".join(messages))
     return _check(report, "requirements", True,
@@ -364,7 +420,12 @@ def check_fitted(model, report: dict) -> None:
         from sklearn.utils.validation import check_is_fitted
     except Exception:
         return
-    if not isinstance(model, BaseEstimator):
+    final = model
+    while isinstance(getattr(final, "steps", None), list) and final.steps:  # a pipeline's last step
+        final = final.steps[-1][1]
+    # Only a library's own estimators: a class of the user's may keep no fitted state at all.
+    if not isinstance(model, BaseEstimator) or \
+            (type(final).__module__ or "").split(".", 1)[0] not in ("sklearn", "xgboost", "lightgbm"):
         return
     try:
         check_is_fitted(model)

@@ -50,3 +50,18 @@ def test_a_fitted_estimator_without_a_sample_is_fine(tmp_path):
     model = RandomForestClassifier(n_estimators=3).fit([[0, 1], [1, 0]], [0, 1])
     art = prepare(model, tmp_path / "ok", as_onnx=False)
     assert art.verify().ok
+
+
+def test_a_stateless_estimator_of_the_users_is_not_taken_for_unfitted(tmp_path):
+    import numpy as np
+    from sklearn.base import BaseEstimator, RegressorMixin
+
+    class Doubler(BaseEstimator, RegressorMixin):  # fit() keeps nothing: nothing to check
+        def fit(self, X, y=None):
+            return self
+
+        def predict(self, X):
+            return np.asarray(X)[:, 0] * 2
+
+    art = prepare(Doubler().fit(None), tmp_path / "d", as_onnx=False)
+    assert art.verify(data=[[1.0, 2.0]]).ok
