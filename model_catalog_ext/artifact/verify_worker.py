@@ -278,6 +278,11 @@ def import_score(artifact_dir: str, report: dict):
     try:
         spec.loader.exec_module(module)
     except ModuleNotFoundError as exc:
+        mismatch = _version_mismatch(exc, artifact_dir)
+        if mismatch:  # a package that is there, in another version than the model file's
+            _check(report, "import", False, f"importing score.py (its load_model() runs then) raised "
+                                            f"ModuleNotFoundError: {exc}{mismatch}")
+            return None
         _check(
             report, "import", False,
             f"score.py imports {exc.name!r}, which is not installed here. If it is a package, "
@@ -408,6 +413,39 @@ def _count_rows(data):
     return None
 
 
+def _version_mismatch(exc: Exception, artifact_dir: str) -> str:
+    """Why a model file cannot load here when it names a submodule the installed package
+    lacks (a NumPy 2 pickle under NumPy 1.x: No module named 'numpy._core.numeric')."""
+    name = getattr(exc, "name", None)
+    if not isinstance(exc, ModuleNotFoundError) or not name or "." not in name:
+        return ""
+    top = name.split(".", 1)[0]
+    if importlib.util.find_spec(top) is None:
+        return ""
+    dist = _requirements_module().usual_distributions(top)[0]
+    version = installed_version(dist)
+    wanted = _required_version(artifact_dir, dist)
+    here = f"{dist} {version}" if version else f"the {top} installed here"
+    asked = f" requirements.txt asks for {dist}=={wanted}." if wanted else ""
+    return (f". The model file was saved with another version of {dist}: it needs {name}, which {here} "
+            f"does not have, so this environment cannot load it.{asked} Install the artifact's requirements "
+            "(pip install -r requirements.txt) or verify with use_venv=True.")
+
+
+def _required_version(artifact_dir: str, dist: str) -> str | None:
+    """The version the artifact's requirements.txt pins ``dist`` to, if any."""
+    try:
+        with open(os.path.join(artifact_dir, "requirements.txt"), encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        match = _REQ_LINE.match(line.split(";", 1)[0].strip())
+        if match and _normalize(match.group(1)) == _normalize(dist) and match.group(2).startswith("=="):
+            return match.group(2)[2:].strip()
+    return None
+
+
 def check_fitted(model, report: dict) -> None:
     """A scikit-learn estimator (XGBoost's, LightGBM's) that was never fitted loads fine and
     fails only on its first predict(): report it now, with or without data.  scikit-learn is
@@ -460,7 +498,8 @@ def run(artifact_dir: str, data_path: str | None) -> dict:
         _exited(report, "load_model", exc, "load_model() ran")
         return report
     except Exception as exc:
-        _check(report, "load_model", False, f"load_model() raised {type(exc).__name__}: {exc}\n{_tail()}")
+        _check(report, "load_model", False, f"load_model() raised {type(exc).__name__}: {exc}"
+               f"{_version_mismatch(exc, artifact_dir)}\n{_tail()}")
         return report
     check_fitted(model, report)
     if data_path is None:

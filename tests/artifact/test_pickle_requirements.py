@@ -53,3 +53,31 @@ def test_a_joblib_file_is_read_too_and_listed_packages_pass(tmp_path):
     (art.artifact_dir / "requirements.txt").write_text(
         f"numpy=={numpy.__version__}\nscikit-learn=={sklearn.__version__}\njoblib=={joblib.__version__}\n")
     assert art.verify(data=[[0, 1]]).ok
+
+
+def test_a_model_file_saved_with_another_version_of_a_package_is_explained(tmp_path, monkeypatch):
+    """As a NumPy 2 pickle under NumPy 1.x (No module named 'numpy._core.numeric'): the
+    package is there, the submodule the pickle names is not."""
+    import sys
+
+    lib = tmp_path / "lib"
+    (lib / "mylib").mkdir(parents=True)
+    (lib / "mylib" / "__init__.py").write_text("")
+    (lib / "mylib" / "_core.py").write_text("class Model:\n    def predict(self, X):\n        return X\n")
+    monkeypatch.syspath_prepend(str(lib))
+    from mylib._core import Model
+
+    root = tmp_path / "art"
+    root.mkdir()
+    (root / "model.pkl").write_bytes(pickle.dumps(Model()))
+    (root / "score.py").write_text(SCORE)
+    (root / "runtime.yaml").write_text("MODEL_ARTIFACT_VERSION: '3.0'\n")
+    (root / "mylib").mkdir()
+    (root / "mylib" / "__init__.py").write_text("")  # the package, in a version without _core
+    for name in [m for m in sys.modules if m.startswith("mylib")]:
+        monkeypatch.delitem(sys.modules, name)
+    report = ModelArtifact(root).verify(data=[[1]])
+    message = " ".join(c["message"] for c in report.failures)
+    assert "No module named 'mylib._core'" in message
+    assert "saved with another version of mylib" in message
+    assert "cannot load it" in message and "use_venv=True" in message
