@@ -72,7 +72,10 @@ class ModelCatalog:
                 break
         if listing.limit is not None:
             entries = entries[:listing.limit]
-        return ModelSummaryList(self, entries, datetime_format=datetime_format)
+        listed = ModelSummaryList(self, entries, datetime_format=datetime_format)
+        if "compartment_id" not in kwargs and self.compartment_id:
+            listed.compartment_filter = self.compartment_id  # narrowed without being asked: say so
+        return listed
 
     # --- single models --------------------------------------------------------------------
     def get_model(self, model_id: str) -> Model:

@@ -306,3 +306,23 @@ def test_verify_changes_nothing_in_a_folder_it_did_not_make(artifact_dir, mc):
     assert saved.defined_metadata["ArtifactTestResults"]["ok"] is True  # ... and saved with it
     art.verify(data=[1], record=True)
     assert "model-metadata.json" in digests()
+
+
+def test_a_session_compartment_listing_says_it_is_narrowed(service, artifact_dir, monkeypatch):
+    from model_catalog_ext import ModelArtifact, ModelCatalog
+
+    monkeypatch.delenv("NB_SESSION_COMPARTMENT_OCID", raising=False)
+    ModelArtifact(artifact_dir("shell")).save(display_name="from-a-shell", catalog=ModelCatalog(backend=service),
+                                              ignore_pending_changes=True)
+    monkeypatch.setenv("NB_SESSION_COMPARTMENT_OCID", "ocid1.compartment.oc1..session")
+    mc = ModelCatalog(backend=service)
+    ModelArtifact(artifact_dir("nb")).save(display_name="from-the-session", catalog=mc,
+                                           ignore_pending_changes=True)
+    scoped = mc.list_models()
+    assert [m.display_name for m in scoped] == ["from-the-session"]
+    assert "ocid1.compartment.oc1..session" in repr(scoped) and "compartment_id=None" in repr(scoped)
+    assert "compartment_id=None" in scoped.df.attrs["note"] and "compartment_id=None" in scoped._repr_html_()
+    assert "compartment_id=None" in repr(scoped.filter(lambda m: True))
+    everything = mc.list_models(compartment_id=None)
+    assert sorted(m.display_name for m in everything) == ["from-a-shell", "from-the-session"]
+    assert "compartment" not in repr(everything) and not everything.df.attrs
