@@ -79,14 +79,23 @@ def cmd_list(ctx: MagicContext, args, cell):
     _no_cell("list", cell)
     if not 1 <= args.limit <= 1000:
         raise UsageError(f"--limit must be between 1 and 1000, not {args.limit}")
+    if args.page < 1:
+        raise UsageError(f"--page counts from 1, not {args.page}")
+    # The pages before this one, this one, and one model more: whether there is a next page.
     filters = dict(tags=list(args.tag), state="ALL" if args.state == "all" else args.state.upper(),
-                   sort=_SORTS[args.sort], limit=args.limit)
+                   sort=_SORTS[args.sort], limit=args.limit * args.page + 1)
+    if args.order:
+        filters["sort_order"] = args.order.upper()
     for attr, value in (("created_by", args.user), ("framework", args.framework),
                         ("project_id", args.project), ("compartment_id", args.compartment),
                         ("search", args.search)):
         if value:
             filters[attr] = value
     result = ctx.connection.catalog.list_models(**filters)
+    start = args.limit * (args.page - 1)
+    if len(result) > start + args.limit:
+        print(f"page {args.page}; more models: add --page {args.page + 1}")
+    result = result[start:start + args.limit]
     cls = type(result)
     if cls not in ctx.formatters_for:
         render.register_list_formatters(ctx.shell, cls)
