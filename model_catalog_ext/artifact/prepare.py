@@ -16,6 +16,7 @@ from .fitted import refuse_unfitted
 from .metadata_views import check_use_case_type
 from .model_artifact import ModelArtifact
 from .staging import Staging
+from .warn_once import warn_once
 
 log = logging.getLogger(__name__)
 
@@ -217,6 +218,7 @@ def _runtime_text(target: Path, inference_conda_env, inference_python_version) -
                                                   inference_python_version=inference_python_version))
 
 
+@warn_once
 def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
             fn_artifact_files_included: bool = False, force_overwrite: bool = False, *,
             use_case_type: str | None = None, inference_conda_env: str | None = None,
@@ -364,6 +366,7 @@ def _named_series(y) -> bool:
     return schema._is_pandas(y, "Series") and y.name is not None or schema._is_pandas(y, "DataFrame")
 
 
+@warn_once
 def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_overwrite: bool = False,
                           fn_artifact_files_included: bool = False, *, X_sample=None, y_sample=None,
                           model_file_name: str | None = None, use_case_type: str | None = None,

@@ -65,3 +65,18 @@ def test_a_stateless_estimator_of_the_users_is_not_taken_for_unfitted(tmp_path):
 
     art = prepare(Doubler().fit(None), tmp_path / "d", as_onnx=False)
     assert art.verify(data=[[1.0, 2.0]]).ok
+
+
+def test_a_named_sample_for_a_model_fitted_on_arrays_warns_once(tmp_path):
+    import warnings
+
+    from sklearn.datasets import load_iris
+
+    X, y = load_iris(return_X_y=True, as_frame=True)
+    model = RandomForestClassifier(n_estimators=3, random_state=0).fit(X.values, y.values)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        prepare(model, tmp_path / "named", X_sample=X[:5])
+    names = [w for w in caught if "feature names" in str(w.message)]
+    assert len(names) == 1, [str(w.message) for w in caught]
+    assert names[0].filename == __file__  # shown at the user's own line
