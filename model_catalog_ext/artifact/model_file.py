@@ -125,9 +125,10 @@ def users_model_file(artifact_dir, model_file_name=None) -> str | None:
 def prepare_around_model_file(artifact_dir, file_name: str, data_sample=None, force_overwrite: bool = False,
                               fn_artifact_files_included: bool = False, *, y_sample=None,
                               training_script_path=None, use_case_type=None, inference_conda_env=None,
-                              inference_python_version=None) -> ModelArtifact:
+                              inference_python_version=None, capture_git: bool = True) -> ModelArtifact:
     """The artifact written around the model file ``file_name`` already in ``artifact_dir``,
-    which is never replaced or removed; score.py loads it in the format its bytes are in."""
+    which is never replaced or removed; score.py loads it in the format its bytes are in.
+    Loading a pickle runs its code: this is for the user's own files."""
     from .model_format import sniff
 
     source = Path(artifact_dir).expanduser().absolute() / file_name
@@ -136,16 +137,18 @@ def prepare_around_model_file(artifact_dir, file_name: str, data_sample=None, fo
     return _build(source, fmt, staging, in_place=True, data_sample=data_sample, y_sample=y_sample,
                   fn_artifact_files_included=fn_artifact_files_included,
                   training_script_path=training_script_path, use_case_type=use_case_type,
-                  inference_conda_env=inference_conda_env, inference_python_version=inference_python_version)
+                  inference_conda_env=inference_conda_env, inference_python_version=inference_python_version,
+                  capture_git=capture_git)
 
 
 def _build(source: Path, fmt: str, staging: Staging, *, in_place: bool, data_sample, y_sample,
            fn_artifact_files_included, training_script_path, use_case_type, inference_conda_env,
-           inference_python_version) -> ModelArtifact:
+           inference_python_version, capture_git: bool = True) -> ModelArtifact:
     target = staging.target
     doc = {"defined_metadata": {}, "preparation": {"user_model_file": True} if in_place
            else {"source_file": str(source)}}
-    _record_provenance(doc, training_script_path, target)
+    if capture_git:
+        _record_provenance(doc, training_script_path, target)
     runtime_text = _runtime_text(target, inference_conda_env, inference_python_version)
     with staging as stage:
         copy = stage.path / source.name

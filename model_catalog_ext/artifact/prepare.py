@@ -386,8 +386,9 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
     ``joblib.dump(model, path + "/model.onnx")``, then ``prepare_generic_model(path)``)
     needs no ``force_overwrite``: the artifact is written around that file, which is never
     replaced or removed, and score.py loads it as its bytes say it was saved (ONNX, joblib,
-    pickle or cloudpickle), whatever its name.  ``model_file_name`` names that file when
-    the folder holds others.  ADS's ``data_science_env`` is accepted: runtime.yaml always
+    pickle or cloudpickle), whatever its name; loading a pickle runs its code, so do this
+    with your own files only.  ``model_file_name`` names that file when the folder holds
+    others.  ADS's ``data_science_env`` is accepted: runtime.yaml always
     describes the environment the artifact was prepared in.
     """
     if isinstance(model, bool) or isinstance(data_sample, str):
@@ -410,9 +411,9 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
             return prepare_around_model_file(
                 artifact_dir, users_file, data_sample=data_sample, force_overwrite=force_overwrite,
                 fn_artifact_files_included=fn_artifact_files_included, y_sample=y_sample,
-                training_script_path=training_script_path if capture_git else None,
-                use_case_type=use_case_type, inference_conda_env=inference_conda_env,
-                inference_python_version=inference_python_version)
+                training_script_path=training_script_path, use_case_type=use_case_type,
+                inference_conda_env=inference_conda_env, inference_python_version=inference_python_version,
+                capture_git=capture_git)
     staging = Staging(artifact_dir, force_overwrite)
     target = staging.target
     doc = {"defined_metadata": {}, "preparation": {}}
