@@ -25,6 +25,11 @@ _PUBLIC_API = {
     "prepare": "model_catalog_ext.api",  # they return a ModelArtifact with .save()
     "prepare_generic_model": "model_catalog_ext.api",
     "capture_provenance": "model_catalog_ext.provenance",
+    # What ADS's model-catalog guide imports from ads.common.model and ads.catalog.*
+    "ADSModel": "model_catalog_ext.api",
+    "ProjectCatalog": "model_catalog_ext.api",
+    "ProjectSummaryList": "model_catalog_ext.api",
+    "SummaryList": "model_catalog_ext.api",
 }
 
 __all__ = ["__version__", *_PUBLIC_API]

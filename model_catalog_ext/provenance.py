@@ -1,8 +1,9 @@
 """Where a model came from: git state of the training notebook/script (gitpython).
 
 ``capture_provenance()`` gives ``git_branch``, ``git_commit``, ``repository_url`` (with
-credentials removed), ``script_dir`` and ``training_script`` (relative to the repository
-root) and ``git_dirty``. Outside a git repository every value is None/False: never an error.
+credentials removed), ``training_script`` (relative to the repository root), ``script_dir``
+(the absolute artifact directory, as ADS 2.16 records it; without one, the script's folder)
+and ``git_dirty`` (ours, not ADS's: the repository had uncommitted changes). Outside a git repository every value is None/False: never an error.
 Uncommitted changes to the training script or the artifact directory raise
 ``PendingChanges`` listing the files, unless ``ignore_pending_changes=True``.
 
@@ -341,9 +342,13 @@ def capture_provenance(training_script_path=None, artifact_dir=None,
         try:
             rel = script.resolve().relative_to(root)
             result["training_script"] = rel.as_posix()
-            result["script_dir"] = rel.parent.as_posix()
         except ValueError:  # the script lives outside this repository
             result["training_script"] = None
+    # As ADS 2.16 records it: the absolute artifact directory (without one, the script's).
+    if artifact is not None:
+        result["script_dir"] = str(artifact)
+    elif script is not None:
+        result["script_dir"] = str(script.parent)
     if not ignore_pending_changes:
         watched = [p for p in (script, artifact) if p is not None]
         files = _pending(repo, root, watched)

@@ -19,6 +19,10 @@ _EXPORTS = {
     "prepare": ".preparing",
     "prepare_generic_model": ".preparing",
     "resolve_backend": ".backend",
+    "ADSModel": ".ads_model",
+    "ProjectCatalog": ".projects",
+    "ProjectSummaryList": ".projects",
+    "SummaryList": ".summary_base",
 }
 
 __all__ = list(_EXPORTS)

@@ -70,7 +70,10 @@ class ModelCatalog:
                 break
         if listing.limit is not None:
             entries = entries[:listing.limit]
-        return ModelSummaryList(self, entries, datetime_format=datetime_format)
+        listed = ModelSummaryList(self, entries, datetime_format=datetime_format)
+        if "compartment_id" not in kwargs and self.compartment_id:
+            listed.compartment_filter = self.compartment_id  # narrowed without being asked: say so
+        return listed
 
     # --- single models --------------------------------------------------------------------
     def get_model(self, model_id: str) -> Model:
@@ -79,11 +82,15 @@ class ModelCatalog:
 
     def download_model(self, model_id: str, target_dir, force_overwrite: bool = False, install_libs: bool = False,
                        conflict_strategy="IGNORE", bucket_uri: str | None = None,
-                       remove_existing_artifact: bool = True):
-        """Write the model's artifact into ``target_dir`` and return it as a ModelArtifact.
+                       remove_existing_artifact: bool = True, *, as_zip: bool = False):
+        """Write the model's artifact into ``target_dir`` and return it as a ModelArtifact
+        (its repr shows the folder and the files in it, as ADS prints them).
 
         A non-empty ``target_dir`` is refused (TargetNotEmpty) unless ``force_overwrite``.
-        Every byte is checked against its sha256 on the way.  ADS's ``install_libs``,
+        Every byte is checked against its sha256 on the way.  ``as_zip=True`` writes one
+        zip file instead and returns its path: ``target_dir`` is the zip's name when it ends
+        in ``.zip``, else the folder to put ``<name>-v<version>.zip`` in (an existing zip is
+        replaced only with ``force_overwrite``).  ADS's ``install_libs``,
         ``conflict_strategy``, ``bucket_uri`` and ``remove_existing_artifact`` are accepted
         with their ADS defaults only (False, "IGNORE", None, True); other values raise
         NotImplementedError.
@@ -94,6 +101,8 @@ class ModelCatalog:
             "install_libs": install_libs, "conflict_strategy": conflict_strategy, "bucket_uri": bucket_uri,
             "remove_existing_artifact": remove_existing_artifact},
             {"install_libs": False, "conflict_strategy": "IGNORE", "remove_existing_artifact": True})
+        if as_zip:
+            return _download_zip(self.service, model_id, target_dir, force_overwrite)
         return Model(self.service.get(model_id), self.service).download(target_dir, force_overwrite)
 
     def delete_model(self, model, delete_associated_model_deployment: bool = False, **kwargs) -> bool:
@@ -133,10 +142,22 @@ class ModelCatalog:
         from ..workflows.saving import SaveRequest, save_folder
 
         path = Path(getattr(model_artifact, "artifact_dir", model_artifact))
+        defined = defined_metadata
+        if defined is None and isinstance(getattr(model_artifact, "defined_metadata", None), dict):
+            # a ModelArtifact knows results of a verify() it did not record in the folder
+            defined = {k: v for k, v in model_artifact.defined_metadata.items() if v is not None} or None
         request = SaveRequest(
             display_name=display_name, description=description, freeform_tags=freeform_tags,
             compartment_id=compartment_id or self.compartment_id, project_id=project_id,
-            defined_metadata=defined_metadata, custom_metadata=custom_metadata, provenance=provenance_metadata,
+            defined_metadata=defined, custom_metadata=custom_metadata, provenance=provenance_metadata,
             training_script_path=training_script_path, ignore_pending_changes=ignore_pending_changes,
             as_new_version_of=as_new_version_of)
         return Model(save_folder(self.service, path, request, progress), self.service)
+
+
+def _download_zip(service, model_id: str, target, force_overwrite: bool) -> Path:
+    """download_model(..., as_zip=True): a ``.zip`` path is the file, anything else a folder."""
+    target = Path(target).expanduser()
+    if target.suffix.lower() != ".zip" or target.is_dir():
+        target = target / service.get(model_id).zip_name
+    return service.write_zip(model_id, target, force_overwrite=force_overwrite)

@@ -13,7 +13,7 @@ from ..errors import ImmutableArtifact
 # ADS attribute names that map onto ours.
 _ALIASES = {"provenance_metadata": "provenance", "metadata_custom": "custom_metadata",
             "metadata_taxonomy": "defined_metadata", "schema_input": "input_schema",
-            "schema_output": "output_schema"}
+            "schema_output": "output_schema", "user_name": "created_by"}
 
 
 class Model:
@@ -26,7 +26,8 @@ class Model:
     :meth:`commit` them or :meth:`rollback`.  The artifact never changes: to change it,
     save a new version (``ModelArtifact(path).save(..., as_new_version_of=m.id)``).
 
-    Two differences from ADS's Model: :meth:`deactivate` / :meth:`activate` change the
+    ``user_name`` is ADS's name for ``created_by``; ``provenance_metadata`` fields read as
+    attributes too.  Two differences from ADS's Model: :meth:`deactivate` / :meth:`activate` change the
     state in the catalog at once (ADS only sets it for the next ``commit()``), and
     :meth:`commit` refuses to overwrite someone else's change by default (``force=False``;
     ADS defaults to ``force=True``).
@@ -56,6 +57,8 @@ class Model:
             working = object.__getattribute__(self, "_working")
             if field not in working:
                 working[field] = copy.deepcopy(value)
+                if field == "provenance" and isinstance(value, dict):
+                    working[field] = Provenance(working[field])
             return working[field]
         raise AttributeError(f"'Model' object has no attribute {name!r}")
 
@@ -88,6 +91,37 @@ class Model:
     @provenance_metadata.setter
     def provenance_metadata(self, value: dict) -> None:
         self.__setattr__("provenance", value)
+
+    @property
+    def metadata_taxonomy(self):
+        """ADS's taxonomy object over ``defined_metadata``: ``m.metadata_taxonomy["Algorithm"].value``,
+        ``.to_dataframe()``; a value set here is a change for :meth:`commit`."""
+        from ..artifact.metadata_views import MetadataTaxonomy
+
+        return MetadataTaxonomy(self.__getattr__("defined_metadata"))
+
+    @property
+    def metadata_custom(self):
+        """ADS's custom-metadata object over ``custom_metadata``: ``add()``, ``remove()``,
+        ``m.metadata_custom["auc"].value``, ``.to_dataframe()``; changes wait for :meth:`commit`."""
+        from ..artifact.metadata_views import MetadataCustom
+
+        return MetadataCustom(self.__getattr__("custom_metadata"))
+
+    @property
+    def defined_tags(self) -> dict:
+        """ADS's OCI defined tags: this catalog has none (use freeform_tags)."""
+        return {}
+
+    def show_in_notebook(self):
+        """Display the model's fields as a table (ADS's view), or print them outside IPython."""
+        df = self.to_dataframe()
+        try:
+            from IPython.display import display
+        except ImportError:
+            print(df.to_string())
+        else:
+            display(df)
 
     @property
     def pending_changes(self) -> dict:
@@ -193,6 +227,17 @@ class Model:
 
             target_dir = tempfile.mkdtemp(prefix=f"model-{self._entry.id}-")
         return self.download(target_dir, force_overwrite=force_overwrite)
+
+
+class Provenance(dict):
+    """Provenance fields read as keys or, like ADS's ModelProvenance, as attributes
+    (``model.provenance_metadata.training_script``)."""
+
+    def __getattr__(self, name: str):
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"provenance has no field {name!r}; it has {sorted(self)}") from None
 
 
 def _not_editable(name: str, field: str, entry: ModelEntry) -> str:

@@ -41,6 +41,9 @@ class ModelSummaryList:
         # Entries become Model objects on first use and stay so: iterating 100,000 listed
         # models to build a DataFrame must not pay for 100,000 Model objects.
         self._items: list = list(model_list)
+        # The compartment list_models() narrowed to without being asked (ADS's scoping to
+        # the notebook session's compartment): the repr and .df say so.
+        self.compartment_filter: str | None = None
 
     # --- list behaviour --------------------------------------------------------------------
     def __len__(self) -> int:
@@ -87,13 +90,22 @@ class ModelSummaryList:
         return NotImplemented
 
     def _new(self, items) -> "ModelSummaryList":
-        return ModelSummaryList(self.mc, items, datetime_format=self.datetime_format)
+        narrowed = ModelSummaryList(self.mc, items, datetime_format=self.datetime_format)
+        narrowed.compartment_filter = self.compartment_filter
+        return narrowed
+
+    def _scope_note(self) -> str | None:
+        if not self.compartment_filter:
+            return None
+        return (f"Only models of compartment {self.compartment_filter} (this session's "
+                "NB_SESSION_COMPARTMENT_OCID); list_models(compartment_id=None) lists every compartment's.")
 
     def __repr__(self) -> str:
         entries = self._entries()
+        note = self._scope_note()
         if not entries:
-            return "ModelSummaryList([])"
-        lines = [f"ModelSummaryList of {len(entries)} model(s):"]
+            return "ModelSummaryList([])" + (f"\n{note}" if note else "")
+        lines = [f"ModelSummaryList of {len(entries)} model(s):"] + ([note] if note else [])
         for e in entries[:20]:
             lines.append(f"  {e.id}  v{e.version}  {e.lifecycle_state:<8}  {e.display_name}")
         if len(entries) > 20:
@@ -174,6 +186,8 @@ class ModelSummaryList:
                 "version_set_id": e.version_set_id, "artifact_size": e.artifact_size,
             })
         df = pd.DataFrame(rows, columns=list(DF_COLUMNS))
+        if self._scope_note():
+            df.attrs.update(compartment_filter=self.compartment_filter, note=self._scope_note())
         if not rows:  # the column types a filled list has, so code written against it still works
             text = ("id", "display_name", "description", "lifecycle_state", "created_by", "tags", "version_set_id")
             df = df.astype({"version": "int64", "artifact_size": "int64", **{c: str for c in text}})
@@ -187,7 +201,11 @@ class ModelSummaryList:
         return self.to_dataframe()
 
     def _repr_html_(self) -> str:
-        return self.to_dataframe().to_html(index=False)
+        import html
+
+        note = self._scope_note()
+        caption = f"<p><em>{html.escape(note)}</em></p>" if note else ""
+        return caption + self.to_dataframe().to_html(index=False)
 
 
 def _takes_two(selection) -> bool:

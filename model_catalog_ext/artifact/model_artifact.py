@@ -38,7 +38,7 @@ class ModelArtifact:
     the same in a separate clean process and reports what failed.
     """
 
-    def __init__(self, artifact_dir):
+    def __init__(self, artifact_dir, model_file_name: str | None = None, reload: bool = False):
         path = Path(artifact_dir).expanduser().absolute()
         if not path.is_dir():
             raise InvalidArtifact(
@@ -50,14 +50,33 @@ class ModelArtifact:
         self._score = None
         self._model = None
         self._loaded = False
+        self.model_file_name = model_file_name
+        if reload:  # ADS's ModelArtifact(path, reload=True): load it now
+            self.reload(model_file_name)
 
     def __repr__(self) -> str:
-        return f"ModelArtifact({str(self.artifact_dir)!r})"
+        # What ADS prints on download: where the artifact is and what is in it.
+        try:
+            contents = sorted(p.name for p in self.artifact_dir.iterdir() if p.name != "__pycache__")
+        except OSError as exc:
+            contents = f"<unreadable: {exc.strerror}>"
+        return f"ModelArtifact\nArtifact directory: {self.artifact_dir}\nContains: {contents}"
 
     # -- score.py ------------------------------------------------------------------------
 
-    def reload(self) -> "ModelArtifact":
-        """Import score.py afresh and call its load_model(); returns self."""
+    def reload(self, model_file_name: str | None = None) -> "ModelArtifact":
+        """Import score.py afresh and call its load_model(); returns self.
+
+        ``model_file_name`` (ADS's argument) names the serialized model in the folder; it
+        must be there (score.py's own load_model() still decides how it is loaded)."""
+        if model_file_name is not None:
+            if not (self.artifact_dir / model_file_name).is_file():
+                present = sorted(p.name for p in self.artifact_dir.iterdir() if p.is_file())
+                raise InvalidArtifact(
+                    f"{model_file_name} is not in {self.artifact_dir}, which holds {present}. Pass the name "
+                    "of the model file score.py loads, or leave model_file_name out.",
+                    path=str(self.artifact_dir), missing=[model_file_name])
+            self.model_file_name = model_file_name
         score_path = self.artifact_dir / layout.SCORE_PY
         if not score_path.is_file():
             raise InvalidArtifact(
@@ -126,33 +145,56 @@ class ModelArtifact:
 
     @property
     def model(self):
-        """What score.load_model() returned (score.py is imported on first use)."""
+        """What score.load_model() returned (score.py is imported on first use).  An ONNX
+        Runtime session comes wrapped so that ``model.predict(X)`` works, through score.py
+        (``model.session`` is the session itself)."""
         if not self._loaded:
             self.reload()
+        from .onnx_model import OnnxModel, is_onnx_session
+
+        if is_onnx_session(self._model):
+            return OnnxModel(self._model, self._score)
         return self._model
 
-    def predict(self, data):
-        """score.predict(data) in this process: quick feedback while editing score.py."""
-        return self.score.predict(data)
+    def load_model(self):
+        """The model score.py's load_model() returns (ADS's name for :attr:`model`)."""
+        return self.model
+
+    def predict(self, data, model=None):
+        """score.predict(data) in this process: quick feedback while editing score.py.
+        ``model`` (as ADS's guide passes ``model=artifact.load_model()``) goes to
+        score.predict as its model."""
+        if model is None:
+            return self.score.predict(data)
+        from .onnx_model import OnnxModel
+
+        if isinstance(model, OnnxModel):  # score.py wants the session it made itself
+            model = model.session
+        return self.score.predict(data, model=model)
 
     # -- verification --------------------------------------------------------------------
 
-    def verify(self, data=None, use_venv: bool = False, timeout: float = 300.0):
+    def verify(self, data=None, use_venv: bool = False, timeout: float = 300.0, record: bool | None = None):
         """Run load_model() + predict() in a separate clean Python process.
 
         ``data`` defaults to data-sample.json; with neither, predict() is not run and the
         report lists it as skipped (``report.skipped``). With ``use_venv=True`` the process runs in a
         fresh virtual environment built from requirements.txt (cached by its content).
         Returns a VerificationReport (``.ok``, ``.checks``, ``.summary()``); the outcome is
-        also stored as the ArtifactTestResults defined metadata.
+        also the ArtifactTestResults defined metadata, which save() keeps.  It is written
+        into the artifact's model-metadata.json when prepare() made one (``record=True``:
+        always; ``False``: never): verifying a folder made by someone else (ADS, a
+        colleague) changes nothing in it -- the results then stay with this object.
         """
         from .verify import run
 
         verified_files = metadata.files_fingerprint(self.artifact_dir)
         report = run(self.artifact_dir, data=data, use_venv=use_venv, timeout=timeout)
+        if record is None:
+            record = (self.artifact_dir / layout.METADATA_FILE).is_file()
         doc = metadata.read(self.artifact_dir)
         defined = doc.setdefault("defined_metadata", {})
-        defined["ArtifactTestResults"] = {
+        self._test_results = defined["ArtifactTestResults"] = {
             "ok": report.ok,
             "use_venv": use_venv,
             "python": report.python,
@@ -160,10 +202,11 @@ class ModelArtifact:
             "skipped": [c["name"] for c in report.skipped],
             "files": verified_files,  # so a later edit shows the result as stale
         }
-        try:
-            metadata.write(self.artifact_dir, doc)
-        except OSError:
-            pass  # a read-only artifact (e.g. a downloaded copy) still gets its report
+        if record:
+            try:
+                metadata.write(self.artifact_dir, doc)
+            except OSError:
+                pass  # a read-only artifact (e.g. a downloaded copy) still gets its report
         self._last_report = report
         return report
 
@@ -175,12 +218,34 @@ class ModelArtifact:
         Hyperparameters, ArtifactTestResults (None where unknown).  ArtifactTestResults
         of files edited since verify() ran says so (``ok`` None, ``stale`` True)."""
         defined = metadata.defined_metadata(metadata.read(self.artifact_dir))
+        if defined.get("ArtifactTestResults") is None and getattr(self, "_test_results", None):
+            defined["ArtifactTestResults"] = dict(self._test_results)  # verified, not recorded in the folder
         tests = defined.get("ArtifactTestResults")
         if isinstance(tests, dict) and tests.get("files") not in (None, metadata.files_fingerprint(self.artifact_dir)):
             defined["ArtifactTestResults"] = {
                 **tests, "ok": None, "stale": True,
                 "message": "The artifact's files changed after verify() ran; run verify() again."}
         return defined
+
+    @property
+    def metadata_taxonomy(self):
+        """ADS's taxonomy object: ``art.metadata_taxonomy["UseCaseType"].value = "regression"``
+        is written into the artifact's model-metadata.json at once (and saved with it)."""
+        from .metadata_views import MetadataTaxonomy
+
+        doc = metadata.read(self.artifact_dir)
+        return MetadataTaxonomy(doc.setdefault("defined_metadata", {}),
+                                on_change=lambda: metadata.write(self.artifact_dir, doc))
+
+    @property
+    def metadata_custom(self):
+        """ADS's custom-metadata object (``add()``, ``remove()``, ``["key"].value``), kept in
+        model-metadata.json and saved with the artifact."""
+        from .metadata_views import MetadataCustom
+
+        doc = metadata.read(self.artifact_dir)
+        return MetadataCustom(doc.setdefault("custom_metadata", []),
+                              on_change=lambda: metadata.write(self.artifact_dir, doc))
 
     @property
     def preparation(self) -> dict:

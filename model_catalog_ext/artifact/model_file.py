@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import pprint
 import shutil
 import sys
@@ -11,9 +12,10 @@ import uuid
 from pathlib import Path
 
 from ..errors import PrepareError
-from . import frameworks, layout, rendering, requirements, schema
+from . import frameworks, layout, metadata, rendering, requirements, schema
+from .fitted import refuse_unfitted
 from .model_artifact import ModelArtifact
-from .prepare import (_check_columns, _classes, _data_sample, _output_columns, _pickle_score,
+from .prepare import (_check_columns, _classes, _data_sample, _model_modules, _output_columns, _pickle_score,
                       _predict_sample, _record_provenance, _runtime_text, _score_requirements,
                       _write_common, wants_dataframe)
 from .serializers import Serialized
@@ -90,18 +92,78 @@ def prepare_model_file(model_file, artifact_dir, data_sample=None, force_overwri
             path=str(source),
         )
     staging = Staging(artifact_dir, force_overwrite)  # refuses a non-empty target up front
+    return _build(source, fmt, staging, in_place=False, data_sample=data_sample, y_sample=y_sample,
+                  fn_artifact_files_included=fn_artifact_files_included,
+                  training_script_path=training_script_path, use_case_type=use_case_type,
+                  inference_conda_env=inference_conda_env, inference_python_version=inference_python_version)
+
+
+def users_model_file(artifact_dir, model_file_name=None) -> str | None:
+    """The name of the user's own model file that ``prepare_generic_model(artifact_dir)``
+    prepares the artifact around, or None: the only file in the folder (a model saved
+    there, as ADS's guide does, in a format told from its bytes), the one named
+    ``model_file_name`` if it is there, or the one an earlier such preparation recorded."""
+    from .model_format import sniff
+
+    folder = Path(artifact_dir).expanduser()
+    if not folder.is_dir():
+        return None
+    recorded = (metadata.read(folder).get("preparation") or {})
+    if model_file_name is None and recorded.get("user_model_file"):
+        model_file_name = recorded.get("model_file")
+    if model_file_name is None:
+        entries = [p for p in folder.iterdir() if not p.name.startswith(".")]
+        if len(entries) != 1:
+            return None
+        model_file_name = entries[0].name
+    path = folder / model_file_name
+    if path.is_symlink() or not path.is_file() or sniff(path) is None:
+        return None
+    return path.name
+
+
+def prepare_around_model_file(artifact_dir, file_name: str, data_sample=None, force_overwrite: bool = False,
+                              fn_artifact_files_included: bool = False, *, y_sample=None,
+                              training_script_path=None, use_case_type=None, inference_conda_env=None,
+                              inference_python_version=None, capture_git: bool = True) -> ModelArtifact:
+    """The artifact written around the model file ``file_name`` already in ``artifact_dir``,
+    which is never replaced or removed; score.py loads it in the format its bytes are in.
+    Loading a pickle runs its code: this is for the user's own files."""
+    from .model_format import sniff
+
+    source = Path(artifact_dir).expanduser().absolute() / file_name
+    fmt = sniff(source)
+    staging = Staging(source.parent, force_overwrite, keep={file_name})
+    return _build(source, fmt, staging, in_place=True, data_sample=data_sample, y_sample=y_sample,
+                  fn_artifact_files_included=fn_artifact_files_included,
+                  training_script_path=training_script_path, use_case_type=use_case_type,
+                  inference_conda_env=inference_conda_env, inference_python_version=inference_python_version,
+                  capture_git=capture_git)
+
+
+def _build(source: Path, fmt: str, staging: Staging, *, in_place: bool, data_sample, y_sample,
+           fn_artifact_files_included, training_script_path, use_case_type, inference_conda_env,
+           inference_python_version, capture_git: bool = True) -> ModelArtifact:
     target = staging.target
-    doc = {"defined_metadata": {}, "preparation": {"source_file": str(source)}}
-    _record_provenance(doc, training_script_path, target)
+    doc = {"defined_metadata": {}, "preparation": {"user_model_file": True} if in_place
+           else {"source_file": str(source)}}
+    if capture_git:
+        _record_provenance(doc, training_script_path, target)
     runtime_text = _runtime_text(target, inference_conda_env, inference_python_version)
     with staging as stage:
         copy = stage.path / source.name
         try:
-            shutil.copyfile(source, copy)
+            if in_place:  # only for checking score.py in the stage: a link costs nothing
+                try:
+                    os.link(source, copy)
+                except OSError:
+                    shutil.copyfile(source, copy)
+            else:
+                shutil.copyfile(source, copy)
         except OSError as exc:
             raise PrepareError(f"{source} cannot be read ({exc.strerror or exc}). Check the "
                                "file's permissions and try again.", path=str(source)) from exc
-        files = [source.name]
+        files = [] if in_place else [source.name]  # the user's own file is not ours to replace
         if fmt == ONNX:
             parts = _onnx_parts(copy, source, data_sample, y_sample, stage.path)
         else:
@@ -120,7 +182,7 @@ def prepare_model_file(model_file, artifact_dir, data_sample=None, force_overwri
 
 def _load_pickle(path: Path, source: Path, fmt: str):
     """(object, serializer) from a joblib or (cloud)pickle file; PrepareError when unreadable."""
-    order = ["joblib"] if fmt == "joblib" else ["cloudpickle", "joblib"]
+    order = ["joblib"] if fmt == "joblib" else ["pickle"] if fmt == "pickle" else ["cloudpickle", "joblib"]
     errors = []
     for serializer in order:
         try:
@@ -128,6 +190,11 @@ def _load_pickle(path: Path, source: Path, fmt: str):
                 import joblib
 
                 return joblib.load(path), "joblib"
+            if serializer == "pickle":  # told from its bytes: a plain pickle
+                import pickle
+
+                with open(path, "rb") as fh:
+                    return pickle.load(fh), "pickle"
             import cloudpickle
 
             with open(path, "rb") as fh:
@@ -161,6 +228,7 @@ def _output_schema(prediction, y_sample, classes=None):
 def _pickle_parts(path: Path, source: Path, fmt: str, data_sample, y_sample) -> dict:
     model, serializer = _load_pickle(path, source, fmt)
     info = frameworks.detect(model)
+    refuse_unfitted(model, f"The model in {source.name}")
     if not callable(getattr(model, "predict", None)):
         if not callable(model):
             raise PrepareError(
@@ -187,8 +255,8 @@ def _pickle_parts(path: Path, source: Path, fmt: str, data_sample, y_sample) -> 
                       else model(data_sample))
     score_text = _pickle_score(Serialized(serializer, _literal(source.name), path), info,
                                columns, wants_dataframe(info, named))
-    req_lines = _score_requirements(score_text, requirements.modules_of_object(model),
-                                    [serializer])
+    req_lines = _score_requirements(score_text, _model_modules(model, path),
+                                    [serializer] if serializer != "pickle" else [])  # pickle: stdlib
     return {
         "score_text": score_text, "req_lines": req_lines,
         "input_schema": schema.schema_from_columns(columns) if columns else None,

@@ -12,8 +12,11 @@ from pathlib import Path
 from ..errors import PrepareError
 from . import (fn_folder, frameworks, layout, metadata, rendering, requirements,
                runtime_yaml, schema)
+from .fitted import refuse_unfitted
+from .metadata_views import check_use_case_type
 from .model_artifact import ModelArtifact
 from .staging import Staging
+from .warn_once import warn_once
 
 log = logging.getLogger(__name__)
 
@@ -114,6 +117,10 @@ def _pickle_score(serialized, info, columns, use_dataframe: bool) -> str:
         body = ("    import joblib\n\n"
                 "    with open(path, \"rb\") as fh:\n"
                 "        return joblib.load(fh)")
+    elif serialized.serializer == "pickle":
+        body = ("    import pickle\n\n"
+                "    with open(path, \"rb\") as fh:\n"
+                "        return pickle.load(fh)")
     else:
         body = ("    import cloudpickle\n\n"
                 "    with open(path, \"rb\") as fh:\n"
@@ -133,6 +140,15 @@ def _pickle_score(serialized, info, columns, use_dataframe: bool) -> str:
         LOAD_BODY=body,
         PREDICT_CALL=predict_call,
     )
+
+
+def _model_modules(model, model_file) -> set[str]:
+    """What loading the model file imports: the object's own modules, and every module its
+    pickle names (base classes of a class pickled by value, say), read without unpickling."""
+    from .model_format import modules_needed
+
+    needed = modules_needed(model_file) or set()
+    return set(requirements.modules_of_object(model)) | {m.split(".", 1)[0] for m in needed if m != "__main__"}
 
 
 def hasattr_predict(info) -> bool:
@@ -202,11 +218,12 @@ def _runtime_text(target: Path, inference_conda_env, inference_python_version) -
                                                   inference_python_version=inference_python_version))
 
 
+@warn_once
 def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
             fn_artifact_files_included: bool = False, force_overwrite: bool = False, *,
             use_case_type: str | None = None, inference_conda_env: str | None = None,
             inference_python_version: str | None = None, training_script_path: str | None = None,
-            capture_git: bool = True) -> ModelArtifact:
+            capture_git: bool = True, data_science_env: bool = False) -> ModelArtifact:
     """Turn a trained model into a self-contained artifact directory and return it.
 
     Detects the framework (scikit-learn estimators and pipelines, XGBoost, LightGBM; any
@@ -219,8 +236,9 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
     ``fn_artifact_files_included``, fn-folder/.
 
     Raises TargetNotEmpty for a non-empty ``artifact_dir`` unless ``force_overwrite``, and
-    PrepareError (nothing written) when the sample does not fit the model or nothing can
-    serialize it.
+    PrepareError (nothing written) when the sample does not fit the model, the model is not
+    fitted, or nothing can serialize it.  ADS's ``data_science_env`` is accepted: runtime.yaml
+    always describes the environment the artifact was prepared in.
     """
     if model is None:
         raise PrepareError("prepare() needs a model object; use prepare_generic_model() "
@@ -230,6 +248,7 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
 
         onnx_export.warm_up(model)  # first: ONNX Runtime loads on the other core meanwhile
     info = frameworks.detect(model)
+    refuse_unfitted(model)  # without a sample, nothing else would notice
     if not callable(getattr(model, "predict", None)):
         if not callable(model):
             raise PrepareError(
@@ -239,7 +258,7 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
             )
         info.algorithm = "<callable>"
     if use_case_type:
-        info.use_case_type = use_case_type
+        info.use_case_type = check_use_case_type(use_case_type)
     staging = Staging(artifact_dir, force_overwrite)  # refuses a non-empty target up front
     target = staging.target
     want_onnx = as_onnx is not False
@@ -305,7 +324,7 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
             serialized = serialize(model, stage_dir, prefer="joblib")
             files.append(serialized.file_name)
             score_text = _pickle_score(serialized, info, columns, wants_dataframe(info, named))
-            req_lines = _score_requirements(score_text, requirements.modules_of_object(model),
+            req_lines = _score_requirements(score_text, _model_modules(model, serialized.path),
                                             [serialized.serializer])
             prep.update(serializer=serialized.serializer, model_file=serialized.file_name)
             if want_onnx:
@@ -347,13 +366,14 @@ def _named_series(y) -> bool:
     return schema._is_pandas(y, "Series") and y.name is not None or schema._is_pandas(y, "DataFrame")
 
 
+@warn_once
 def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_overwrite: bool = False,
                           fn_artifact_files_included: bool = False, *, X_sample=None, y_sample=None,
                           model_file_name: str | None = None, use_case_type: str | None = None,
                           inference_conda_env: str | None = None,
                           inference_python_version: str | None = None,
                           training_script_path: str | None = None,
-                          capture_git: bool = True) -> ModelArtifact:
+                          capture_git: bool = True, data_science_env: bool = False) -> ModelArtifact:
     """The ADS generic-model approach: write score.py (load_model(), predict(data,
     model=load_model()) and the _handle_input/_handle_output hooks to edit), requirements.txt,
     runtime.yaml and .model-ignore; with ``model``, also the model pickled with cloudpickle
@@ -361,6 +381,15 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
     ``data_sample`` (a DataFrame, array or list of rows), input_schema.json and
     data-sample.json (``X_sample`` is ADS 2.x's name for it). Without a model, edit
     load_model() in score.py, then reload()/verify().
+
+    Without ``model``, a folder that holds only your saved model file (as in ADS's guide:
+    ``joblib.dump(model, path + "/model.onnx")``, then ``prepare_generic_model(path)``)
+    needs no ``force_overwrite``: the artifact is written around that file, which is never
+    replaced or removed, and score.py loads it as its bytes say it was saved (ONNX, joblib,
+    pickle or cloudpickle), whatever its name; loading a pickle runs its code, so do this
+    with your own files only.  ``model_file_name`` names that file when the folder holds
+    others.  ADS's ``data_science_env`` is accepted: runtime.yaml always
+    describes the environment the artifact was prepared in.
     """
     if isinstance(model, bool) or isinstance(data_sample, str):
         # ADS's positional order is (model_path, fn_artifact_files_included, fn_name,
@@ -373,6 +402,18 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
         if data_sample is not None:
             raise PrepareError("Pass the sample once: data_sample and X_sample are the same argument.")
         data_sample = X_sample
+    use_case_type = check_use_case_type(use_case_type) if use_case_type else use_case_type
+    if model is None:
+        from .model_file import prepare_around_model_file, users_model_file
+
+        users_file = users_model_file(artifact_dir, model_file_name)
+        if users_file is not None:
+            return prepare_around_model_file(
+                artifact_dir, users_file, data_sample=data_sample, force_overwrite=force_overwrite,
+                fn_artifact_files_included=fn_artifact_files_included, y_sample=y_sample,
+                training_script_path=training_script_path, use_case_type=use_case_type,
+                inference_conda_env=inference_conda_env, inference_python_version=inference_python_version,
+                capture_git=capture_git)
     staging = Staging(artifact_dir, force_overwrite)
     target = staging.target
     doc = {"defined_metadata": {}, "preparation": {}}
@@ -385,6 +426,7 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
     info = None
     if model is not None:
         info = frameworks.detect(model)
+        refuse_unfitted(model)
         if use_case_type:
             info.use_case_type = use_case_type
         doc["defined_metadata"] = info.defined_metadata()
@@ -417,7 +459,7 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
                                    file_name=model_file_name)
             files.append(serialized.file_name)
             score_text = _pickle_score(serialized, info, columns, wants_dataframe(info, named))
-            req_lines = _score_requirements(score_text, requirements.modules_of_object(model),
+            req_lines = _score_requirements(score_text, _model_modules(model, serialized.path),
                                             [serialized.serializer])
             doc["preparation"].update(serializer=serialized.serializer,
                                       model_file=serialized.file_name)

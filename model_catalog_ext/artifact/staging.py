@@ -26,8 +26,11 @@ def _umask() -> int:
 class Staging:
     """``with Staging(target, force_overwrite) as stage: ...write into stage.path...``"""
 
-    def __init__(self, target, force_overwrite: bool = False):
+    def __init__(self, target, force_overwrite: bool = False, keep=()):
         self.target = Path(target).expanduser().absolute()
+        # Files of the user's that may already be in the target and are never replaced or
+        # removed (a model file the artifact is prepared around): a copy in the stage is dropped.
+        self.keep = frozenset(keep)
         if self.target.is_symlink() and self.target.is_dir():
             # A link to a folder: write where it points (staged beside that folder, on its disk).
             self.target = self.target.resolve()
@@ -43,7 +46,8 @@ class Staging:
                 f"{target} exists and is not a directory. Choose a directory path for the artifact.",
                 path=str(target),
             )
-        if target.is_dir() and any(target.iterdir()) and not self.force_overwrite:
+        if target.is_dir() and any(p.name not in self.keep for p in target.iterdir()) \
+                and not self.force_overwrite:
             raise TargetNotEmpty(
                 f"{target} is not empty. Choose an empty or new directory, or pass "
                 "force_overwrite=True to replace the files prepare writes (other files stay).",
@@ -104,12 +108,14 @@ class Staging:
             for name in files:
                 src = Path(root) / name
                 rel = src.relative_to(stage)
+                if rel.as_posix() in self.keep:
+                    continue
                 dst = target / rel
                 dst.parent.mkdir(parents=True, exist_ok=True)
                 os.replace(src, dst)
                 written.add(rel.as_posix())
         # Files an earlier prepare() wrote that this one does not (model.onnx -> model.joblib).
-        for rel in sorted(previous - written):
+        for rel in sorted(previous - written - self.keep):
             stale = target / rel
             if stale.is_file() and not stale.is_symlink() and target in stale.resolve().parents:
                 stale.unlink()

@@ -70,6 +70,61 @@ def _requirements_module():
     return module
 
 
+def _model_format_module():
+    """model_format.py (standard library only), loaded by path like requirements.py."""
+    path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "model_format.py")
+    spec = importlib.util.spec_from_file_location("_model_catalog_model_format", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def pickled_modules(artifact_dir: str) -> dict[str, set[str]]:
+    """file name -> top-level modules it needs, for each pickle (joblib, cloudpickle) file at
+    the top of the artifact, read opcode by opcode: nothing is unpickled."""
+    fmt = _model_format_module()
+    found = {}
+    for name in sorted(os.listdir(artifact_dir)):
+        path = os.path.join(artifact_dir, name)
+        if name.startswith(".") or not os.path.isfile(path):
+            continue
+        modules = fmt.modules_needed(path)
+        if modules:
+            found[name] = {m.split(".", 1)[0] for m in modules}
+    return found
+
+
+def unlisted_pickle_modules(artifact_dir: str, listed: set[str]) -> list[str]:
+    """One message per pickled model file needing modules no listed distribution provides
+    (loading it anywhere else would fail with ModuleNotFoundError)."""
+    reqs = _requirements_module()
+    local = _modules_in_folder(artifact_dir)
+    provided = None
+    problems = []
+    for name, modules in pickled_modules(artifact_dir).items():
+        missing = []
+        for module in sorted(modules):
+            if module in ("__main__", "__builtin__") or reqs.is_stdlib(module) or module in local \
+                    or module.startswith("_"):
+                continue
+            if any(_normalize(d) in listed for d in reqs.usual_distributions(module)):
+                continue
+            if provided is None:
+                provided = set().union(*(reqs.modules_of_distribution(n) for n in listed))
+            if module not in provided:
+                missing.append(module)
+        if missing:
+            lines = []
+            for module in missing:
+                dist = reqs.usual_distributions(module)[0]
+                version = installed_version(dist)
+                lines.append(f"{dist}=={version}" if version else dist)
+            problems.append(
+                f"{name} is a pickle that needs {', '.join(repr(m) for m in missing)} to load, which nothing in "
+                f"requirements.txt provides: add {', '.join(lines)} to requirements.txt.")
+    return problems
+
+
 def _modules_in_folder(folder: str) -> set[str]:
     """Modules and packages score.py can import from the artifact folder itself."""
     suffixes = tuple(importlib.machinery.all_suffixes())
@@ -197,6 +252,7 @@ def check_requirements(artifact_dir: str, report: dict) -> bool:
                         "(pip install -r requirements.txt) or verify with use_venv=True.")
     # An edited score.py may import what prepare() never saw: it would fail where it is deployed.
     messages.extend(unlisted_imports(artifact_dir, listed))
+    messages.extend(unlisted_pickle_modules(artifact_dir, listed))  # the model file needs its classes too
     if messages:
         return _check(report, "requirements", False, " ".join(messages))
     return _check(report, "requirements", True,
@@ -222,6 +278,11 @@ def import_score(artifact_dir: str, report: dict):
     try:
         spec.loader.exec_module(module)
     except ModuleNotFoundError as exc:
+        mismatch = _version_mismatch(exc, artifact_dir)
+        if mismatch:  # a package that is there, in another version than the model file's
+            _check(report, "import", False, f"importing score.py (its load_model() runs then) raised "
+                                            f"ModuleNotFoundError: {exc}{mismatch}")
+            return None
         _check(
             report, "import", False,
             f"score.py imports {exc.name!r}, which is not installed here. If it is a package, "
@@ -352,6 +413,69 @@ def _count_rows(data):
     return None
 
 
+def _version_mismatch(exc: Exception, artifact_dir: str) -> str:
+    """Why a model file cannot load here when it names a submodule the installed package
+    lacks (a NumPy 2 pickle under NumPy 1.x: No module named 'numpy._core.numeric')."""
+    name = getattr(exc, "name", None)
+    if not isinstance(exc, ModuleNotFoundError) or not name or "." not in name:
+        return ""
+    top = name.split(".", 1)[0]
+    if importlib.util.find_spec(top) is None:
+        return ""
+    dist = _requirements_module().usual_distributions(top)[0]
+    version = installed_version(dist)
+    wanted = _required_version(artifact_dir, dist)
+    here = f"{dist} {version}" if version else f"the {top} installed here"
+    asked = f" requirements.txt asks for {dist}=={wanted}." if wanted else ""
+    return (f". The model file was saved with another version of {dist}: it needs {name}, which {here} "
+            f"does not have, so this environment cannot load it.{asked} Install the artifact's requirements "
+            "(pip install -r requirements.txt) or verify with use_venv=True.")
+
+
+def _required_version(artifact_dir: str, dist: str) -> str | None:
+    """The version the artifact's requirements.txt pins ``dist`` to, if any."""
+    try:
+        with open(os.path.join(artifact_dir, "requirements.txt"), encoding="utf-8") as fh:
+            lines = fh.read().splitlines()
+    except OSError:
+        return None
+    for line in lines:
+        match = _REQ_LINE.match(line.split(";", 1)[0].strip())
+        if match and _normalize(match.group(1)) == _normalize(dist) and match.group(2).startswith("=="):
+            return match.group(2)[2:].strip()
+    return None
+
+
+def check_fitted(model, report: dict) -> None:
+    """A scikit-learn estimator (XGBoost's, LightGBM's) that was never fitted loads fine and
+    fails only on its first predict(): report it now, with or without data.  scikit-learn is
+    asked only when loading the model imported it already."""
+    if "sklearn" not in sys.modules:
+        return
+    try:
+        from sklearn.base import BaseEstimator
+        from sklearn.exceptions import NotFittedError
+        from sklearn.utils.validation import check_is_fitted
+    except Exception:
+        return
+    final = model
+    while isinstance(getattr(final, "steps", None), list) and final.steps:  # a pipeline's last step
+        final = final.steps[-1][1]
+    # Only a library's own estimators: a class of the user's may keep no fitted state at all.
+    if not isinstance(model, BaseEstimator) or \
+            (type(final).__module__ or "").split(".", 1)[0] not in ("sklearn", "xgboost", "lightgbm"):
+        return
+    try:
+        check_is_fitted(model)
+    except NotFittedError:
+        name = type(model).__name__
+        _check(report, "fitted", False,
+               f"load_model() returned a {name} that was never fitted: predict() would raise NotFittedError. "
+               f"Fit it (model.fit(X_train, y_train)) and prepare the artifact again.")
+    except Exception:  # an estimator check_is_fitted cannot judge: predict() will tell
+        return
+
+
 def run(artifact_dir: str, data_path: str | None) -> dict:
     report = {"checks": [], "prediction": None, "timings": {}}
     started = time.perf_counter()
@@ -374,8 +498,10 @@ def run(artifact_dir: str, data_path: str | None) -> dict:
         _exited(report, "load_model", exc, "load_model() ran")
         return report
     except Exception as exc:
-        _check(report, "load_model", False, f"load_model() raised {type(exc).__name__}: {exc}\n{_tail()}")
+        _check(report, "load_model", False, f"load_model() raised {type(exc).__name__}: {exc}"
+               f"{_version_mismatch(exc, artifact_dir)}\n{_tail()}")
         return report
+    check_fitted(model, report)
     if data_path is None:
         # Nothing to predict on (prepared without a sample): the model loads, and the report
         # says plainly that predict() was not exercised rather than failing the artifact.

@@ -81,8 +81,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--name", required=True, help="display name")
     p.add_argument("--description", default="")
     p.add_argument("--tag", action="append", default=[], metavar="KEY:VALUE", help="freeform tag (repeatable)")
-    p.add_argument("--project-id", default=None)
-    p.add_argument("--compartment-id", default=None)
+    p.add_argument("--project-id", "--project", dest="project_id", default=None)
+    p.add_argument("--compartment-id", "--compartment", dest="compartment_id", default=None)
     p.add_argument("--version-of", default=None, metavar="MODEL_ID", help="save as the next version of this model")
     p.add_argument("--training-script", default=None, help="record git provenance of this script")
     p.add_argument("--ignore-pending-changes", action="store_true",
@@ -109,8 +109,8 @@ def _parser() -> argparse.ArgumentParser:
                    help="remove a custom metadata item")
     p.add_argument("--provenance", action="append", default=[], metavar="KEY=VALUE",
                    help=f"set a provenance field, one of {', '.join(PROVENANCE_KEYS)} (an empty VALUE clears it)")
-    p.add_argument("--project-id", default=None)
-    p.add_argument("--compartment-id", default=None)
+    p.add_argument("--project-id", "--project", dest="project_id", default=None)
+    p.add_argument("--compartment-id", "--compartment", dest="compartment_id", default=None)
     p.add_argument("--etag", default=None, help="only apply if the model still has this etag")
 
     p = sub.add_parser("delete", parents=[common], help="delete a model")
@@ -233,7 +233,7 @@ def cmd_save(args, svc) -> int:
         display_name=args.name, description=args.description, freeform_tags=parse_tags(args.tag),
         project_id=args.project_id, compartment_id=args.compartment_id, as_new_version_of=args.version_of,
         training_script_path=args.training_script, ignore_pending_changes=args.ignore_pending_changes,
-        spelling=SAVE_OPTIONS)
+        spelling=SAVE_OPTIONS, door="cli")
     bar = ProgressBar(f"saving {os.path.basename(os.path.normpath(args.path))}", enabled=args.progress)
     try:
         entry = save_folder(svc, args.path, request, progress=bar)
@@ -410,7 +410,9 @@ def main(argv: list[str] | None = None) -> int:
             json.dump(exc.to_dict(), sys.stderr, default=str)
             sys.stderr.write("\n")
         else:
-            print(f"error: {exc.message}", file=sys.stderr)
+            from .wording import in_flags
+
+            print(f"error: {in_flags(exc.message)}", file=sys.stderr)
         return 2 if isinstance(exc, InvalidInput) else 1  # a bad value is bad usage, like a bad option
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -76,14 +76,23 @@ def cmd_list(ctx: MagicContext, args, cell):
     _no_cell("list", cell)
     if not 1 <= args.limit <= 1000:
         raise UsageError(f"--limit must be between 1 and 1000, not {args.limit}")
+    if args.page < 1:
+        raise UsageError(f"--page counts from 1, not {args.page}")
+    # The pages before this one, this one, and one model more: whether there is a next page.
     filters = dict(tags=list(args.tag), state="ALL" if args.state == "all" else args.state.upper(),
-                   sort=_SORTS[args.sort], limit=args.limit)
+                   sort=_SORTS[args.sort], limit=args.limit * args.page + 1)
+    if args.order:
+        filters["sort_order"] = args.order.upper()
     for attr, value in (("created_by", args.user), ("framework", args.framework),
                         ("project_id", args.project), ("compartment_id", args.compartment),
                         ("search", args.search)):
         if value:
             filters[attr] = value
     result = ctx.connection.catalog.list_models(**filters)
+    start = args.limit * (args.page - 1)
+    if len(result) > start + args.limit:
+        print(f"page {args.page}; more models: add --page {args.page + 1}")
+    result = result[start:start + args.limit]
     cls = type(result)
     if cls not in ctx.formatters_for:
         render.register_list_formatters(ctx.shell, cls)
@@ -147,7 +156,7 @@ def cmd_save(ctx: MagicContext, args, cell):
         display_name=name, description=description, project_id=project, compartment_id=compartment,
         freeform_tags=tags or None, training_script_path=notebook, capture_provenance=True,
         ignore_pending_changes=args.ignore_pending_changes, as_new_version_of=args.new_version_of,
-        spelling=SAVE_OPTIONS)
+        spelling=SAVE_OPTIONS, door="magic")
     done = prepare_verify_save(ctx.service, model, request, X_sample=X_sample, y_sample=y_sample, as_onnx=args.onnx)
     for note in done.notes:  # --onnx asked for it and it could not be: one plain line
         print(f"note: {note}")
@@ -195,7 +204,9 @@ def cmd_load(ctx: MagicContext, args, cell):
         raise UsageError(f"--as needs a Python variable name, not {args.name!r}")
     entry, artifact = _loaded_artifact(ctx, args.id)
     model = artifact.model
-    value = model if callable(getattr(model, "predict", None)) else artifact
+    # An ONNX model's predict() is score.py's answer unwrapped; bind the artifact, as before.
+    onnx = type(model).__name__ == "OnnxModel"
+    value = model if callable(getattr(model, "predict", None)) and not onnx else artifact
     target = args.name or _identifier(entry.display_name)
     user_ns = ctx.shell.user_ns
     if args.name is None and target in user_ns and user_ns[target] is not value:

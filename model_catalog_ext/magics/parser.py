@@ -83,11 +83,17 @@ def build_parser() -> MagicArgumentParser:
     p.add_argument("--search", metavar="TEXT",
                    help="free text over name and description; the search-box grammar works too, "
                    "e.g. --search 'churn tag:team=ml user:alice'")
-    p.add_argument("--project", metavar="P", help="only models of this project")
-    p.add_argument("--compartment", metavar="C", help="only models of this compartment")
+    p.add_argument("--project-id", "--project", dest="project", metavar="P", help="only models of this project")
+    p.add_argument("--compartment-id", "--compartment", dest="compartment", metavar="C",
+                   help="only models of this compartment")
     p.add_argument("--sort", choices=("created", "name", "version"), default="created",
                    help="sort order (default: created, newest first)")
-    p.add_argument("--limit", type=int, default=50, metavar="N", help="at most N models (default 50)")
+    p.add_argument("--order", type=str.lower, choices=("asc", "desc"), default=None,
+                   help="asc or desc (default: newest first, names A to Z)")
+    p.add_argument("--limit", type=int, default=50, metavar="N", help="models per page (1-1000, default 50)")
+    p.add_argument("--page", type=int, default=1, metavar="N",
+                   help="which page of --limit models to show (default 1); the line above the table "
+                   "says when there is another")
 
     p = add("show", "Show one model: metadata, provenance, schema, versions and files.")
     p.add_argument("id", metavar="ID")
@@ -111,8 +117,8 @@ def build_parser() -> MagicArgumentParser:
     p.add_argument("--onnx", action=argparse.BooleanOptionalAction, default=None,
                    help="serialize to ONNX (default: when the framework supports it)")
     p.add_argument("--new-version-of", metavar="ID", help="save as the next version of this model")
-    p.add_argument("--project", metavar="P")
-    p.add_argument("--compartment", metavar="C")
+    p.add_argument("--project-id", "--project", dest="project", metavar="P")
+    p.add_argument("--compartment-id", "--compartment", dest="compartment", metavar="C")
     p.add_argument("--ignore-pending-changes", action="store_true",
                    help="save even if the notebook has uncommitted git changes")
 

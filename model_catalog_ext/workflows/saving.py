@@ -32,7 +32,8 @@ class SaveRequest:
 
     ``provenance``: given as is; else captured from git for ``training_script_path``, or for
     this kernel's notebook (or ``python script.py``) when ``capture_provenance`` is true.
-    ``defined_metadata``: None takes what prepare() and verify() recorded in the artifact.
+    ``defined_metadata`` / ``custom_metadata``: None takes what prepare(), verify() and
+    ``metadata_custom.add()`` recorded in the artifact folder.
     """
 
     display_name: str | None = None
@@ -49,6 +50,10 @@ class SaveRequest:
     as_new_version_of: str | None = None
     created_by: str | None = None
     spelling: Spelling = field(default_factory=dict)
+    # How a failed verify() is reported before saving: "api" (a warning), "cli" / "magic"
+    # (a line on stderr) or "server" (in the answer only); MODEL_CATALOG_REFUSE_FAILED_VERIFY
+    # turns it into a refusal at every door (artifact/test_results_policy.py).
+    door: str = "api"
 
     def option(self, name: str) -> str:
         """How the user's door spells option ``name`` (``--ignore-pending-changes``...)."""
@@ -141,6 +146,17 @@ def recorded_metadata(artifact_path: str | os.PathLike) -> dict | None:
     return {k: v for k, v in (data or {}).items() if v is not None} or None
 
 
+def recorded_custom_metadata(artifact_path: str | os.PathLike) -> list | None:
+    """The custom metadata added to an artifact folder (``art.metadata_custom.add(...)``)."""
+    path = Path(artifact_path)
+    if not path.is_dir():
+        return None
+    from ..artifact import metadata as artifact_metadata
+
+    items = artifact_metadata.read(path).get("custom_metadata")
+    return list(items) if isinstance(items, list) and items else None
+
+
 def save_folder(catalog: CatalogService, artifact: str | os.PathLike, request: SaveRequest,
                 progress: ProgressCallback | None = None) -> ModelEntry:
     """Save an artifact folder (or .zip) as a new model, or the next version of one.
@@ -157,11 +173,15 @@ def save_folder(catalog: CatalogService, artifact: str | os.PathLike, request: S
     entry_fields.check_field("display_name", name)
     provenance = capture_provenance(request, path if path.is_dir() else None)
     defined = request.defined_metadata if request.defined_metadata is not None else recorded_metadata(path)
+    custom = request.custom_metadata if request.custom_metadata is not None else recorded_custom_metadata(path)
+    from ..artifact.test_results_policy import check_before_save
+
+    check_before_save(defined, request.door)  # warns, or refuses, after a failed verify()
     return catalog.save(
         path, display_name=name, description=request.description or "",
         compartment_id=request.compartment_id or None, project_id=request.project_id or None,
         freeform_tags=request.freeform_tags or None, defined_metadata=defined or None,
-        custom_metadata=request.custom_metadata, provenance=provenance,
+        custom_metadata=custom, provenance=provenance,
         created_by=request.created_by, as_new_version_of=request.as_new_version_of or None, progress=progress)
 
 

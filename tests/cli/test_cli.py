@@ -372,3 +372,22 @@ def test_options_match_the_magics(env, art, capsys, tmp_path):
     assert code == 2 and "has no tag 'nosuch'" in one_error_line(err) and "version" in err
     code, out, _ = run(capsys, "show", a["id"], "--json")
     assert json.loads(out)["etag"] == a["etag"]  # not touched
+
+
+def test_cli_errors_say_the_flags_not_python_arguments(env, art, capsys, tmp_path):
+    entry = save(capsys, art, "--name", "m", "--project", "p-1", "--compartment", "c-1")
+    assert (entry["project_id"], entry["compartment_id"]) == ("p-1", "c-1")
+    target = tmp_path / "full"
+    target.mkdir()
+    (target / "x").write_text("x")
+    code, out, err = run(capsys, "download", entry["id"], str(target))
+    assert code != 0 and "--force" in err and "force_overwrite" not in err
+
+    import subprocess
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    (repo / "train.py").write_text("print(1)\n")  # never committed: a pending change
+    code, out, err = run(capsys, "save", str(art), "--name", "x", "--training-script", str(repo / "train.py"))
+    assert code != 0 and "--ignore-pending-changes" in err and "ignore_pending_changes" not in err

@@ -42,7 +42,9 @@ def test_save_in_one_kernel_load_and_predict_in_another(start_kernel, notebook_r
     # Saved as ONNX: load_model() gives an ONNX Runtime session, which has no predict(), so
     # the artifact is bound, and its predict() runs score.py.
     assert entry.defined_metadata.get("Framework") == "scikit-learn"
-    assert last_value(b, "[type(m).__name__, type(m.model).__name__]") == ["ModelArtifact", "InferenceSession"]
+    assert last_value(b, "[type(m).__name__, type(m.model.session).__name__]") == ["ModelArtifact", "InferenceSession"]
+    # ... and m.model predicts as ADS's guide expects, through score.py
+    assert [int(v) for v in last_value(b, "list(m.model.predict(X.head(10)))")] == expected
     assert "m.predict(data) runs its score.py" in loaded.stdout
     assert [int(v) for v in last_value(b, "list(m.predict(X.head(10))['prediction'])")] == expected
     run_ok(b, f"preds = %catalog predict {model_id} X.head(10)")

@@ -78,7 +78,7 @@ def test_clean_repository_with_a_token_in_the_remote(tmp_path):
         "git_branch": "main",
         "git_commit": git(repo, "rev-parse", "HEAD"),
         "repository_url": "https://github.example.com/org/proj.git",
-        "script_dir": "notebooks",
+        "script_dir": str(repo / "notebooks"),  # absolute, as ADS records it
         "training_script": "notebooks/train.ipynb",
         "git_dirty": False,
     }
@@ -257,7 +257,7 @@ def test_a_python_script_run_is_its_own_training_script(tmp_path):
     git(repo, "commit", "-qm", "training script")
     prov = _run(repo, "scripts/train.py")  # a relative path, as typed
     assert prov["training_script"] == "scripts/train.py"
-    assert prov["script_dir"] == "scripts"
+    assert prov["script_dir"] == str(repo / "scripts")
     assert prov["git_commit"] == git(repo, "rev-parse", "HEAD")
     # python -c and stdin have no script file: nothing is guessed (the repo still comes from cwd)
     for args in (["-c", CAPTURE], ["-"]):

@@ -41,7 +41,7 @@ class SaveJobHandler(CatalogAPIHandler):
             freeform_tags=body.get("freeform_tags") or None, project_id=body.get("project_id") or None,
             compartment_id=body.get("compartment_id") or None, as_new_version_of=body.get("as_new_version_of") or None,
             training_script_path=str(script), ignore_pending_changes=bool(body.get("ignore_pending_changes")),
-            created_by=self.user_name(), spelling=REST_SPELLING)
+            created_by=self.user_name(), spelling=REST_SPELLING, door="server")
 
     async def check_save_metadata(self, body: dict) -> None:
         """Refuse bad metadata now (400, or 404 for an unknown as_new_version_of), with the
