@@ -144,6 +144,7 @@ def bulk(svc, count: int, template) -> None:
     import uuid
 
     import sqlalchemy as sa
+
     from model_catalog_ext.catalog import tables
 
     engine = _find_engine(svc, sa)

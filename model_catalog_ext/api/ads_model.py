@@ -26,7 +26,7 @@ class ADSModel:
 
     @classmethod
     def from_estimator(cls, est, transformer_pipeline=None, client=None, overwrite=None, action=None,
-                       name: str | None = None, classes=None) -> "ADSModel":
+                       name: str | None = None, classes=None) -> ADSModel:
         """Wrap a fitted estimator.  ADS's transformer_pipeline, client, overwrite, action and
         classes are not supported (NotImplementedError)."""
         refuse_unsupported("ADSModel.from_estimator()", {

@@ -7,7 +7,8 @@ import difflib
 from typing import Any
 
 from ..catalog.entry import ModelEntry
-from ..catalog.fields import ARTIFACT as ARTIFACT_FIELDS, EDITABLE, READ_ONLY
+from ..catalog.fields import ARTIFACT as ARTIFACT_FIELDS
+from ..catalog.fields import EDITABLE, READ_ONLY
 from ..errors import ImmutableArtifact
 
 # ADS attribute names that map onto ours.
@@ -142,7 +143,7 @@ class Model:
         self._working.clear()
 
     # --- actions ----------------------------------------------------------------------------
-    def commit(self, force: bool = False) -> "Model":
+    def commit(self, force: bool = False) -> Model:
         """Save the assigned fields to the catalog.
 
         Refused with :class:`~model_catalog_ext.errors.Conflict` when someone changed the
@@ -160,19 +161,19 @@ class Model:
         self._working.clear()
         return self
 
-    def rollback(self) -> "Model":
+    def rollback(self) -> Model:
         """Forget the uncommitted changes (back to what was last read from the catalog)."""
         self._pending.clear()
         self._working.clear()
         return self
 
-    def refresh(self) -> "Model":
+    def refresh(self) -> Model:
         """Re-read the model from the catalog (uncommitted changes are kept)."""
         self._keep_edits()
         object.__setattr__(self, "_entry", self._service.get(self._entry.id))
         return self
 
-    def deactivate(self) -> "Model":
+    def deactivate(self) -> Model:
         """Hide the model from default listings (it stays downloadable).
 
         Takes effect in the catalog at once, with no commit() needed (ADS only sets the
@@ -182,7 +183,7 @@ class Model:
         object.__setattr__(self, "_entry", self._service.deactivate(self._entry.id))
         return self
 
-    def activate(self) -> "Model":
+    def activate(self) -> Model:
         """Show an inactive model in default listings again.
 
         Takes effect in the catalog at once, with no commit() needed (ADS only sets the
@@ -196,7 +197,7 @@ class Model:
         """Remove the model from the catalog (its blobs go unless other models use them)."""
         self._service.delete(self._entry.id)
 
-    def versions(self) -> list["Model"]:
+    def versions(self) -> list[Model]:
         """Every version of this model (its version set), by ascending version."""
         return [Model(e, self._service) for e in self._service.versions(self._entry.id)]
 

@@ -55,7 +55,7 @@ class ProjectSummaryList(SummaryList):
         lines += [f"  {p.id}  {p.model_count} model(s)" for p in self]
         return "\n".join(lines)
 
-    def filter(self, selection, instance=None) -> "ProjectSummaryList":
+    def filter(self, selection, instance=None) -> ProjectSummaryList:
         """Keep the projects ``selection`` (a function of a project, or a list of booleans
         as long as this list) selects."""
         if callable(selection):
@@ -67,7 +67,7 @@ class ProjectSummaryList(SummaryList):
                                f"{len(self)} booleans.")
         return ProjectSummaryList([p for p, keep in zip(self, selection) if keep], self.datetime_format)
 
-    def sort_by(self, columns, reverse: bool = False) -> "ProjectSummaryList":
+    def sort_by(self, columns, reverse: bool = False) -> ProjectSummaryList:
         """Sorted by a field name (or a list of them); missing values last."""
         columns = [columns] if isinstance(columns, str) else list(columns)
         fields = {f.name for f in dataclasses.fields(Project)}

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import inspect
 import operator
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..catalog.entry import ModelEntry
 from ..errors import InvalidInput
@@ -82,14 +82,14 @@ class ModelSummaryList:
         model_id = model if isinstance(model, str) else getattr(model, "id", None)
         return any(e.id == model_id for e in self._entries())
 
-    def __add__(self, other) -> "ModelSummaryList":
+    def __add__(self, other) -> ModelSummaryList:
         if isinstance(other, ModelSummaryList):
             return self._new(self._items + other._items)
         if isinstance(other, (list, tuple)) and all(isinstance(m, (Model, ModelEntry)) for m in other):
             return self._new(self._items + list(other))
         return NotImplemented
 
-    def _new(self, items) -> "ModelSummaryList":
+    def _new(self, items) -> ModelSummaryList:
         narrowed = ModelSummaryList(self.mc, items, datetime_format=self.datetime_format)
         narrowed.compartment_filter = self.compartment_filter
         return narrowed
@@ -113,7 +113,7 @@ class ModelSummaryList:
         return "\n".join(lines)
 
     # --- narrowing and ordering ------------------------------------------------------------
-    def filter(self, selection, instance=None) -> "ModelSummaryList":
+    def filter(self, selection, instance=None) -> ModelSummaryList:
         """A new list narrowed by ``selection`` (empty when nothing matches; ADS returns None).
 
         ``selection`` is one of:
@@ -145,7 +145,7 @@ class ModelSummaryList:
             raise ValueError(f"Filter selection lists must hold models, positions or booleans, not {odd!r}.")
         return self._new([self._model(i) for i in selection])
 
-    def sort_by(self, columns, reverse: bool = False) -> "ModelSummaryList":
+    def sort_by(self, columns, reverse: bool = False) -> ModelSummaryList:
         """A new list sorted by ``columns`` (a field name or a list of them), ascending unless
         ``reverse=True``, as in ADS.  Text sorts case-insensitively; missing values (None)
         sort after all others (before them with ``reverse=True``)."""

@@ -25,8 +25,8 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 WORKER = Path(__file__).with_name("verify_worker.py")
 # Runs verify_worker.py from its cached bytecode (__pycache__, which an installed wheel has)

@@ -11,7 +11,6 @@ import sys
 
 from ..errors import PrepareError
 
-
 _LIBRARIES = ("sklearn", "xgboost", "lightgbm")
 
 

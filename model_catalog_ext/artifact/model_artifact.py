@@ -10,7 +10,6 @@ from pathlib import Path
 from ..errors import InvalidArtifact
 from . import layout, metadata, schema
 
-
 _artifact_dirs: set[str] = set()  # the folders reload() has put on sys.path
 
 
@@ -64,7 +63,7 @@ class ModelArtifact:
 
     # -- score.py ------------------------------------------------------------------------
 
-    def reload(self, model_file_name: str | None = None) -> "ModelArtifact":
+    def reload(self, model_file_name: str | None = None) -> ModelArtifact:
         """Import score.py afresh and call its load_model(); returns self.
 
         ``model_file_name`` (ADS's argument) names the serialized model in the folder; it

@@ -12,12 +12,23 @@ import uuid
 from pathlib import Path
 
 from ..errors import PrepareError
-from . import frameworks, layout, metadata, rendering, requirements, schema
+from . import frameworks, layout, metadata, rendering, schema
 from .fitted import refuse_unfitted
 from .model_artifact import ModelArtifact
-from .prepare import (_check_columns, _classes, _data_sample, _model_modules, _output_columns, _pickle_score,
-                      _predict_sample, _record_provenance, _runtime_text, _score_requirements,
-                      _write_common, wants_dataframe)
+from .prepare import (
+    _check_columns,
+    _classes,
+    _data_sample,
+    _model_modules,
+    _output_columns,
+    _pickle_score,
+    _predict_sample,
+    _record_provenance,
+    _runtime_text,
+    _score_requirements,
+    _write_common,
+    wants_dataframe,
+)
 from .serializers import Serialized
 from .staging import Staging
 

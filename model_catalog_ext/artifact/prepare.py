@@ -4,14 +4,13 @@ from __future__ import annotations
 import json
 import logging
 import math
-import re
 import pprint
+import re
 import warnings
 from pathlib import Path
 
 from ..errors import PrepareError
-from . import (fn_folder, frameworks, layout, metadata, rendering, requirements,
-               runtime_yaml, schema)
+from . import fn_folder, frameworks, layout, metadata, rendering, requirements, runtime_yaml, schema
 from .fitted import refuse_unfitted
 from .metadata_views import check_use_case_type
 from .model_artifact import ModelArtifact

@@ -11,7 +11,6 @@ against requirements.txt, so it imports only the standard library at module leve
 from __future__ import annotations
 
 import ast
-import importlib
 import sys
 from functools import lru_cache
 

@@ -54,7 +54,7 @@ class Staging:
                 path=str(target),
             )
 
-    def __enter__(self) -> "Staging":
+    def __enter__(self) -> Staging:
         parent = self.target.parent
         missing = []
         while not parent.exists():

@@ -21,13 +21,22 @@ import hashlib
 import os
 import threading
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import BinaryIO, Callable, Iterator
+from typing import BinaryIO
 
 from ..errors import DamagedArtifact
 from .filewrite import reporting_full_disk, reserve, write_all
-from .hashing import (CHUNK_HASH, CHUNK_SIZE, QUEUE_DEPTH, BufferPool, ChunkHasher, chunk_hash_function, crc32,
-                      readinto_full)
+from .hashing import (
+    CHUNK_HASH,
+    CHUNK_SIZE,
+    QUEUE_DEPTH,
+    BufferPool,
+    ChunkHasher,
+    chunk_hash_function,
+    crc32,
+    readinto_full,
+)
 from .source import changed_while_saving as _changed
 from .verified import check_blob, iter_verified
 

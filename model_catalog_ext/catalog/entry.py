@@ -81,7 +81,7 @@ class ModelEntry:
         return out
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "ModelEntry":
+    def from_dict(cls, data: dict[str, Any]) -> ModelEntry:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
         names = {f.name for f in dataclasses.fields(cls)}
         kwargs = {k: v for k, v in data.items() if k in names}

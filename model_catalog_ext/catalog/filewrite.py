@@ -17,12 +17,11 @@ A full disk then becomes a :class:`StorageFull` that names where and what
 """
 from __future__ import annotations
 
-from typing import Any
-
 import contextlib
 import errno
 import os
 import sys
+from typing import Any
 
 from ..errors import StorageFull
 

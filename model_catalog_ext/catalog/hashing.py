@@ -24,7 +24,8 @@ import hashlib
 import mmap
 import queue
 import threading
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..errors import CatalogUnavailable
 

@@ -47,7 +47,7 @@ class ModelQuery:
     page_token: str | None = None
 
     @classmethod
-    def from_filters(cls, **filters: Any) -> "ModelQuery":
+    def from_filters(cls, **filters: Any) -> ModelQuery:
         """Build from keyword filters, refusing unknown names (a typo must not widen a query)."""
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(filters) - names)
@@ -57,7 +57,7 @@ class ModelQuery:
             )
         return cls(**filters).normalized()
 
-    def normalized(self) -> "ModelQuery":
+    def normalized(self) -> ModelQuery:
         """A validated copy with defaults filled in (order, tz-aware times, tag objects)."""
         q = dataclasses.replace(self)
         q.state = (q.state or "ACTIVE").upper()

@@ -5,8 +5,9 @@ import hashlib
 import json
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from .entry import ModelEntry
 

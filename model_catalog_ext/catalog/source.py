@@ -18,9 +18,10 @@ import re
 import stat
 import zipfile
 import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO, Callable
+from typing import BinaryIO
 
 from ..errors import InvalidArtifact
 from .name_length import refuse_overlong_name
@@ -64,7 +65,7 @@ class ArtifactSource:
         self._closer = closer
         self.total_size = sum(f.size for f in self.files)
 
-    def __enter__(self) -> "ArtifactSource":
+    def __enter__(self) -> ArtifactSource:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -131,7 +132,7 @@ class _Ignore:
         self.patterns = [p for p in patterns if p]
 
     @classmethod
-    def from_text(cls, text: str) -> "_Ignore":
+    def from_text(cls, text: str) -> _Ignore:
         lines = [line.strip() for line in text.splitlines()]
         return cls(list(DEFAULT_IGNORES) + [ln for ln in lines if ln and not ln.startswith("#")])
 
@@ -195,7 +196,7 @@ def _directory_source(root: Path) -> ArtifactSource:
 
 
 def _file_opener(path: str, rel: str, listed: os.stat_result):
-    def open_unchanged() -> "_UnchangedFile":
+    def open_unchanged() -> _UnchangedFile:
         f = open(path, "rb", buffering=0)
         try:
             return _UnchangedFile(f, rel, _identity(listed))
@@ -233,7 +234,7 @@ class _UnchangedFile:
         finally:
             self._f.close()
 
-    def __enter__(self) -> "_UnchangedFile":
+    def __enter__(self) -> _UnchangedFile:
         return self
 
     def __exit__(self, exc_type, *exc) -> None:
@@ -327,7 +328,7 @@ def _parents(name: str) -> list[str]:
 
 
 def _zip_opener(path: Path, zf: zipfile.ZipFile, info: zipfile.ZipInfo):
-    def open_member() -> "_ZipMember":
+    def open_member() -> _ZipMember:
         try:
             member = zf.open(info)
         except _DAMAGED_ZIP as exc:
@@ -369,7 +370,7 @@ class _ZipMember:
     def close(self) -> None:
         self._member.close()
 
-    def __enter__(self) -> "_ZipMember":
+    def __enter__(self) -> _ZipMember:
         return self
 
     def __exit__(self, *exc) -> None:

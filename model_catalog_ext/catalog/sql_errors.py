@@ -9,7 +9,7 @@ nothing changed.  Other errors pass through unchanged.
 from __future__ import annotations
 
 import contextlib
-from typing import Iterator
+from collections.abc import Iterator
 
 import sqlalchemy as sa
 

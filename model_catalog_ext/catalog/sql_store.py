@@ -24,7 +24,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ..errors import Conflict, DamagedArtifact, InvalidInput, ModelNotFound
+from ..errors import Conflict, DamagedArtifact, ModelNotFound
 from . import validation
 from .blobstore import BlobStore, LocalBlobStore, StoredBlob
 from .engine import is_sqlite

@@ -20,8 +20,9 @@ import os
 import queue
 import threading
 from collections import deque
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from ..errors import DamagedArtifact
 from .hashing import BufferPool, chunk_hash_function

@@ -9,8 +9,8 @@ ZIP64 records are used as soon as a size or offset needs them, so multi-GiB arti
 from __future__ import annotations
 
 import struct
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
-from typing import Callable, Iterable, Iterator
 
 from .hashing import crc32
 

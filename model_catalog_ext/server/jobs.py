@@ -9,8 +9,9 @@ import asyncio
 import time
 import traceback
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable
+from typing import Any
 
 from ..errors import CatalogError
 from .error_body import error_body, internal_error_message, new_error_id, public_error

@@ -11,7 +11,7 @@ import json
 import queue
 import time
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 from ..errors import KernelError, NoKernel
 from .paths import normalize_api_path

@@ -4,9 +4,10 @@ Tornado's own parser needs the whole body in memory; artifacts can be gigabytes.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from email.message import Message
 from email.parser import HeaderParser
-from typing import Callable, Protocol
+from typing import Protocol
 
 from ..errors import InvalidInput
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 from jupyter_server.utils import url_path_join
 
 from .handlers.artifacts import ArtifactFileHandler, ArtifactZipHandler, DownloadToFolderHandler
-from .handlers.models import ModelHandler, ModelsHandler, ModelStateHandler, VersionsHandler
 from .handlers.files import FileSaveHandler
 from .handlers.jobs import JobHandler
+from .handlers.models import ModelHandler, ModelsHandler, ModelStateHandler, VersionsHandler
 from .handlers.not_found import NotFoundHandler
 from .handlers.notebooks import NotebookModelsHandler, NotebookSaveHandler
 from .handlers.version import CapabilitiesHandler, VersionHandler

@@ -7,7 +7,7 @@ a zip whose sizes lie fails its CRC check: a damaged zip, 422).
 """
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .handlers.base import PayloadTooLarge
 

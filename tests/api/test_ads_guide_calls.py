@@ -2,7 +2,6 @@
 one test each, with the import lines changed to ``model_catalog_ext`` and nothing else."""
 from __future__ import annotations
 
-import os
 import pickle
 import zipfile
 
@@ -179,7 +178,7 @@ def test_download_model_shows_directory_and_files_and_can_zip(tmp_path, mc, arti
     assert "score.py" in zipfile.ZipFile(zipped).namelist()
     named = mc.download_model(saved.id, tmp_path / "m.zip", as_zip=True)
     assert named == tmp_path / "m.zip" and zipfile.is_zipfile(named)
-    from model_catalog_ext.errors import TargetNotEmpty, InvalidInput
+    from model_catalog_ext.errors import InvalidInput, TargetNotEmpty
 
     with pytest.raises((TargetNotEmpty, InvalidInput, FileExistsError), match="force_overwrite"):
         mc.download_model(saved.id, tmp_path / "m.zip", as_zip=True)
@@ -187,8 +186,7 @@ def test_download_model_shows_directory_and_files_and_can_zip(tmp_path, mc, arti
 
 
 def test_project_catalog_lists_the_projects_in_use(tmp_path, mc, artifact_dir, service):
-    from model_catalog_ext import ModelArtifact, ProjectCatalog, ProjectSummaryList, SummaryList, \
-        ModelSummaryList
+    from model_catalog_ext import ModelArtifact, ModelSummaryList, ProjectCatalog, ProjectSummaryList, SummaryList
 
     for i, project in enumerate(["proj-a", "proj-b", "proj-a"]):
         ModelArtifact(artifact_dir(f"a{i}")).save(display_name=f"m{i}", project_id=project, catalog=mc,
@@ -232,7 +230,7 @@ def test_model_has_adss_defined_tags_show_in_notebook_and_provenance_attributes(
     assert saved.defined_tags == {}
     assert saved.provenance_metadata.training_script == saved.provenance_metadata["training_script"]
     with pytest.raises(AttributeError, match="no field 'nope'"):
-        saved.provenance_metadata.nope
+        _ = saved.provenance_metadata.nope
     saved.show_in_notebook()
     assert "display_name" in capsys.readouterr().out
 

@@ -10,8 +10,14 @@ import pytest
 from model_catalog_ext.api.catalog import ModelCatalog
 from model_catalog_ext.api.model import Model
 from model_catalog_ext.api.summary import ModelSummaryList
-from model_catalog_ext.errors import (Conflict, ImmutableArtifact, InvalidInput, ModelNotFound, PrepareError,
-                                     TargetNotEmpty)
+from model_catalog_ext.errors import (
+    Conflict,
+    ImmutableArtifact,
+    InvalidInput,
+    ModelNotFound,
+    PrepareError,
+    TargetNotEmpty,
+)
 
 HAS_ARTIFACT_LAYER = importlib.util.find_spec("model_catalog_ext.artifact") is not None
 needs_artifact_layer = pytest.mark.skipif(not HAS_ARTIFACT_LAYER, reason="model_catalog_ext.artifact not importable yet")

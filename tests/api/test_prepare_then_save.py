@@ -5,8 +5,9 @@ import numpy as np
 
 
 def test_prepared_artifacts_can_be_saved_directly(tmp_path, mc):
-    import model_catalog_ext as mce
     from sklearn.linear_model import LogisticRegression
+
+    import model_catalog_ext as mce
 
     X = np.arange(40, dtype=float).reshape(20, 2)
     y = (X[:, 0] > 20).astype(int)

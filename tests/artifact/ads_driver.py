@@ -61,8 +61,8 @@ def make(kind: str, artifact_dir: str) -> dict:
     model = RandomForestClassifier(n_estimators=10, random_state=0).fit(X, y)
     rows = X.iloc[::15]
     if kind == "generic":
-        from ads.common.model_export_util import prepare_generic_model
         import cloudpickle
+        from ads.common.model_export_util import prepare_generic_model
 
         art = prepare_generic_model(artifact_dir, force_overwrite=True, model=model,
                                     X_sample=X[:10], y_sample=y[:10], inference_conda_env=ENV,

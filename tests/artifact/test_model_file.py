@@ -130,10 +130,10 @@ def test_onnx_gets_onnx_metadata_and_only_onnxruntime_requirements(tmp_path, iri
 
 def test_onnx_with_one_input_per_column(tmp_path, iris):
     """skl2onnx given a DataFrame makes one [rows, 1] input per column: score.py feeds each."""
-    from sklearn.preprocessing import StandardScaler
-    from sklearn.pipeline import make_pipeline
-    from sklearn.linear_model import LogisticRegression
     from skl2onnx import to_onnx
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
 
     X, y = iris
     Xs = X.astype(np.float32).rename(columns=lambda c: c.replace(" (cm)", "").replace(" ", "_"))

@@ -13,7 +13,6 @@ from model_catalog_ext.catalog import open_catalog
 from model_catalog_ext.catalog.migrate import HEAD_REVISION, current_revision
 from model_catalog_ext.catalog.tables import blobs
 from model_catalog_ext.errors import CatalogUnavailable, DamagedArtifact
-
 from tests.catalog.test_tamper import CHUNK, _flip, _sha
 
 

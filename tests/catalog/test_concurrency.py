@@ -7,9 +7,9 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from catalog_worker import content
 from invariants import assert_consistent
+
 from model_catalog_ext.catalog import open_catalog
 
 WORKER = str(Path(__file__).with_name("catalog_worker.py"))

@@ -10,8 +10,8 @@ import time
 from pathlib import Path
 
 import pytest
-
 from invariants import assert_consistent
+
 from model_catalog_ext.catalog import open_catalog
 from model_catalog_ext.errors import ModelNotFound
 

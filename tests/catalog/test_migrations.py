@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-import sqlalchemy as sa
 
 from model_catalog_ext.catalog import open_catalog
 from model_catalog_ext.catalog.migrate import HEAD_REVISION, MIGRATIONS_DIR, current_revision

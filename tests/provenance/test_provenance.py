@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 
 from model_catalog_ext.errors import PendingChanges, PrepareError
-from model_catalog_ext.provenance import (EMPTY_PROVENANCE, capture_provenance,
-                                          find_notebook_path, strip_credentials)
+from model_catalog_ext.provenance import EMPTY_PROVENANCE, capture_provenance, find_notebook_path, strip_credentials
 
 
 @pytest.fixture(autouse=True)

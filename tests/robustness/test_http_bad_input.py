@@ -7,8 +7,17 @@ import json
 import pytest
 
 from .conftest_http import (  # noqa: F401  (fixtures)
-    backend, backend_url, blob_files, call, catalog_home, jp_server_config, listed_ids, pg_url,
-    postgres_server, strict_loads, upload,
+    backend,
+    backend_url,
+    blob_files,
+    call,
+    catalog_home,
+    jp_server_config,
+    listed_ids,
+    pg_url,
+    postgres_server,
+    strict_loads,
+    upload,
 )
 
 BOTH = pytest.mark.parametrize("backend", ["sqlite", "postgresql"], indirect=True)

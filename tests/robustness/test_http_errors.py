@@ -8,8 +8,16 @@ import pytest
 import tornado.httpclient
 
 from .conftest_http import (  # noqa: F401  (fixtures)
-    backend, backend_url, blob_files, call, catalog_home, jp_server_config, listed_ids, pg_url,
-    postgres_server, upload,
+    backend,
+    backend_url,
+    blob_files,
+    call,
+    catalog_home,
+    jp_server_config,
+    listed_ids,
+    pg_url,
+    postgres_server,
+    upload,
 )
 
 

@@ -11,11 +11,21 @@ import zipfile
 
 import pytest
 
-from .conftest_http import (  # noqa: F401  (fixtures)
-    backend, backend_url, blob_files, call, catalog_home, jp_server_config, listed_ids, pg_url, postgres_server,
-    strict_loads, upload,
-)
 from tests.server.helpers import artifact_files, multipart, zip_bytes
+
+from .conftest_http import (  # noqa: F401  (fixtures)
+    backend,
+    backend_url,
+    blob_files,
+    call,
+    catalog_home,
+    jp_server_config,
+    listed_ids,
+    pg_url,
+    postgres_server,
+    strict_loads,
+    upload,
+)
 
 SEED = 19
 BUDGET_SECONDS = 25

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from .helpers import multipart, zip_bytes, artifact_files
+from .helpers import artifact_files, multipart, zip_bytes
 from .test_models_api import fetch_json, upload
 
 DEEP = "[" * 100_000

@@ -8,7 +8,7 @@ import zipfile
 
 import tornado.httpclient
 
-from .notebook_session import git, make_repo_with_notebook, run_in_kernel, start_session, TRAIN_CODE
+from .notebook_session import TRAIN_CODE, git, make_repo_with_notebook, run_in_kernel, start_session
 
 API = ("model-catalog", "api")
 NOTEBOOK = "work/train.ipynb"

@@ -46,7 +46,7 @@ def summary(entry) -> dict:
     return data
 
 
-def parse_list_query(handler) -> "object":
+def parse_list_query(handler) -> object:
     from ...catalog import parse_search
 
     known = set(LIST_PARAMS) | {"q", "tag"}

@@ -10,8 +10,8 @@ otherwise ILIKE scans, which are still correct.
 Revision ID: 0002_text_search
 Revises: 0001_initial
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0002_text_search"
 down_revision = "0001_initial"

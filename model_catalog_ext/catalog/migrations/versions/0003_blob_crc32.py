@@ -3,8 +3,8 @@
 Revision ID: 0003_blob_crc32
 Revises: 0002_text_search
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0003_blob_crc32"
 down_revision = "0002_text_search"

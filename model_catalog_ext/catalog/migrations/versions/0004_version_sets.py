@@ -4,8 +4,8 @@ twice: deleting the newest version used to let the next save take its number aga
 Revision ID: 0004_version_sets
 Revises: 0003_blob_crc32
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0004_version_sets"
 down_revision = "0003_blob_crc32"

@@ -5,8 +5,8 @@ their sha256 chunk digests and are checked with sha256.
 Revision ID: 0005_blob_chunk_hash
 Revises: 0004_version_sets
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0005_blob_chunk_hash"
 down_revision = "0004_version_sets"

@@ -5,8 +5,8 @@ for the models already there.
 Revision ID: 0006_name_sort_key
 Revises: 0005_blob_chunk_hash
 """
-from alembic import op
 import sqlalchemy as sa
+from alembic import op
 
 revision = "0006_name_sort_key"
 down_revision = "0005_blob_chunk_hash"
