@@ -68,15 +68,19 @@ export class CatalogActions implements IDetailsActions {
     for (;;) {
       try {
         const answer = await this.client.downloadToFolder(entry.id, target, force);
-        Notification.success(`Downloaded “${entry.display_name}” v${entry.version} to ${answer.path}.`, {
-          autoClose: 6000,
-          actions: [
-            {
-              label: 'Show in file browser',
-              callback: () => void this.app.commands.execute('filebrowser:go-to-path', { path: answer.path })
-            }
-          ]
-        });
+        Notification.success(
+          `Downloaded “${entry.display_name}” v${entry.version} to ${answer.path}.`,
+          {
+            autoClose: 6000,
+            actions: [
+              {
+                label: 'Show in file browser',
+                callback: () =>
+                  void this.app.commands.execute('filebrowser:go-to-path', { path: answer.path })
+              }
+            ]
+          }
+        );
         return;
       } catch (error) {
         if (!force && error instanceof CatalogRequestError && error.code === 'target_not_empty') {
@@ -108,7 +112,11 @@ export class CatalogActions implements IDetailsActions {
       return;
     }
     const notebook = panel.content;
-    if (notebook.activeCell && notebook.activeCell.model.sharedModel.getSource().trim() === '' && notebook.activeCell.model.type === 'code') {
+    if (
+      notebook.activeCell &&
+      notebook.activeCell.model.sharedModel.getSource().trim() === '' &&
+      notebook.activeCell.model.type === 'code'
+    ) {
       // Reuse an empty code cell rather than leaving it above ours.
     } else {
       NotebookActions.insertBelow(notebook);
@@ -123,9 +131,12 @@ export class CatalogActions implements IDetailsActions {
       );
     }
     this.app.shell.activateById(panel.id);
-    Notification.info(`Inserted a cell that loads “${entry.display_name}” into ${panel.context.path}.`, {
-      autoClose: 4000
-    });
+    Notification.info(
+      `Inserted a cell that loads “${entry.display_name}” into ${panel.context.path}.`,
+      {
+        autoClose: 4000
+      }
+    );
   }
 
   async setActive(entry: IModelEntry, active: boolean): Promise<void> {
@@ -154,7 +165,9 @@ export class CatalogActions implements IDetailsActions {
       await this.client.deleteModel(entry.id);
       this.events.emitDeleted(entry.id);
       this.closeModel(entry.id);
-      Notification.success(`Deleted “${entry.display_name}” v${entry.version}.`, { autoClose: 4000 });
+      Notification.success(`Deleted “${entry.display_name}” v${entry.version}.`, {
+        autoClose: 4000
+      });
     } catch (error) {
       Notification.error((error as Error).message, { autoClose: false });
     }
@@ -181,7 +194,10 @@ export class CatalogActions implements IDetailsActions {
 
   async findTrainingScript(entry: IModelEntry): Promise<string | null> {
     const contents = this.app.serviceManager.contents;
-    const candidates = trainingScriptCandidates(entry.provenance, PageConfig.getOption('serverRoot'));
+    const candidates = trainingScriptCandidates(
+      entry.provenance,
+      PageConfig.getOption('serverRoot')
+    );
     for (const path of candidates) {
       try {
         const model = await contents.get(path, { content: false });
@@ -200,7 +216,11 @@ export class CatalogActions implements IDetailsActions {
   }
 
   /** The whole "Save model to catalog…" flow for a notebook or a model file. */
-  async save(kind: 'notebook' | 'file', path: string, asNewVersionOf: IModelEntry | null = null): Promise<void> {
+  async save(
+    kind: 'notebook' | 'file',
+    path: string,
+    asNewVersionOf: IModelEntry | null = null
+  ): Promise<void> {
     const defaults = this.saveDefaults();
     const choice = await showSaveDialog({
       kind,
@@ -240,7 +260,13 @@ export class CatalogActions implements IDetailsActions {
         }
       });
     } catch (error) {
-      this.reportSaveFailure(id, choice, (error as Error).message, (error as CatalogRequestError).code, (error as CatalogRequestError).details);
+      this.reportSaveFailure(
+        id,
+        choice,
+        (error as Error).message,
+        (error as CatalogRequestError).code,
+        (error as CatalogRequestError).details
+      );
       return null;
     }
     if (job.state === 'succeeded' && job.model) {

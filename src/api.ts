@@ -98,9 +98,7 @@ export interface IServerVersion {
   api: number;
 }
 
-export function fetchServerVersion(
-  settings?: ServerConnection.ISettings
-): Promise<IServerVersion> {
+export function fetchServerVersion(settings?: ServerConnection.ISettings): Promise<IServerVersion> {
   return requestAPI<IServerVersion>('version', {}, settings);
 }
 
@@ -337,7 +335,10 @@ export class CatalogClient {
   /** The text of one artifact file (score.py, requirements.txt, ...). */
   async artifactFileText(id: string, path: string): Promise<string> {
     const encodedPath = path.split('/').map(encodeURIComponent).join('/');
-    const url = apiUrl(this.settings, `models/${encodeURIComponent(id)}/artifact/files/${encodedPath}`);
+    const url = apiUrl(
+      this.settings,
+      `models/${encodeURIComponent(id)}/artifact/files/${encodedPath}`
+    );
     const response = await ServerConnection.makeRequest(url, { cache: 'no-cache' }, this.settings);
     const text = await response.text();
     if (!response.ok) {

@@ -1,8 +1,4 @@
-import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import { ICommandPalette, MainAreaWidget, Notification, WidgetTracker } from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
@@ -95,7 +91,10 @@ const plugin: JupyterFrontEndPlugin<void> = {
     );
 
     // --- the side panel ------------------------------------------------------------
-    const panel = new CatalogPanel(list, entry => void commands.execute(CommandIDs.openModel, { id: entry.id }));
+    const panel = new CatalogPanel(
+      list,
+      entry => void commands.execute(CommandIDs.openModel, { id: entry.id })
+    );
     shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, 'model-catalog-panel');
     tracker.currentChanged.connect((_, widget) => {
@@ -121,7 +120,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
       return tracker.currentWidget?.content.model.entry ?? null;
     };
-    const hasTarget = (args: any) => Boolean(args?.id) || Boolean(tracker.currentWidget?.content.model.entry);
+    const hasTarget = (args: any) =>
+      Boolean(args?.id) || Boolean(tracker.currentWidget?.content.model.entry);
     const onEntry = (run: (entry: IModelEntry) => unknown) => async (args: any) => {
       const entry = await target(args);
       if (entry) {
@@ -262,7 +262,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         .then(settings => {
           const apply = () => {
             saveDefaults.projectId = (settings.get('defaultProjectId').composite as string) || '';
-            saveDefaults.compartmentId = (settings.get('defaultCompartmentId').composite as string) || '';
+            saveDefaults.compartmentId =
+              (settings.get('defaultCompartmentId').composite as string) || '';
             list.setOptions({
               pageSize: (settings.get('pageSize').composite as number) || 100,
               showInactive: Boolean(settings.get('showInactive').composite)

@@ -1,13 +1,6 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
-import {
-  IListQuery,
-  IModelChanges,
-  IModelEntry,
-  IModelPage,
-  SortField,
-  SortOrder
-} from './api';
+import { IListQuery, IModelChanges, IModelEntry, IModelPage, SortField, SortOrder } from './api';
 import { parseSearch } from './search';
 
 /** What the list model needs from the REST client (a fake in tests). */
@@ -403,7 +396,8 @@ export class ModelDetailsModel {
       const code = (error as { code?: string }).code;
       if (status === 412 || code === 'conflict') {
         this._conflict = true;
-        this._error = 'This model was changed elsewhere — reload to see the new version, then edit again.';
+        this._error =
+          'This model was changed elsewhere — reload to see the new version, then edit again.';
         this._changed.emit();
         return 'conflict';
       }

@@ -50,11 +50,16 @@ export function trainingScriptCandidates(
 }
 
 /** A browsable URL for a commit when the repository is on a well-known forge. */
-export function commitUrl(repositoryUrl: string | null | undefined, commit: string | null | undefined): string | null {
+export function commitUrl(
+  repositoryUrl: string | null | undefined,
+  commit: string | null | undefined
+): string | null {
   if (!repositoryUrl || !commit) {
     return null;
   }
-  const match = /^(?:https?:\/\/|git@)(github\.com|gitlab\.com)[/:](.+?)(?:\.git)?\/?$/.exec(repositoryUrl);
+  const match = /^(?:https?:\/\/|git@)(github\.com|gitlab\.com)[/:](.+?)(?:\.git)?\/?$/.exec(
+    repositoryUrl
+  );
   if (!match) {
     return null;
   }

@@ -124,12 +124,22 @@ export function parseTagFilter(text: string): {
   if (value.endsWith('*')) {
     value = value.slice(0, -1);
     if (value.includes('*')) {
-      return { key, value, prefix: true, error: `Only a trailing * is supported in tag filters: '${trimmed}'.` };
+      return {
+        key,
+        value,
+        prefix: true,
+        error: `Only a trailing * is supported in tag filters: '${trimmed}'.`
+      };
     }
     return { key, value: value || null, prefix: Boolean(value) };
   }
   if (value.includes('*')) {
-    return { key, value, prefix: false, error: `Only a trailing * is supported in tag filters: '${trimmed}'.` };
+    return {
+      key,
+      value,
+      prefix: false,
+      error: `Only a trailing * is supported in tag filters: '${trimmed}'.`
+    };
   }
   return { key, value, prefix: false };
 }
@@ -171,6 +181,7 @@ export function parseTag(text: string): { key: string; value: string } | { error
   if (value.length > 256) {
     return { error: `The value of tag '${key}' is longer than 256 characters.` };
   }
+  // eslint-disable-next-line no-control-regex -- control characters are what it looks for
   if (/[\x00-\x1f\x7f]/.test(value)) {
     return { error: `The value of tag '${key}' contains control characters; remove them.` };
   }
@@ -184,7 +195,9 @@ export function parseSearch(text: string): IParsedSearch {
   const seen = new Set<string>();
   let error: string | null = null;
   let setsState = false;
-  const known = Array.from(new Set(Object.keys(SEARCH_FIELDS))).sort().join(', ');
+  const known = Array.from(new Set(Object.keys(SEARCH_FIELDS)))
+    .sort()
+    .join(', ');
   for (const raw of tokenize(text)) {
     const colon = raw.text.indexOf(':');
     const field = colon >= 0 ? raw.text.slice(0, colon) : '';

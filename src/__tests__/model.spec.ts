@@ -31,7 +31,8 @@ function entry(id: string, extra: Partial<IModelEntry> = {}): IModelEntry {
 /** A fake GET models: answers are released by hand so tests control the order. */
 class FakeSource {
   calls: IListQuery[] = [];
-  pending: { query: IListQuery; resolve: (p: IModelPage) => void; reject: (e: Error) => void }[] = [];
+  pending: { query: IListQuery; resolve: (p: IModelPage) => void; reject: (e: Error) => void }[] =
+    [];
   listModels(query: IListQuery): Promise<IModelPage> {
     this.calls.push(query);
     return new Promise((resolve, reject) => this.pending.push({ query, resolve, reject }));
@@ -46,7 +47,13 @@ const flush = () => new Promise(resolve => setTimeout(resolve, 0));
 describe('CatalogListModel', () => {
   it('builds the query from options (state from the toggle unless the search sets it)', () => {
     const model = new CatalogListModel(new FakeSource(), { pageSize: 25 });
-    expect(model.buildQuery()).toEqual({ q: undefined, sort: 'time_created', order: 'desc', limit: 25, state: 'ACTIVE' });
+    expect(model.buildQuery()).toEqual({
+      q: undefined,
+      sort: 'time_created',
+      order: 'desc',
+      limit: 25,
+      state: 'ACTIVE'
+    });
     model.setOptions({ showInactive: true, search: 'churn' });
     expect(model.buildQuery('tok')).toMatchObject({ q: 'churn', state: 'ALL', page_token: 'tok' });
     model.setOptions({ search: 'state:inactive' });
@@ -155,7 +162,9 @@ describe('CatalogListModel', () => {
 describe('ModelDetailsModel', () => {
   function source(overrides: any = {}) {
     return {
-      getModel: jest.fn(async (id: string) => entry(id, { manifest: [{ path: 'score.py', size: 1, sha256: 'x' }] })),
+      getModel: jest.fn(async (id: string) =>
+        entry(id, { manifest: [{ path: 'score.py', size: 1, sha256: 'x' }] })
+      ),
       versions: jest.fn(async (id: string) => [entry(id)]),
       updateModel: jest.fn(async (id: string, changes: any, etag?: string) =>
         entry(id, { ...changes, etag: `${etag}+` })

@@ -21,8 +21,8 @@ export function EmptyCatalog(): JSX.Element {
       <p className="mc-EmptyState-title">No models in the catalog yet.</p>
       <p>
         Save your first one: right-click a notebook in the file browser and choose
-        <em> Save model to catalog…</em>, or run <code>%catalog save MODEL --name NAME</code>{' '}
-        in a notebook after <code>%load_ext model_catalog_ext</code>.
+        <em> Save model to catalog…</em>, or run <code>%catalog save MODEL --name NAME</code> in a
+        notebook after <code>%load_ext model_catalog_ext</code>.
       </p>
     </div>
   );
@@ -61,7 +61,10 @@ function SearchHelp(props: { onPick: (example: string) => void; onClose: () => v
           ))}
         </tbody>
       </table>
-      <button className="jp-Button jp-mod-styled jp-mod-reject mc-SearchHelp-close" onClick={props.onClose}>
+      <button
+        className="jp-Button jp-mod-styled jp-mod-reject mc-SearchHelp-close"
+        onClick={props.onClose}
+      >
         Close
       </button>
     </div>
@@ -103,7 +106,11 @@ function ModelRow(props: {
       <div className="mc-Row-line mc-Row-meta">
         <span className="mc-Row-author">{entry.created_by || 'unknown'}</span>
         <span className="mc-Row-dot">·</span>
-        <time className="mc-Row-time" dateTime={entry.time_created} title={exactTime(entry.time_created)}>
+        <time
+          className="mc-Row-time"
+          dateTime={entry.time_created}
+          title={exactTime(entry.time_created)}
+        >
           {relativeTime(entry.time_created)}
         </time>
       </div>
@@ -261,7 +268,11 @@ export function CatalogView(props: {
           </label>
           <button
             className="mc-OrderButton"
-            title={options.order === 'asc' ? 'Ascending (click for descending)' : 'Descending (click for ascending)'}
+            title={
+              options.order === 'asc'
+                ? 'Ascending (click for descending)'
+                : 'Descending (click for ascending)'
+            }
             aria-label={options.order === 'asc' ? 'Ascending' : 'Descending'}
             onClick={() => model.setOptions({ order: options.order === 'asc' ? 'desc' : 'asc' })}
           >
@@ -317,9 +328,7 @@ export class CatalogPanel extends ReactWidget {
   }
 
   protected render(): JSX.Element {
-    return (
-      <CatalogView model={this.model} onOpen={this._onOpen} selectedId={this._selectedId} />
-    );
+    return <CatalogView model={this.model} onOpen={this._onOpen} selectedId={this._selectedId} />;
   }
 
   private _selectedId: string | null = null;

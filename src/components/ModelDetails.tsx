@@ -338,7 +338,10 @@ export function ModelDetailsView(props: {
       </div>
 
       <div className="mc-Details-actions" role="toolbar" aria-label="Model actions">
-        <button className="jp-Button jp-mod-styled mc-Action" onClick={() => actions.downloadZip(entry)}>
+        <button
+          className="jp-Button jp-mod-styled mc-Action"
+          onClick={() => actions.downloadZip(entry)}
+        >
           <downloadIcon.react tag="span" className="mc-InlineIcon" /> Download
         </button>
         <button
@@ -370,7 +373,10 @@ export function ModelDetailsView(props: {
       {model.conflict && (
         <div className="mc-Banner mc-Banner-warn" role="alert">
           <span>Changed elsewhere — reload to see the latest version before editing.</span>
-          <button className="jp-Button jp-mod-styled jp-mod-accept" onClick={() => void model.load()}>
+          <button
+            className="jp-Button jp-mod-styled jp-mod-accept"
+            onClick={() => void model.load()}
+          >
             Reload
           </button>
         </div>
@@ -392,7 +398,10 @@ export function ModelDetailsView(props: {
           onSave={value => model.save({ description: value })}
         />
         <h3>Tags</h3>
-        <TagsField tags={entry.freeform_tags} onSave={tags => model.save({ freeform_tags: tags })} />
+        <TagsField
+          tags={entry.freeform_tags}
+          onSave={tags => model.save({ freeform_tags: tags })}
+        />
       </section>
 
       <section className="mc-Section">
@@ -444,7 +453,9 @@ export function ModelDetailsView(props: {
                   </span>
                 )}
                 <CopyButton text={prov.git_commit} label="commit" />
-                {prov.git_dirty && <span className="mc-Badge mc-Badge-warn">uncommitted changes</span>}
+                {prov.git_dirty && (
+                  <span className="mc-Badge mc-Badge-warn">uncommitted changes</span>
+                )}
               </>
             ) : (
               '—'
@@ -517,7 +528,9 @@ export function ModelDetailsView(props: {
               {entry.custom_metadata.map(item => (
                 <tr key={item.key}>
                   <td className="mc-Mono">{item.key}</td>
-                  <td>{typeof item.value === 'string' ? item.value : JSON.stringify(item.value)}</td>
+                  <td>
+                    {typeof item.value === 'string' ? item.value : JSON.stringify(item.value)}
+                  </td>
                   <td>{item.category ?? ''}</td>
                   <td>{item.description ?? ''}</td>
                 </tr>
@@ -558,7 +571,10 @@ export function ModelDetailsView(props: {
         {entry.parent_id && !model.versions.some(v => v.id === entry.parent_id) && (
           <p>
             Parent:{' '}
-            <button className="mc-LinkButton mc-Mono" onClick={() => void model.show(entry.parent_id!)}>
+            <button
+              className="mc-LinkButton mc-Mono"
+              onClick={() => void model.show(entry.parent_id!)}
+            >
               {entry.parent_id}
             </button>
           </p>

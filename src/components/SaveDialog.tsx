@@ -28,8 +28,7 @@ export interface ISaveDialogOptions {
 }
 
 export type SaveRequest =
-  | { kind: 'notebook'; request: ISaveNotebookRequest }
-  | { kind: 'file'; request: ISaveFileRequest };
+  { kind: 'notebook'; request: ISaveNotebookRequest } | { kind: 'file'; request: ISaveFileRequest };
 
 /** Search the catalog for the entry a save becomes a new version of. */
 /** A choice among the kernel's DataFrames/arrays, or none. */
@@ -264,14 +263,16 @@ export function SaveForm(props: {
   let kernelPart: React.ReactNode = null;
   if (isNotebook) {
     if (kernel.status === 'loading') {
-      kernelPart = <div className="mc-Panel-loading">Asking the notebook’s kernel for its models…</div>;
+      kernelPart = (
+        <div className="mc-Panel-loading">Asking the notebook’s kernel for its models…</div>
+      );
     } else if (kernel.status === 'no_kernel') {
       kernelPart = (
         <div className="mc-Banner mc-Banner-warn mc-NoKernel" role="alert">
           <p>
-            <strong>{PathExt.basename(options.path)}</strong> has no running kernel, so there is
-            no trained model to save yet. Open the notebook, run the cells that train the model,
-            then save again.
+            <strong>{PathExt.basename(options.path)}</strong> has no running kernel, so there is no
+            trained model to save yet. Open the notebook, run the cells that train the model, then
+            save again.
           </p>
           <p className="mc-Dim">{kernel.message}</p>
           <div className="mc-Banner-buttons">
@@ -438,7 +439,9 @@ export function SaveForm(props: {
           )}
           {pending && (
             <div className="mc-Banner mc-Banner-warn mc-Pending">
-              <p>These files have uncommitted changes, so the saved provenance would not match git:</p>
+              <p>
+                These files have uncommitted changes, so the saved provenance would not match git:
+              </p>
               <ul>
                 {pending.map(file => (
                   <li key={file} className="mc-Mono">
@@ -459,8 +462,12 @@ export function SaveForm(props: {
         </>
       )}
       <div className="mc-SaveForm-footer">
-        <span className="mc-Dim mc-SaveForm-problem">{formReady ? problems[0] ?? '' : ''}</span>
-        <button type="button" className="jp-Button jp-mod-styled jp-mod-reject" onClick={props.onCancel}>
+        <span className="mc-Dim mc-SaveForm-problem">{formReady ? (problems[0] ?? '') : ''}</span>
+        <button
+          type="button"
+          className="jp-Button jp-mod-styled jp-mod-reject"
+          onClick={props.onCancel}
+        >
           Cancel
         </button>
         <button
@@ -536,7 +543,11 @@ function DialogFrame(props: {
             {props.subtitle}
           </div>
         </div>
-        <button className="mc-IconButton mc-SaveDialog-close" aria-label="Close" onClick={props.onClose}>
+        <button
+          className="mc-IconButton mc-SaveDialog-close"
+          aria-label="Close"
+          onClick={props.onClose}
+        >
           <closeIcon.react tag="span" />
         </button>
       </div>

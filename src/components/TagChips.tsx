@@ -89,7 +89,9 @@ export function TagEditor(props: {
           className="mc-TagEditor-input"
           value={text}
           autoFocus={props.autoFocus}
-          placeholder={Object.keys(props.tags).length ? 'add key:value' : 'key:value, e.g. version:3'}
+          placeholder={
+            Object.keys(props.tags).length ? 'add key:value' : 'key:value, e.g. version:3'
+          }
           aria-label="Add a tag (key:value)"
           aria-invalid={Boolean(error)}
           onChange={event => {
