@@ -68,3 +68,15 @@ export function commitUrl(
     ? `https://${host}/${path}/-/commit/${commit}`
     : `https://${host}/${path}/commit/${commit}`;
 }
+
+/** A web page for a repository URL (https as is; GitHub/GitLab ssh forms rewritten), or null. */
+export function repositoryWebUrl(repositoryUrl: string | null | undefined): string | null {
+  if (!repositoryUrl) {
+    return null;
+  }
+  if (/^https?:\/\//.test(repositoryUrl)) {
+    return repositoryUrl.replace(/\.git\/?$/, '');
+  }
+  const ssh = /^git@(github\.com|gitlab\.com):(.+?)(?:\.git)?\/?$/.exec(repositoryUrl);
+  return ssh ? `https://${ssh[1]}/${ssh[2]}` : null;
+}

@@ -52,10 +52,15 @@ describe('CatalogListModel', () => {
       sort: 'time_created',
       order: 'desc',
       limit: 25,
-      state: 'ACTIVE'
+      state: 'ACTIVE',
+      latest: true,
+      total: true
     });
     model.setOptions({ showInactive: true, search: 'churn' });
     expect(model.buildQuery('tok')).toMatchObject({ q: 'churn', state: 'ALL', page_token: 'tok' });
+    // One row per model; the total is counted with the first page only.
+    expect(model.buildQuery('tok').total).toBeUndefined();
+    expect(model.buildQuery('tok').latest).toBe(true);
     model.setOptions({ search: 'state:inactive' });
     expect(model.buildQuery().state).toBeUndefined();
     model.setOptions({ sort: 'name' });
@@ -211,5 +216,53 @@ describe('ModelDetailsModel', () => {
     expect(model.entry?.lifecycle_state).toBe('INACTIVE');
     events.emitDeleted('m1');
     expect(model.deleted).toBe(true);
+  });
+});
+
+describe('CatalogListModel: one row per model, busy, failures', () => {
+  it('is busy while a search waits for its debounce, and keeps the total', async () => {
+    const source = new FakeSource();
+    const model = new CatalogListModel(source, {}, 50);
+    const first = model.refresh();
+    source.answer(0, {
+      items: [entry('a', { version_count: 3 })],
+      next_page_token: null,
+      total: 1
+    });
+    await first;
+    expect(model.total).toBe(1);
+    model.setOptions({ search: 'x' });
+    expect(model.refreshing).toBe(false);
+    expect(model.busy).toBe(true); // the rows shown are the previous query's
+    model.dispose();
+  });
+
+  it('keeps the version count when an edit replaces a row; a deleted newest version refreshes', async () => {
+    const source = new FakeSource();
+    const model = new CatalogListModel(source, {}, 0);
+    const first = model.refresh();
+    source.answer(0, {
+      items: [entry('a', { version_count: 3 }), entry('b', { version_count: 1 })],
+      next_page_token: null,
+      total: 2
+    });
+    await first;
+    model.updateEntry(entry('a', { description: 'edited' }));
+    expect(model.items[0]).toMatchObject({ description: 'edited', version_count: 3 });
+    model.removeEntry('b');
+    expect(model.items.map(i => i.id)).toEqual(['a']);
+    expect(model.total).toBe(1);
+    model.removeEntry('a'); // v2 of the model takes its row: ask the server
+    expect(source.calls).toHaveLength(2);
+  });
+
+  it('says an unreachable server plainly, in the user’s terms', async () => {
+    const source = new FakeSource();
+    const model = new CatalogListModel(source, {}, 0);
+    const first = model.refresh();
+    source.pending[0].reject(new TypeError('Failed to fetch'));
+    await first;
+    expect(model.failure).toMatchObject({ unreachable: true, blocking: true });
+    expect(model.error).toBe('The Jupyter server is not answering.');
   });
 });

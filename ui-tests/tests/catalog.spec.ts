@@ -65,7 +65,7 @@ test.describe('Model catalog', () => {
   }, info) => {
     await openCatalog(page);
     await search(page, 'churn');
-    await row(page, 'churn-model').click();
+    await row(page, 'churn-model').locator('.mc-Row-name').click();
     const details = page.locator('.mc-Details');
     await expect(details.locator('.mc-Details-name')).toContainText('churn-model');
     await expect(details.getByRole('button', { name: 'score.py' })).toBeVisible();
@@ -84,7 +84,7 @@ test.describe('Model catalog', () => {
     const tab = page.locator('.lm-TabBar-tab', { hasText: 'churn-model' });
     if (!(await tab.isVisible())) {
       await search(page, 'churn');
-      await row(page, 'churn-model').click();
+      await row(page, 'churn-model').locator('.mc-Row-name').click();
     } else {
       await tab.click();
     }
@@ -143,7 +143,7 @@ test.describe('Model catalog', () => {
     const name = `ui-saved-${Date.now()}`;
     await dialog.getByLabel('Name').fill(name);
     await dialog.getByLabel('Description').fill('Saved through the dialog by the UI test.');
-    const tags = dialog.getByLabel('Add a tag (key:value)');
+    const tags = dialog.getByLabel('Add a tag (key=value)');
     await tags.fill('bad key');
     await expect(dialog.locator('.mc-FieldError')).toBeVisible();
     await expect(dialog.locator('.mc-SaveForm-save')).toBeDisabled();
@@ -167,7 +167,7 @@ test.describe('Model catalog', () => {
     await openCatalog(page);
     await search(page, name);
     await expect(row(page, name)).toBeVisible();
-    await row(page, name).click();
+    await row(page, name).locator('.mc-Row-name').click();
     const details = page.locator('.mc-Details');
     await expect(details.locator('.mc-Details-name')).toContainText(name);
     await expect(details.locator('.mc-Chip', { hasText: 'stage' })).toBeVisible();
@@ -190,7 +190,7 @@ test.describe('Model catalog', () => {
 
     await openCatalog(page);
     await search(page, 'iris-classifier');
-    await row(page, 'iris-classifier').first().click();
+    await row(page, 'iris-classifier').first().locator('.mc-Row-name').click();
     const details = page.locator('.mc-Details');
     await expect(details.locator('.mc-Details-name')).toContainText('iris-classifier');
     await details.getByRole('button', { name: 'Load in notebook' }).click();
@@ -236,6 +236,8 @@ test.describe('Model catalog', () => {
     // Again into the same place: the folder is not empty, so it asks before overwriting.
     await downloadInto(tmpPath);
     await expect(picker).toContainText('already exists and is not empty');
+    // Defect 9: a destructive choice never takes the default focus.
+    await expect(picker.getByRole('button', { name: 'Cancel' })).toBeFocused();
     await shoot(page, info, 'download-to-folder-overwrite-light');
     await picker.getByRole('button', { name: 'Cancel' }).click();
     await expect(picker).toHaveCount(0);
