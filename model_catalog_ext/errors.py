@@ -23,6 +23,7 @@ __all__ = [
     "StorageFull",
     "CatalogUnavailable",
     "Unsupported",
+    "FailedVerification",
     "ForbiddenPath",
     "PayloadTooLarge",
     "RouteNotFound",
@@ -146,6 +147,11 @@ class CatalogUnavailable(CatalogError):
 
     code = "catalog_unavailable"
     http_status = 503
+
+
+class FailedVerification(InvalidInput):
+    """The artifact's last verify() failed and MODEL_CATALOG_REFUSE_FAILED_VERIFY refuses to
+    save it (HTTP 400, as any input refused)."""
 
 
 class Unsupported(CatalogError):

@@ -305,7 +305,8 @@ def capture_provenance(training_script_path=None, artifact_dir=None,
     script run as ``python train.py``).
 
     Returns ``{git_branch, git_commit, repository_url, script_dir, training_script,
-    git_dirty}``; all None/False when the script is not in a git repository. Raises
+    git_dirty}``; outside a git repository only ``training_script`` (the file's name) and
+    ``script_dir`` (its folder) are set, when the script is known. Raises
     PendingChanges (``details["files"]``) when the training script or ``artifact_dir`` has
     uncommitted changes, unless ``ignore_pending_changes``; PrepareError when git refuses
     to read the repository (another user's, not listed in safe.directory), in both cases.
@@ -320,7 +321,13 @@ def capture_provenance(training_script_path=None, artifact_dir=None,
         start = start.parent
     repo = _open_repo(start)
     if repo is None or repo.bare:
-        return dict(EMPTY_PROVENANCE)
+        # No commit to point at, but the notebook (or script) it was trained in is known:
+        # recorded relative to its own folder, as it is relative to a repository's root.
+        result = dict(EMPTY_PROVENANCE)
+        if script is not None and script.is_file():
+            result["training_script"] = script.name
+            result["script_dir"] = str(script.parent)
+        return result
     _refuse_dubious_ownership(repo)
     root = Path(repo.working_tree_dir).resolve()
     result = dict(EMPTY_PROVENANCE)

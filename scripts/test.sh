@@ -58,6 +58,8 @@ run_pytest() {
 
 run_jest() {
   .venv/bin/jlpm install
+  # eslint + prettier over src/ and the UI tests' specs (the scripts call jlpm by name).
+  PATH="$ROOT/.venv/bin:$PATH" .venv/bin/jlpm lint:check
   .venv/bin/jlpm test
 }
 

@@ -10,7 +10,8 @@ import React from 'react';
 import { CatalogClient, CatalogRequestError, IJob, IManifestFile, IModelEntry } from './api';
 import { IDetailsActions } from './components/ModelDetails';
 import { SaveRequest, showSaveDialog } from './components/SaveDialog';
-import { loadModelCode, safeFolderName } from './format';
+import { notifyFailure } from './errors';
+import { formatBytes, loadModelCode, safeFolderName } from './format';
 import { describeStep, pollJob } from './jobs';
 import { CatalogEvents } from './model';
 import { trainingScriptCandidates } from './provenance';
@@ -37,15 +38,47 @@ export class CatalogActions implements IDetailsActions {
     readonly saveDefaults: () => ISaveDefaults
   ) {}
 
-  /** Download the artifact zip through the browser. */
-  downloadZip(entry: IModelEntry): void {
-    const link = document.createElement('a');
-    link.href = this.client.artifactUrl(entry.id);
-    link.download = `${safeFolderName(entry.display_name, entry.version)}.zip`;
-    link.rel = 'noopener';
-    document.body.appendChild(link);
-    link.click();
-    link.remove();
+  /**
+   * Download the artifact zip: fetched with its progress in a notification, then handed
+   * to the browser. A failure (the model was deleted meanwhile, the server is gone) says so.
+   */
+  async downloadZip(entry: IModelEntry): Promise<void> {
+    const label = `“${entry.display_name}” v${entry.version}`;
+    const id = Notification.emit(`Downloading ${label}…`, 'in-progress', { autoClose: false });
+    let shown = 0;
+    try {
+      const blob = await this.client.downloadArtifact(entry.id, (done, total) => {
+        const now = Date.now();
+        if (now - shown < 250) {
+          return; // a notification update per chunk would flood the screen
+        }
+        shown = now;
+        Notification.update({
+          id,
+          message: `Downloading ${label}: ${formatBytes(done)}${total ? ` of ${formatBytes(total)}` : ''}…`,
+          type: 'in-progress',
+          autoClose: false,
+          progress: total ? Math.min(done / total, 1) : undefined
+        });
+      });
+      const url = URL.createObjectURL(blob);
+      const link = document.createElement('a');
+      link.href = url;
+      link.download = `${safeFolderName(entry.display_name, entry.version)}.zip`;
+      link.rel = 'noopener';
+      document.body.appendChild(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60000);
+      Notification.update({
+        id,
+        message: `Downloaded ${label} (${formatBytes(blob.size)}).`,
+        type: 'success',
+        autoClose: 5000
+      });
+    } catch (error) {
+      notifyFailure(`Could not download ${label}`, error, id);
+    }
   }
 
   /** Unpack the artifact into a folder of the server's file tree, chosen with a picker. */
@@ -68,22 +101,28 @@ export class CatalogActions implements IDetailsActions {
     for (;;) {
       try {
         const answer = await this.client.downloadToFolder(entry.id, target, force);
-        Notification.success(`Downloaded “${entry.display_name}” v${entry.version} to ${answer.path}.`, {
-          autoClose: 6000,
-          actions: [
-            {
-              label: 'Show in file browser',
-              callback: () => void this.app.commands.execute('filebrowser:go-to-path', { path: answer.path })
-            }
-          ]
-        });
+        Notification.success(
+          `Downloaded “${entry.display_name}” v${entry.version} to ${answer.path}.`,
+          {
+            autoClose: 6000,
+            actions: [
+              {
+                label: 'Show in file browser',
+                callback: () =>
+                  void this.app.commands.execute('filebrowser:go-to-path', { path: answer.path })
+              }
+            ]
+          }
+        );
         return;
       } catch (error) {
         if (!force && error instanceof CatalogRequestError && error.code === 'target_not_empty') {
           const confirm = await showDialog({
             title: 'Folder not empty',
             body: `${target} already exists and is not empty. Overwrite the files it shares with the model?`,
-            buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Overwrite' })]
+            buttons: [Dialog.cancelButton(), Dialog.warnButton({ label: 'Overwrite' })],
+            // A destructive choice never takes the default focus: Enter keeps the files.
+            defaultButton: 0
           });
           if (!confirm.button.accept) {
             return;
@@ -91,7 +130,10 @@ export class CatalogActions implements IDetailsActions {
           force = true;
           continue;
         }
-        Notification.error(`Download failed: ${(error as Error).message}`, { autoClose: false });
+        notifyFailure(
+          `Could not download “${entry.display_name}” v${entry.version} to a folder`,
+          error
+        );
         return;
       }
     }
@@ -108,7 +150,11 @@ export class CatalogActions implements IDetailsActions {
       return;
     }
     const notebook = panel.content;
-    if (notebook.activeCell && notebook.activeCell.model.sharedModel.getSource().trim() === '' && notebook.activeCell.model.type === 'code') {
+    if (
+      notebook.activeCell &&
+      notebook.activeCell.model.sharedModel.getSource().trim() === '' &&
+      notebook.activeCell.model.type === 'code'
+    ) {
       // Reuse an empty code cell rather than leaving it above ours.
     } else {
       NotebookActions.insertBelow(notebook);
@@ -123,19 +169,33 @@ export class CatalogActions implements IDetailsActions {
       );
     }
     this.app.shell.activateById(panel.id);
-    Notification.info(`Inserted a cell that loads “${entry.display_name}” into ${panel.context.path}.`, {
-      autoClose: 4000
-    });
+    Notification.info(
+      `Inserted a cell that loads “${entry.display_name}” into ${panel.context.path}.`,
+      {
+        autoClose: 4000
+      }
+    );
   }
 
+  /** Activate or deactivate; says what happened, with an Undo. */
   async setActive(entry: IModelEntry, active: boolean): Promise<void> {
+    const label = `“${entry.display_name}” v${entry.version}`;
     try {
       const updated = active
         ? await this.client.activate(entry.id)
         : await this.client.deactivate(entry.id);
       this.events.emitChanged(updated);
+      Notification.success(
+        active
+          ? `Activated ${label}: it is listed again.`
+          : `Deactivated ${label}: it is hidden from the list (tick “Show inactive” to see it) and can still be loaded.`,
+        {
+          autoClose: 6000,
+          actions: [{ label: 'Undo', callback: () => void this.setActive(updated, !active) }]
+        }
+      );
     } catch (error) {
-      Notification.error((error as Error).message, { autoClose: false });
+      notifyFailure(`Could not ${active ? 'activate' : 'deactivate'} ${label}`, error);
     }
   }
 
@@ -154,9 +214,11 @@ export class CatalogActions implements IDetailsActions {
       await this.client.deleteModel(entry.id);
       this.events.emitDeleted(entry.id);
       this.closeModel(entry.id);
-      Notification.success(`Deleted “${entry.display_name}” v${entry.version}.`, { autoClose: 4000 });
+      Notification.success(`Deleted “${entry.display_name}” v${entry.version}.`, {
+        autoClose: 4000
+      });
     } catch (error) {
-      Notification.error((error as Error).message, { autoClose: false });
+      notifyFailure(`Could not delete “${entry.display_name}” v${entry.version}`, error);
     }
   }
 
@@ -166,7 +228,7 @@ export class CatalogActions implements IDetailsActions {
     try {
       text = await this.client.artifactFileText(entry.id, file.path);
     } catch (error) {
-      Notification.error((error as Error).message, { autoClose: false });
+      notifyFailure(`Could not show ${file.path}`, error);
       return;
     }
     const body = ReactWidget.create(
@@ -181,7 +243,10 @@ export class CatalogActions implements IDetailsActions {
 
   async findTrainingScript(entry: IModelEntry): Promise<string | null> {
     const contents = this.app.serviceManager.contents;
-    const candidates = trainingScriptCandidates(entry.provenance, PageConfig.getOption('serverRoot'));
+    const candidates = trainingScriptCandidates(
+      entry.provenance,
+      PageConfig.getOption('serverRoot')
+    );
     for (const path of candidates) {
       try {
         const model = await contents.get(path, { content: false });
@@ -200,7 +265,11 @@ export class CatalogActions implements IDetailsActions {
   }
 
   /** The whole "Save model to catalog…" flow for a notebook or a model file. */
-  async save(kind: 'notebook' | 'file', path: string, asNewVersionOf: IModelEntry | null = null): Promise<void> {
+  async save(
+    kind: 'notebook' | 'file',
+    path: string,
+    asNewVersionOf: IModelEntry | null = null
+  ): Promise<void> {
     const defaults = this.saveDefaults();
     const choice = await showSaveDialog({
       kind,
@@ -240,7 +309,11 @@ export class CatalogActions implements IDetailsActions {
         }
       });
     } catch (error) {
-      this.reportSaveFailure(id, choice, (error as Error).message, (error as CatalogRequestError).code, (error as CatalogRequestError).details);
+      if (error instanceof CatalogRequestError && error.status < 500) {
+        this.reportSaveFailure(id, choice, error.message, error.code, error.details);
+      } else {
+        notifyFailure(`Could not save “${name}”`, error, id);
+      }
       return null;
     }
     if (job.state === 'succeeded' && job.model) {

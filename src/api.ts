@@ -98,9 +98,28 @@ export interface IServerVersion {
   api: number;
 }
 
-export function fetchServerVersion(
-  settings?: ServerConnection.ISettings
-): Promise<IServerVersion> {
+/** Which catalog the server serves, and what its backend can do (GET capabilities). */
+export interface ICapabilities {
+  version: string;
+  api: number;
+  backend: {
+    kind: string;
+    label: string;
+    location: string;
+  };
+  capabilities: {
+    filters: Record<string, 'native' | 'slow'>;
+    sorts: string[];
+    deduplicates: boolean;
+    verify_stored: boolean;
+    garbage_collection: boolean;
+    versions: boolean;
+    history: boolean;
+    projects: boolean;
+  } | null;
+}
+
+export function fetchServerVersion(settings?: ServerConnection.ISettings): Promise<IServerVersion> {
   return requestAPI<IServerVersion>('version', {}, settings);
 }
 
@@ -170,14 +189,18 @@ export interface IModelEntry {
   artifact_size: number;
   manifest?: IManifestFile[];
   etag: string;
+  /** How many versions the model has; in listings asked for with `latest`. */
+  version_count?: number;
 }
 
 export interface IModelPage {
   items: IModelEntry[];
   next_page_token: string | null;
+  /** Every match on all pages; present when the listing was asked for it (`total`). */
+  total?: number;
 }
 
-export type SortField = 'time_created' | 'name' | 'version';
+export type SortField = 'time_created' | 'time_updated' | 'name' | 'version';
 export type SortOrder = 'asc' | 'desc';
 
 /** Query of GET models. `q` is the search-box grammar (see search.ts). */
@@ -188,6 +211,10 @@ export interface IListQuery {
   order?: SortOrder;
   limit?: number;
   page_token?: string | null;
+  /** One row per model: the newest version of each, with its `version_count`. */
+  latest?: boolean;
+  /** Also count every match (`total` of the page). */
+  total?: boolean;
 }
 
 /** The fields PATCH models/{id} accepts. */
@@ -263,6 +290,21 @@ export interface IJob {
 
 type Query = Record<string, string | number | boolean | undefined | null>;
 
+/** The API error a failed response carries (`{error, message}`, or its status line). */
+async function errorOf(response: Response): Promise<CatalogRequestError> {
+  const text = await response.text();
+  let message = `${response.status} ${response.statusText}`;
+  let code = 'http_error';
+  try {
+    const data = JSON.parse(text);
+    message = data.message ?? message;
+    code = data.error ?? code;
+  } catch {
+    // not JSON: keep the status line
+  }
+  return new CatalogRequestError(response.status, code, message);
+}
+
 /**
  * The one typed client of the catalog's REST API. Components and the model talk to the
  * server only through an instance of this class (tests hand in a fake one).
@@ -283,6 +325,25 @@ export class CatalogClient {
 
   version(): Promise<IServerVersion> {
     return fetchServerVersion(this.settings);
+  }
+
+  /**
+   * What the server's catalog is. Servers older than GET capabilities answer with their
+   * version only (backend unknown, capabilities null).
+   */
+  async capabilities(): Promise<ICapabilities> {
+    try {
+      return await this.json<ICapabilities>('capabilities');
+    } catch (error) {
+      const missing =
+        error instanceof ServerExtensionMissingError ||
+        (error instanceof CatalogRequestError && error.status === 404);
+      if (!missing) {
+        throw error;
+      }
+      const version = await this.version();
+      return { ...version, backend: { kind: '', label: '', location: '' }, capabilities: null };
+    }
   }
 
   /** One page of GET models. */
@@ -336,25 +397,55 @@ export class CatalogClient {
     });
   }
 
+  /**
+   * The artifact zip as a Blob, reporting `progress(doneBytes, totalBytes)` as it arrives
+   * (total 0 when the server does not say). Errors are the API's usual ones.
+   */
+  async downloadArtifact(
+    id: string,
+    progress: (done: number, total: number) => void = () => undefined
+  ): Promise<Blob> {
+    const url = apiUrl(this.settings, `models/${encodeURIComponent(id)}/artifact`);
+    let response: Response;
+    try {
+      response = await ServerConnection.makeRequest(url, { cache: 'no-cache' }, this.settings);
+    } catch (error) {
+      throw new ServerConnection.NetworkError(error as TypeError);
+    }
+    if (!response.ok) {
+      throw await errorOf(response);
+    }
+    const total = Number(response.headers.get('Content-Length')) || 0;
+    if (!response.body) {
+      return response.blob();
+    }
+    const reader = response.body.getReader();
+    const chunks: Uint8Array[] = [];
+    let done = 0;
+    for (;;) {
+      const next = await reader.read();
+      if (next.done) {
+        break;
+      }
+      chunks.push(next.value);
+      done += next.value.byteLength;
+      progress(done, total);
+    }
+    return new Blob(chunks, { type: 'application/zip' });
+  }
+
   /** The text of one artifact file (score.py, requirements.txt, ...). */
   async artifactFileText(id: string, path: string): Promise<string> {
     const encodedPath = path.split('/').map(encodeURIComponent).join('/');
-    const url = apiUrl(this.settings, `models/${encodeURIComponent(id)}/artifact/files/${encodedPath}`);
+    const url = apiUrl(
+      this.settings,
+      `models/${encodeURIComponent(id)}/artifact/files/${encodedPath}`
+    );
     const response = await ServerConnection.makeRequest(url, { cache: 'no-cache' }, this.settings);
-    const text = await response.text();
     if (!response.ok) {
-      let message = `${response.status} ${response.statusText}`;
-      let code = 'http_error';
-      try {
-        const data = JSON.parse(text);
-        message = data.message ?? message;
-        code = data.error ?? code;
-      } catch {
-        // not JSON: keep the status line
-      }
-      throw new CatalogRequestError(response.status, code, message);
+      throw await errorOf(response);
     }
-    return text;
+    return response.text();
   }
 
   /** Unpack the artifact into a folder of the server's file tree. */

@@ -11,6 +11,8 @@ export namespace CommandIDs {
   export const remove = 'model-catalog:delete';
   export const saveNotebook = 'model-catalog:save-notebook';
   export const saveFile = 'model-catalog:save-file';
+  export const copyId = 'model-catalog:copy-id';
+  export const copyLoadCode = 'model-catalog:copy-load-code';
 }
 
 /** The command palette category of every command. */

@@ -1,20 +1,23 @@
+import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
 import {
-  ILayoutRestorer,
-  JupyterFrontEnd,
-  JupyterFrontEndPlugin
-} from '@jupyterlab/application';
-import { ICommandPalette, MainAreaWidget, Notification, WidgetTracker } from '@jupyterlab/apputils';
+  Clipboard,
+  ICommandPalette,
+  MainAreaWidget,
+  Notification,
+  WidgetTracker
+} from '@jupyterlab/apputils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
 import { ISettingRegistry } from '@jupyterlab/settingregistry';
-import { fileIcon } from '@jupyterlab/ui-components';
+import { copyIcon, fileIcon } from '@jupyterlab/ui-components';
 
 import { CatalogActions, ISaveDefaults } from './actions';
 import { CatalogClient, IModelEntry } from './api';
 import { CommandIDs, PALETTE_CATEGORY } from './commands';
 import { CatalogPanel } from './components/CatalogPanel';
 import { ModelDetailsWidget } from './components/ModelDetails';
+import { loadModelCode } from './format';
 import { notifyOnVersionProblem } from './handshake';
 import { catalogIcon } from './icons';
 import { CatalogEvents, CatalogListModel, ModelDetailsModel } from './model';
@@ -95,12 +98,25 @@ const plugin: JupyterFrontEndPlugin<void> = {
     );
 
     // --- the side panel ------------------------------------------------------------
-    const panel = new CatalogPanel(list, entry => void commands.execute(CommandIDs.openModel, { id: entry.id }));
+    const panel = new CatalogPanel(
+      list,
+      entry => void commands.execute(CommandIDs.openModel, { id: entry.id })
+    );
     shell.add(panel, 'left', { rank: 600 });
     restorer?.add(panel, 'model-catalog-panel');
-    tracker.currentChanged.connect((_, widget) => {
-      panel.selectedId = widget?.content.model.id ?? null;
-    });
+    // The panel lists models (one row per version set): highlight the shown model's row,
+    // also after the details view switched to another of its versions.
+    const highlight = () => {
+      panel.selectedSetId = tracker.currentWidget?.content.model.entry?.version_set_id ?? null;
+    };
+    tracker.currentChanged.connect(highlight);
+    tracker.widgetAdded.connect((_, widget) => widget.content.model.changed.connect(highlight));
+    client
+      .capabilities()
+      .then(capabilities => {
+        panel.capabilities = capabilities;
+      })
+      .catch(() => undefined); // the version handshake already says what is wrong
 
     events.entryChanged.connect((_, entry) => list.updateEntry(entry));
     events.entryDeleted.connect((_, id) => list.removeEntry(id));
@@ -113,15 +129,27 @@ const plugin: JupyterFrontEndPlugin<void> = {
     });
 
     // --- commands ------------------------------------------------------------------
-    /** The entry a command acts on: its `id` argument, else the active details view's. */
+    /** The row a context menu was opened on. */
+    const rowId = (): string | undefined =>
+      app.contextMenuHitTest(node => Boolean(node.dataset.modelId))?.dataset.modelId;
+    /** Whether the context menu's row is an inactive model (undefined: no row). */
+    const rowInactive = (): boolean | undefined =>
+      app
+        .contextMenuHitTest(node => Boolean(node.dataset.modelId))
+        ?.classList.contains('mc-mod-inactive');
+    /** The entry a command acts on: its `id` argument, the row of the context menu
+     * (`fromRow`), else the active details view's. */
     const target = async (args: any): Promise<IModelEntry | null> => {
-      const id = args?.id as string | undefined;
+      const id = (args?.id as string | undefined) ?? (args?.fromRow ? rowId() : undefined);
       if (id) {
         return findDetails(id)?.content.model.entry ?? (await client.getModel(id));
       }
       return tracker.currentWidget?.content.model.entry ?? null;
     };
-    const hasTarget = (args: any) => Boolean(args?.id) || Boolean(tracker.currentWidget?.content.model.entry);
+    const hasTarget = (args: any) =>
+      Boolean(args?.id) ||
+      Boolean(args?.fromRow) ||
+      Boolean(tracker.currentWidget?.content.model.entry);
     const onEntry = (run: (entry: IModelEntry) => unknown) => async (args: any) => {
       const entry = await target(args);
       if (entry) {
@@ -140,12 +168,27 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => list.refresh()
     });
     commands.addCommand(CommandIDs.openModel, {
-      label: args => (args.id ? `Open Model ${args.id}` : 'Open Model Details'),
+      label: args =>
+        args.fromRow ? 'Open' : args.id ? `Open Model ${args.id}` : 'Open Model Details',
       execute: args => {
-        if (args.id) {
-          return openModel(args.id as string);
+        const id = (args.id as string | undefined) ?? (args.fromRow ? rowId() : undefined);
+        if (id) {
+          return openModel(id);
         }
       }
+    });
+    commands.addCommand(CommandIDs.copyId, {
+      label: 'Copy Model Id',
+      icon: copyIcon,
+      isEnabled: hasTarget,
+      execute: onEntry(entry => Clipboard.copyToSystem(entry.id))
+    });
+    commands.addCommand(CommandIDs.copyLoadCode, {
+      label: 'Copy Code That Loads the Model',
+      isEnabled: hasTarget,
+      execute: onEntry(entry =>
+        Clipboard.copyToSystem(loadModelCode(entry.id, entry.display_name, entry.version))
+      )
     });
     commands.addCommand(CommandIDs.downloadZip, {
       label: 'Download Model Artifact (zip)',
@@ -165,11 +208,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
     commands.addCommand(CommandIDs.deactivate, {
       label: 'Deactivate Model',
       isEnabled: hasTarget,
+      isVisible: args => !args.fromRow || rowInactive() === false,
       execute: onEntry(entry => actions.setActive(entry, false))
     });
     commands.addCommand(CommandIDs.activate, {
       label: 'Activate Model',
       isEnabled: hasTarget,
+      isVisible: args => !args.fromRow || rowInactive() === true,
       execute: onEntry(entry => actions.setActive(entry, true))
     });
     commands.addCommand(CommandIDs.remove, {
@@ -226,6 +271,27 @@ const plugin: JupyterFrontEndPlugin<void> = {
       }
     });
 
+    // The row context menu: what can be done with a model, where the user is.
+    const rowMenu: [string, number][] = [
+      [CommandIDs.openModel, 0],
+      [CommandIDs.loadInNotebook, 1],
+      [CommandIDs.copyId, 2],
+      [CommandIDs.copyLoadCode, 3],
+      [CommandIDs.downloadZip, 4],
+      [CommandIDs.downloadToFolder, 5],
+      [CommandIDs.deactivate, 6],
+      [CommandIDs.activate, 7],
+      [CommandIDs.remove, 8]
+    ];
+    for (const [command, rank] of rowMenu) {
+      app.contextMenu.addItem({
+        command,
+        selector: '#model-catalog-panel .mc-Row',
+        rank,
+        args: { fromRow: true }
+      });
+    }
+
     if (palette) {
       for (const command of [
         CommandIDs.openPanel,
@@ -237,7 +303,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
         CommandIDs.loadInNotebook,
         CommandIDs.deactivate,
         CommandIDs.activate,
-        CommandIDs.remove
+        CommandIDs.remove,
+        CommandIDs.copyId,
+        CommandIDs.copyLoadCode
       ]) {
         palette.addItem({ command, category: PALETTE_CATEGORY });
       }
@@ -262,7 +330,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
         .then(settings => {
           const apply = () => {
             saveDefaults.projectId = (settings.get('defaultProjectId').composite as string) || '';
-            saveDefaults.compartmentId = (settings.get('defaultCompartmentId').composite as string) || '';
+            saveDefaults.compartmentId =
+              (settings.get('defaultCompartmentId').composite as string) || '';
             list.setOptions({
               pageSize: (settings.get('pageSize').composite as number) || 100,
               showInactive: Boolean(settings.get('showInactive').composite)

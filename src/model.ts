@@ -1,13 +1,7 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
-import {
-  IListQuery,
-  IModelChanges,
-  IModelEntry,
-  IModelPage,
-  SortField,
-  SortOrder
-} from './api';
+import { IListQuery, IModelChanges, IModelEntry, IModelPage, SortField, SortOrder } from './api';
+import { describeError, IUserError } from './errors';
 import { parseSearch } from './search';
 
 /** What the list model needs from the REST client (a fake in tests). */
@@ -34,7 +28,7 @@ export const DEFAULT_LIST_OPTIONS: IListOptions = {
 
 /** The order each sort field reads best in. */
 export function defaultOrder(sort: SortField): SortOrder {
-  return sort === 'name' ? 'asc' : 'desc';
+  return sort === 'name' ? 'asc' : 'desc'; // names A-Z; times and versions newest first
 }
 
 /**
@@ -77,6 +71,22 @@ export class CatalogListModel {
     return this._refreshing;
   }
 
+  /** The rows shown are not (yet) the answer to the current options: a search is waiting
+   * for its debounce, or its request is under way. */
+  get busy(): boolean {
+    return this._refreshing || this._timer !== null;
+  }
+
+  /** How many models match in all (every page), when the server said. */
+  get total(): number | null {
+    return this._total;
+  }
+
+  /** The last failure to list, in the user's terms (null after a success). */
+  get failure(): IUserError | null {
+    return this._failure;
+  }
+
   /** The next page is being fetched. */
   get loadingMore(): boolean {
     return this._loadingMore;
@@ -99,7 +109,10 @@ export class CatalogListModel {
       q: search.trim() || undefined,
       sort,
       order,
-      limit: pageSize
+      limit: pageSize,
+      // One row per model (its newest version); the count only once, with the first page.
+      latest: true,
+      total: pageToken ? undefined : true
     };
     if (!parsed.setsState) {
       query.state = showInactive ? 'ALL' : 'ACTIVE';
@@ -144,6 +157,7 @@ export class CatalogListModel {
     if (parsed.error) {
       // Say what is wrong without asking the server; keep the rows we have.
       this._error = parsed.error;
+      this._failure = null;
       this._refreshing = false;
       this._changed.emit();
       return;
@@ -158,13 +172,16 @@ export class CatalogListModel {
       }
       this._items = page.items;
       this._nextToken = page.next_page_token;
+      this._total = typeof page.total === 'number' ? page.total : null;
       this._error = null;
+      this._failure = null;
       this._loaded = true;
     } catch (error) {
       if (generation !== this._generation) {
         return;
       }
-      this._error = (error as Error).message;
+      this._failure = describeError(error);
+      this._error = this._failure.message;
     } finally {
       if (generation === this._generation) {
         this._refreshing = false;
@@ -193,7 +210,8 @@ export class CatalogListModel {
       this._nextToken = page.next_page_token;
     } catch (error) {
       if (generation === this._generation) {
-        this._error = (error as Error).message;
+        this._failure = describeError(error);
+        this._error = this._failure.message;
       }
     } finally {
       if (generation === this._generation) {
@@ -217,20 +235,29 @@ export class CatalogListModel {
     const items = this._items.slice();
     if (hidden) {
       items.splice(index, 1);
+      this._total = this._total === null ? null : Math.max(0, this._total - 1);
     } else {
-      items[index] = entry;
+      // An edit answers without the listing's version count: keep the row's.
+      items[index] = { ...entry, version_count: entry.version_count ?? items[index].version_count };
     }
     this._items = items;
     this._changed.emit();
   }
 
-  /** Drop a deleted entry from the rows. */
+  /** Drop a deleted entry from the rows; when its model has other versions, the newest
+   * of those takes the row, so ask the server again. */
   removeEntry(id: string): void {
-    const items = this._items.filter(item => item.id !== id);
-    if (items.length !== this._items.length) {
-      this._items = items;
-      this._changed.emit();
+    const gone = this._items.find(item => item.id === id);
+    if (!gone) {
+      return;
     }
+    if ((gone.version_count ?? 1) > 1) {
+      void this.refresh();
+      return;
+    }
+    this._items = this._items.filter(item => item !== gone);
+    this._total = this._total === null ? null : Math.max(0, this._total - 1);
+    this._changed.emit();
   }
 
   dispose(): void {
@@ -261,6 +288,8 @@ export class CatalogListModel {
   private _refreshing = false;
   private _loadingMore = false;
   private _error: string | null = null;
+  private _failure: IUserError | null = null;
+  private _total: number | null = null;
   private _generation = 0;
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _changed = new Signal<this, void>(this);
@@ -338,6 +367,14 @@ export class ModelDetailsModel {
   get error(): string | null {
     return this._error;
   }
+  /** Why the entry could not be loaded, in the user's terms. */
+  get failure(): IUserError | null {
+    return this._failure;
+  }
+  /** What the last failed save threw (the view reports it as a notification). */
+  get saveError(): unknown {
+    return this._saveError;
+  }
   /** True after a save found the entry changed elsewhere: the view offers "reload". */
   get conflict(): boolean {
     return this._conflict;
@@ -369,10 +406,12 @@ export class ModelDetailsModel {
       this._entry = entry;
       this._versions = versions;
       this._error = null;
+      this._failure = null;
       this._conflict = false;
     } catch (error) {
       if (id === this._id) {
-        this._error = (error as Error).message;
+        this._failure = describeError(error);
+        this._error = this._failure.message;
       }
     } finally {
       if (id === this._id) {
@@ -403,14 +442,32 @@ export class ModelDetailsModel {
       const code = (error as { code?: string }).code;
       if (status === 412 || code === 'conflict') {
         this._conflict = true;
-        this._error = 'This model was changed elsewhere — reload to see the new version, then edit again.';
+        this._error =
+          'This model was changed elsewhere — reload to see the new version, then edit again.';
         this._changed.emit();
         return 'conflict';
       }
       this._error = (error as Error).message;
+      this._saveError = error;
+      // Deleted meanwhile: the view says so, rather than offering edits that cannot land.
+      this._deleted = describeError(error).notFound;
       this._changed.emit();
       return 'failed';
     }
+  }
+
+  /** One version with its manifest (for comparing files); fetched once per id. */
+  fullVersion(id: string): Promise<IModelEntry> {
+    if (this._entry?.id === id && this._entry.manifest) {
+      return Promise.resolve(this._entry);
+    }
+    let known = this._full.get(id);
+    if (!known) {
+      known = this.source.getModel(id);
+      known.catch(() => this._full.delete(id));
+      this._full.set(id, known);
+    }
+    return known;
   }
 
   /** Use an entry we received elsewhere (an action's answer). */
@@ -454,5 +511,8 @@ export class ModelDetailsModel {
   private _error: string | null = null;
   private _conflict = false;
   private _deleted = false;
+  private _failure: IUserError | null = null;
+  private _saveError: unknown = null;
+  private _full = new Map<string, Promise<IModelEntry>>();
   private _changed = new Signal<this, void>(this);
 }

@@ -50,11 +50,16 @@ export function trainingScriptCandidates(
 }
 
 /** A browsable URL for a commit when the repository is on a well-known forge. */
-export function commitUrl(repositoryUrl: string | null | undefined, commit: string | null | undefined): string | null {
+export function commitUrl(
+  repositoryUrl: string | null | undefined,
+  commit: string | null | undefined
+): string | null {
   if (!repositoryUrl || !commit) {
     return null;
   }
-  const match = /^(?:https?:\/\/|git@)(github\.com|gitlab\.com)[/:](.+?)(?:\.git)?\/?$/.exec(repositoryUrl);
+  const match = /^(?:https?:\/\/|git@)(github\.com|gitlab\.com)[/:](.+?)(?:\.git)?\/?$/.exec(
+    repositoryUrl
+  );
   if (!match) {
     return null;
   }
@@ -62,4 +67,16 @@ export function commitUrl(repositoryUrl: string | null | undefined, commit: stri
   return host === 'gitlab.com'
     ? `https://${host}/${path}/-/commit/${commit}`
     : `https://${host}/${path}/commit/${commit}`;
+}
+
+/** A web page for a repository URL (https as is; GitHub/GitLab ssh forms rewritten), or null. */
+export function repositoryWebUrl(repositoryUrl: string | null | undefined): string | null {
+  if (!repositoryUrl) {
+    return null;
+  }
+  if (/^https?:\/\//.test(repositoryUrl)) {
+    return repositoryUrl.replace(/\.git\/?$/, '');
+  }
+  const ssh = /^git@(github\.com|gitlab\.com):(.+?)(?:\.git)?\/?$/.exec(repositoryUrl);
+  return ssh ? `https://${ssh[1]}/${ssh[2]}` : null;
 }

@@ -124,12 +124,22 @@ export function parseTagFilter(text: string): {
   if (value.endsWith('*')) {
     value = value.slice(0, -1);
     if (value.includes('*')) {
-      return { key, value, prefix: true, error: `Only a trailing * is supported in tag filters: '${trimmed}'.` };
+      return {
+        key,
+        value,
+        prefix: true,
+        error: `Only a trailing * is supported in tag filters: '${trimmed}'.`
+      };
     }
     return { key, value: value || null, prefix: Boolean(value) };
   }
   if (value.includes('*')) {
-    return { key, value, prefix: false, error: `Only a trailing * is supported in tag filters: '${trimmed}'.` };
+    return {
+      key,
+      value,
+      prefix: false,
+      error: `Only a trailing * is supported in tag filters: '${trimmed}'.`
+    };
   }
   return { key, value, prefix: false };
 }
@@ -137,7 +147,7 @@ export function parseTagFilter(text: string): {
 /** The server's tag-key rule; undefined when the key is fine. */
 export function checkTagKey(key: string): string | undefined {
   if (!key) {
-    return 'A tag needs a key: write tags as key:value, for example version:3.';
+    return 'A tag needs a key: write tags as key=value, for example version=3.';
   }
   if (key.length > 100) {
     return `The tag key '${key.slice(0, 40)}...' is longer than 100 characters.`;
@@ -152,18 +162,22 @@ export function checkTagKey(key: string): string | undefined {
 }
 
 /**
- * Parse a freeform tag written `key:value` (the form every door uses for tags).
- * Returns the pair, or an error message.
+ * Parse a freeform tag as a person types it: `key=value`, `key:value` (the first `=` or
+ * `:` splits), or `tag:key=value` as in the search box. Returns the pair, or an error.
  */
 export function parseTag(text: string): { key: string; value: string } | { error: string } {
-  const colon = text.indexOf(':');
-  if (colon < 0) {
+  let rest = text.trim();
+  if (/^tag:/i.test(rest) && /[=:]/.test(rest.slice(4))) {
+    rest = rest.slice(4); // the search box's form, pasted into an editor
+  }
+  const cut = rest.search(/[=:]/);
+  if (cut < 0) {
     return {
-      error: `Cannot read the tag '${text}': write tags as key:value, for example version:3 or model-run:1.`
+      error: `Cannot read the tag '${text}': write tags as key=value, for example version=3 or model-run=1.`
     };
   }
-  const key = text.slice(0, colon).trim();
-  const value = text.slice(colon + 1).trim();
+  const key = rest.slice(0, cut).trim();
+  const value = rest.slice(cut + 1).trim();
   const keyError = checkTagKey(key);
   if (keyError) {
     return { error: keyError };
@@ -171,6 +185,7 @@ export function parseTag(text: string): { key: string; value: string } | { error
   if (value.length > 256) {
     return { error: `The value of tag '${key}' is longer than 256 characters.` };
   }
+  // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(value)) {
     return { error: `The value of tag '${key}' contains control characters; remove them.` };
   }
@@ -184,7 +199,9 @@ export function parseSearch(text: string): IParsedSearch {
   const seen = new Set<string>();
   let error: string | null = null;
   let setsState = false;
-  const known = Array.from(new Set(Object.keys(SEARCH_FIELDS))).sort().join(', ');
+  const known = Array.from(new Set(Object.keys(SEARCH_FIELDS)))
+    .sort()
+    .join(', ');
   for (const raw of tokenize(text)) {
     const colon = raw.text.indexOf(':');
     const field = colon >= 0 ? raw.text.slice(0, colon) : '';

@@ -14,14 +14,10 @@ import os
 import sys
 import warnings
 
-from ..errors import InvalidInput
+from ..errors import FailedVerification  # noqa: F401 (importable from here too)
 
 ENV_VAR = "MODEL_CATALOG_REFUSE_FAILED_VERIFY"
 _TRUE = {"1", "true", "yes", "on"}
-
-
-class FailedVerification(InvalidInput):
-    """The artifact's last verify() failed and the setting refuses to save it."""
 
 
 class FailedVerificationWarning(UserWarning):

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..errors import ImmutableArtifact, InvalidInput
+from ..errors import ImmutableArtifact, InvalidInput, Unsupported
 from . import defaults, downloads, fields, validation
 from .entry import LIFECYCLE_STATES, ModelEntry
 from .interface import BackendInfo, Capabilities, CatalogBackend, ProgressCallback
@@ -84,7 +84,17 @@ class CatalogService:
                 ModelQuery.from_filters(**filters)  # refuses unknown names
                 query = dataclasses.replace(query, **filters)
             query = query.normalized()
-        return self.backend.list(query)
+        capabilities = self.backend.capabilities()
+        if query.latest_only and not capabilities.latest_only:
+            raise Unsupported(f"The catalog at {self.url} cannot list one row per model; list every version "
+                              "(leave latest_only out).")
+        if query.sort not in capabilities.sorts:
+            raise Unsupported(f"The catalog at {self.url} cannot sort by {query.sort}; sort by one of "
+                              f"{', '.join(capabilities.sorts)}.")
+        page = self.backend.list(query)
+        if not query.count_total:
+            page.total = None
+        return page
 
     def versions(self, model_id: str) -> builtins.list[ModelEntry]:
         """Every entry of the model's version set (all states), by ascending version."""

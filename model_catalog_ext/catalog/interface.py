@@ -47,7 +47,9 @@ class Capabilities:
     """What a backend can do, for doors that show or hide features (``GET capabilities``)."""
 
     filters: dict[str, str] = field(default_factory=lambda: {name: "native" for name in FILTERS})
-    sorts: tuple[str, ...] = ("time_created", "name", "version")
+    sorts: tuple[str, ...] = ("time_created", "time_updated", "name", "version")
+    latest_only: bool = True  # one row per model (ModelQuery.latest_only) with version counts
+    count_total: bool = True  # Page.total on request (ModelQuery.count_total)
     deduplicates: bool = False  # identical bytes are stored once
     verify_stored: bool = False  # verify() re-reads and re-hashes stored bytes
     garbage_collection: bool = False  # collect_garbage() frees what interrupted saves left

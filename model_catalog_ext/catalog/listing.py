@@ -3,6 +3,9 @@
 - Order is a keyset ``(sort key, seq)``: the next page starts after the last row served
   (``WHERE (key, seq) < (:k, :s)``), an index range scan however deep the page.
 - Tags filter through ``model_tags`` (index ``key, value, seq``).
+- ``latest_only`` keeps the newest version of each version set (a ``NOT EXISTS`` probe of
+  the ``(version_set_id, version)`` unique index per candidate row, so a first page still
+  reads about one page of rows) and adds each row's version count.
 - Substring search uses the SQLite FTS5 trigram index when present (3+ characters) and
   ``LIKE``/``ILIKE`` otherwise (PostgreSQL, with pg_trgm GIN indexes when available).
 """
@@ -18,9 +21,11 @@ from .records import datetime_to_us, normalize_framework
 from .tables import model_tags, models
 
 # Names sort case-insensitively (name_key), as people read a list of names.
-_SORT_COLUMNS = {"time_created": (), "name": (models.c.name_key,), "version": (models.c.version,)}
+_SORT_COLUMNS = {"time_created": (), "time_updated": (models.c.time_updated,), "name": (models.c.name_key,),
+                 "version": (models.c.version,)}
 # The types of sort_key()'s values under each sort (a page token must hold exactly these).
-_KEY_TYPES: dict[str, list[type]] = {"time_created": [int], "name": [str, int], "version": [int, int]}
+_KEY_TYPES: dict[str, list[type]] = {"time_created": [int], "time_updated": [int, int], "name": [str, int],
+                                     "version": [int, int]}
 
 
 def sort_key(query: ModelQuery, row) -> list:
@@ -98,27 +103,42 @@ class ListingCompiler:
             out.append(models.c.time_created < datetime_to_us(q.created_before))
         return out
 
-    def statement(self, q: ModelQuery) -> sa.Select:
-        """SELECT of the page's rows, plus one to tell whether another page follows.
+    @staticmethod
+    def _is_latest(q: ModelQuery):
+        """No newer version of the row's version set passes the state filter."""
+        newer = models.alias("newer")
+        sub = sa.select(sa.literal(1)).select_from(newer).where(
+            newer.c.version_set_id == models.c.version_set_id, newer.c.version > models.c.version)
+        if q.state != "ALL":
+            sub = sub.where(newer.c.lifecycle_state == q.state)
+        return ~sub.exists()
 
-        Newest-first listings (the default) walk a "driver" already ordered by ``seq`` and
-        stop after one page: the FTS index when there is a substring to match (FTS5 returns
-        rowids in order), else the tag index for an exact tag, else the models index.  Other
-        filters are checked row by row with primary-key probes.  Name/version sorts walk the
-        matching models index instead.
-        """
+    @staticmethod
+    def _version_count():
+        every = models.alias("every_version")
+        return (sa.select(sa.func.count()).select_from(every)
+                .where(every.c.version_set_id == models.c.version_set_id)
+                .scalar_subquery().label("version_count"))
+
+    def _filtered(self, q: ModelQuery, ordered: bool = True):
+        """(FROM clause, WHERE conditions, the seq column that drives the walk) of a query.
+
+        ``ordered=False`` (counting) never drives from the FTS table: joined in, SQLite
+        would walk every models row and search the FTS index for each (seconds at 100k);
+        as ``seq IN (FTS rowids)`` it reads the matches once and probes models by seq.  An
+        exact tag drives the count whatever the sort (the tag index holds the matches)."""
         match, where = self._text_filters(q)
         where += self._plain_conditions(q)
         tags = list(q.tags)
         source: sa.FromClause = models
         seq_col: sa.ColumnElement[Any] = models.c.seq
-        if q.sort == "time_created" and match is not None:
+        if ordered and q.sort == "time_created" and match is not None:
             fts = sa.table("models_fts", sa.column("rowid"))
             source = fts.join(models, models.c.seq == fts.c.rowid)
             seq_col = fts.c.rowid
             where.append(sa.literal_column("models_fts").op("MATCH")(sa.bindparam("fts_match", match)))
             match = None
-        elif q.sort == "time_created" and any(t.value is not None and not t.prefix for t in tags):
+        elif (not ordered or q.sort == "time_created") and any(t.value is not None and not t.prefix for t in tags):
             driver = next(t for t in tags if t.value is not None and not t.prefix)
             tags.remove(driver)
             source = model_tags.join(models, models.c.seq == model_tags.c.seq)
@@ -129,7 +149,20 @@ class ListingCompiler:
                 sa.literal_column("models_fts").op("MATCH")(sa.bindparam("fts_match", match)))
             where.append(models.c.seq.in_(fts_rows))
         where += [self._tag_exists(t, seq_col) for t in tags]
+        if q.latest_only:
+            where.append(self._is_latest(q))
+        return source, where, seq_col
 
+    def statement(self, q: ModelQuery) -> sa.Select:
+        """SELECT of the page's rows, plus one to tell whether another page follows.
+
+        Newest-first listings (the default) walk a "driver" already ordered by ``seq`` and
+        stop after one page: the FTS index when there is a substring to match (FTS5 returns
+        rowids in order), else the tag index for an exact tag, else the models index.  Other
+        filters are checked row by row with primary-key probes.  Name/version/update-time
+        sorts walk the matching models index instead.
+        """
+        source, where, seq_col = self._filtered(q)
         key_columns = list(_SORT_COLUMNS[q.sort]) + [seq_col]
         if q.page_token:
             after = pagetoken.decode(q.page_token, q.fingerprint(), _KEY_TYPES[q.sort])
@@ -139,7 +172,18 @@ class ListingCompiler:
                 left, right = sa.tuple_(*key_columns), sa.tuple_(*[sa.literal(v) for v in after])
                 where.append(left < right if q.order == "desc" else left > right)
         order = [c.desc() if q.order == "desc" else c.asc() for c in key_columns]
-        return sa.select(models).select_from(source).where(*where).order_by(*order).limit(q.limit + 1)
+        columns = [models, self._version_count()] if q.latest_only else [models]
+        return sa.select(*columns).select_from(source).where(*where).order_by(*order).limit(q.limit + 1)
+
+    def count_statement(self, q: ModelQuery) -> sa.Select:
+        """SELECT COUNT of every entry ``q`` matches, on all pages."""
+        source, where, _ = self._filtered(q, ordered=False)
+        return sa.select(sa.func.count()).select_from(source).where(*where)
 
     def next_token(self, q: ModelQuery, last_row) -> str:
         return pagetoken.encode(q.fingerprint(), sort_key(q, last_row))
+
+
+def version_counts(rows) -> dict[str, int]:
+    """Each row's number of versions, when the statement counted them (``latest_only``)."""
+    return {r._mapping["id"]: r._mapping["version_count"] for r in rows if "version_count" in r._mapping}

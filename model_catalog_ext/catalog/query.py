@@ -11,7 +11,7 @@ from .entry import ModelEntry
 from .validation import MAX_TAGS, check_tag_key
 
 STATES = ("ACTIVE", "INACTIVE", "ALL")
-SORTS = ("time_created", "name", "version")
+SORTS = ("time_created", "time_updated", "name", "version")
 ORDERS = ("asc", "desc")
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
@@ -45,6 +45,11 @@ class ModelQuery:
     order: str | None = None
     limit: int = DEFAULT_LIMIT
     page_token: str | None = None
+    # One row per model: only the newest version of each version set (among the versions
+    # the state filter admits), and each row's number of versions (Page.version_counts).
+    latest_only: bool = False
+    # Also count every match (Page.total); costs one more query, so only when asked.
+    count_total: bool = False
 
     @classmethod
     def from_filters(cls, **filters: Any) -> ModelQuery:
@@ -66,7 +71,7 @@ class ModelQuery:
         if q.sort not in SORTS:
             raise InvalidInput(f"Unknown sort '{q.sort}'; use one of {', '.join(SORTS)}.")
         if q.order is None:
-            q.order = "asc" if q.sort == "name" else "desc"
+            q.order = "asc" if q.sort == "name" else "desc"  # names A-Z; times and versions newest first
         q.order = q.order.lower()
         if q.order not in ORDERS:
             raise InvalidInput(f"Unknown order '{self.order}'; use asc or desc.")
@@ -77,6 +82,8 @@ class ModelQuery:
         if not 1 <= q.limit <= MAX_LIMIT:
             raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}; got {q.limit}.")
         q.tags = as_tag_filters(q.tags)
+        for name in ("latest_only", "count_total"):
+            setattr(q, name, _as_flag(name, getattr(q, name)))
         for name in ("text", "name", "created_by", "framework", "compartment_id", "project_id"):
             value = getattr(q, name)
             if value is not None and not isinstance(value, str):
@@ -92,6 +99,7 @@ class ModelQuery:
         data = dataclasses.asdict(self)
         data.pop("limit")
         data.pop("page_token")
+        data.pop("count_total")  # counting does not change which rows come next
         data["tags"] = [[t.key, t.value, t.prefix] for t in self.tags]
         for name in ("created_after", "created_before"):
             if data[name] is not None:
@@ -137,6 +145,15 @@ def _as_tag_filter(value: Any) -> TagFilter:
     return tag
 
 
+def _as_flag(name: str, value: Any) -> bool:
+    """A yes/no option, also as the text a query string carries ("true", "1", "no", ...)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "1", "yes", "false", "0", "no", ""):
+        return value.strip().lower() in ("true", "1", "yes")
+    raise InvalidInput(f"{name} must be true or false, not {value!r}.")
+
+
 def _as_utc(name: str, value: Any) -> datetime | None:
     if value is None or value == "":
         return None
@@ -164,6 +181,10 @@ class Page:
 
     items: list[ModelEntry]
     next_page_token: str | None = None
+    # With ModelQuery.count_total: how many entries match in all (every page together).
+    total: int | None = None
+    # With ModelQuery.latest_only: how many versions each listed model has (by entry id).
+    version_counts: dict[str, int] = field(default_factory=dict)
 
     def __iter__(self):
         return iter(self.items)

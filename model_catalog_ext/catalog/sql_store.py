@@ -31,7 +31,7 @@ from .engine import is_sqlite
 from .entry import ModelEntry
 from .hashing import CHUNK_HASH
 from .interface import ArtifactFile, BackendInfo, Capabilities, CatalogBackend, ProgressCallback
-from .listing import ListingCompiler
+from .listing import ListingCompiler, version_counts
 from .query import ModelQuery, Page
 from .records import (
     dumps,
@@ -150,8 +150,9 @@ class SqlStore(CatalogBackend):
             more = len(rows) > query.limit
             rows = rows[: query.limit]
             items = self._entries(conn, rows)
+            total = conn.execute(self._listing.count_statement(query)).scalar() if query.count_total else None
         token = self._listing.next_token(query, rows[-1]) if more else None
-        return Page(items=items, next_page_token=token)
+        return Page(items=items, next_page_token=token, total=total, version_counts=version_counts(rows))
 
     def versions(self, model_id: str) -> builtins.list[ModelEntry]:
         """Every entry of the model's version set (all states), by ascending version."""

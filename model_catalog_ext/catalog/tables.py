@@ -57,6 +57,8 @@ models = sa.Table(
     sa.Index("ix_models_state_name", "lifecycle_state", "display_name", "seq"),
     sa.Index("ix_models_state_name_key", "lifecycle_state", "name_key", "seq"),
     sa.Index("ix_models_state_version", "lifecycle_state", "version", "seq"),
+    sa.Index("ix_models_state_updated", "lifecycle_state", "time_updated", "seq"),
+    sa.Index("ix_models_set_state_version", "version_set_id", "lifecycle_state", "version"),
     sa.Index("ix_models_created_by", "created_by", "seq"),
     sa.Index("ix_models_framework", "framework", "seq"),
     sa.Index("ix_models_project", "project_id", "seq"),

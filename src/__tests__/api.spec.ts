@@ -1,11 +1,6 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import {
-  apiUrl,
-  CatalogRequestError,
-  requestAPI,
-  ServerExtensionMissingError
-} from '../api';
+import { apiUrl, CatalogRequestError, requestAPI, ServerExtensionMissingError } from '../api';
 import { checkServerVersion } from '../handshake';
 import { FRONTEND_VERSION } from '../version';
 import packageJson from '../../package.json';

@@ -34,7 +34,9 @@ describe('provenance', () => {
     expect(trainingScriptCandidates({ training_script: null }, '/x')).toEqual([]);
   });
   it('links commits on known forges', () => {
-    expect(commitUrl('https://github.com/o/r.git', 'abc')).toBe('https://github.com/o/r/commit/abc');
+    expect(commitUrl('https://github.com/o/r.git', 'abc')).toBe(
+      'https://github.com/o/r/commit/abc'
+    );
     expect(commitUrl('git@gitlab.com:o/r.git', 'abc')).toBe('https://gitlab.com/o/r/-/commit/abc');
     expect(commitUrl('https://example.com/r', 'abc')).toBeNull();
   });
@@ -48,7 +50,12 @@ describe('jobs', () => {
       { id: 'j', state: 'succeeded', model: { id: 'm' }, error: null }
     ];
     const seen: string[] = [];
-    const job = await pollJob({ job: async () => states.shift() as any }, 'j', j => seen.push(j.state), 1);
+    const job = await pollJob(
+      { job: async () => states.shift() as any },
+      'j',
+      j => seen.push(j.state),
+      1
+    );
     expect(job.state).toBe('succeeded');
     expect(seen).toEqual(['pending', 'running', 'succeeded']);
     expect(describeStep({ state: 'running', step: 'verifying', progress: 0.5 })).toBe(

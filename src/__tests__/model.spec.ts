@@ -31,7 +31,8 @@ function entry(id: string, extra: Partial<IModelEntry> = {}): IModelEntry {
 /** A fake GET models: answers are released by hand so tests control the order. */
 class FakeSource {
   calls: IListQuery[] = [];
-  pending: { query: IListQuery; resolve: (p: IModelPage) => void; reject: (e: Error) => void }[] = [];
+  pending: { query: IListQuery; resolve: (p: IModelPage) => void; reject: (e: Error) => void }[] =
+    [];
   listModels(query: IListQuery): Promise<IModelPage> {
     this.calls.push(query);
     return new Promise((resolve, reject) => this.pending.push({ query, resolve, reject }));
@@ -46,9 +47,20 @@ const flush = () => new Promise(resolve => setTimeout(resolve, 0));
 describe('CatalogListModel', () => {
   it('builds the query from options (state from the toggle unless the search sets it)', () => {
     const model = new CatalogListModel(new FakeSource(), { pageSize: 25 });
-    expect(model.buildQuery()).toEqual({ q: undefined, sort: 'time_created', order: 'desc', limit: 25, state: 'ACTIVE' });
+    expect(model.buildQuery()).toEqual({
+      q: undefined,
+      sort: 'time_created',
+      order: 'desc',
+      limit: 25,
+      state: 'ACTIVE',
+      latest: true,
+      total: true
+    });
     model.setOptions({ showInactive: true, search: 'churn' });
     expect(model.buildQuery('tok')).toMatchObject({ q: 'churn', state: 'ALL', page_token: 'tok' });
+    // One row per model; the total is counted with the first page only.
+    expect(model.buildQuery('tok').total).toBeUndefined();
+    expect(model.buildQuery('tok').latest).toBe(true);
     model.setOptions({ search: 'state:inactive' });
     expect(model.buildQuery().state).toBeUndefined();
     model.setOptions({ sort: 'name' });
@@ -155,7 +167,9 @@ describe('CatalogListModel', () => {
 describe('ModelDetailsModel', () => {
   function source(overrides: any = {}) {
     return {
-      getModel: jest.fn(async (id: string) => entry(id, { manifest: [{ path: 'score.py', size: 1, sha256: 'x' }] })),
+      getModel: jest.fn(async (id: string) =>
+        entry(id, { manifest: [{ path: 'score.py', size: 1, sha256: 'x' }] })
+      ),
       versions: jest.fn(async (id: string) => [entry(id)]),
       updateModel: jest.fn(async (id: string, changes: any, etag?: string) =>
         entry(id, { ...changes, etag: `${etag}+` })
@@ -202,5 +216,53 @@ describe('ModelDetailsModel', () => {
     expect(model.entry?.lifecycle_state).toBe('INACTIVE');
     events.emitDeleted('m1');
     expect(model.deleted).toBe(true);
+  });
+});
+
+describe('CatalogListModel: one row per model, busy, failures', () => {
+  it('is busy while a search waits for its debounce, and keeps the total', async () => {
+    const source = new FakeSource();
+    const model = new CatalogListModel(source, {}, 50);
+    const first = model.refresh();
+    source.answer(0, {
+      items: [entry('a', { version_count: 3 })],
+      next_page_token: null,
+      total: 1
+    });
+    await first;
+    expect(model.total).toBe(1);
+    model.setOptions({ search: 'x' });
+    expect(model.refreshing).toBe(false);
+    expect(model.busy).toBe(true); // the rows shown are the previous query's
+    model.dispose();
+  });
+
+  it('keeps the version count when an edit replaces a row; a deleted newest version refreshes', async () => {
+    const source = new FakeSource();
+    const model = new CatalogListModel(source, {}, 0);
+    const first = model.refresh();
+    source.answer(0, {
+      items: [entry('a', { version_count: 3 }), entry('b', { version_count: 1 })],
+      next_page_token: null,
+      total: 2
+    });
+    await first;
+    model.updateEntry(entry('a', { description: 'edited' }));
+    expect(model.items[0]).toMatchObject({ description: 'edited', version_count: 3 });
+    model.removeEntry('b');
+    expect(model.items.map(i => i.id)).toEqual(['a']);
+    expect(model.total).toBe(1);
+    model.removeEntry('a'); // v2 of the model takes its row: ask the server
+    expect(source.calls).toHaveLength(2);
+  });
+
+  it('says an unreachable server plainly, in the user’s terms', async () => {
+    const source = new FakeSource();
+    const model = new CatalogListModel(source, {}, 0);
+    const first = model.refresh();
+    source.pending[0].reject(new TypeError('Failed to fetch'));
+    await first;
+    expect(model.failure).toMatchObject({ unreachable: true, blocking: true });
+    expect(model.error).toBe('The Jupyter server is not answering.');
   });
 });

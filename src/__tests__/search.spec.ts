@@ -11,12 +11,20 @@ describe('tokenize (mirrors search.py _tokenize)', () => {
 
 describe('parseSearch', () => {
   it('reads the issue example', () => {
-    const parsed = parseSearch('churn tag:version=3 tag:team=ml* user:alice state:inactive framework:sklearn');
+    const parsed = parseSearch(
+      'churn tag:version=3 tag:team=ml* user:alice state:inactive framework:sklearn'
+    );
     expect(parsed.error).toBeNull();
     expect(parsed.text).toBe('churn');
     expect(parsed.setsState).toBe(true);
     const fields = parsed.tokens.filter(t => t.kind === 'field');
-    expect(fields.map(t => t.attribute)).toEqual(['tags', 'tags', 'created_by', 'state', 'framework']);
+    expect(fields.map(t => t.attribute)).toEqual([
+      'tags',
+      'tags',
+      'created_by',
+      'state',
+      'framework'
+    ]);
     expect(fields[0].tag).toEqual({ key: 'version', value: '3', prefix: false });
     expect(fields[1].tag).toEqual({ key: 'team', value: 'ml', prefix: true });
   });
@@ -43,7 +51,9 @@ describe('parseSearch', () => {
   });
 
   it('describes tokens for the chips under the search box', () => {
-    const [text, exact, prefix, has, user] = parseSearch('churn tag:v=3 tag:t=m* tag:r user:al').tokens;
+    const [text, exact, prefix, has, user] = parseSearch(
+      'churn tag:v=3 tag:t=m* tag:r user:al'
+    ).tokens;
     expect(describeToken(text)).toBe('“churn”');
     expect(describeToken(exact)).toBe('tag v = 3');
     expect(describeToken(prefix)).toBe('tag t = m…');

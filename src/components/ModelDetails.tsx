@@ -9,17 +9,20 @@ import {
 } from '@jupyterlab/ui-components';
 import React, { useEffect, useState } from 'react';
 
-import { IManifestFile, IModelEntry, IModelSchema } from '../api';
+import { IManifestFile, IModelChanges, IModelEntry, IModelSchema } from '../api';
+import { compareVersions, hyperparameters, IChange } from '../compare';
+import { notifyFailure } from '../errors';
 import { exactTime, formatBytes, frameworkOf, relativeTime } from '../format';
 import { catalogIcon } from '../icons';
 import { ModelDetailsModel, SaveOutcome } from '../model';
-import { commitUrl } from '../provenance';
+import { commitUrl, repositoryWebUrl } from '../provenance';
+import { ErrorState } from './ErrorState';
 import { useModelChanges } from './useModelChanges';
 import { TagChips, TagEditor } from './TagChips';
 
 /** What the details view asks of the application (commands, files). */
 export interface IDetailsActions {
-  downloadZip(entry: IModelEntry): void;
+  downloadZip(entry: IModelEntry): Promise<void> | void;
   downloadToFolder(entry: IModelEntry): void;
   loadInNotebook(entry: IModelEntry): void;
   setActive(entry: IModelEntry, active: boolean): void;
@@ -281,6 +284,194 @@ function TrainingScript(props: { entry: IModelEntry; actions: IDetailsActions })
   );
 }
 
+/** The verification verify() recorded when the artifact was saved. */
+function Verification(props: { results: any }): JSX.Element {
+  const results = props.results;
+  if (!results || typeof results !== 'object') {
+    return <span className="mc-mod-empty">Not verified before saving.</span>;
+  }
+  const checks: any[] = Array.isArray(results.checks) ? results.checks : [];
+  const skipped: string[] = Array.isArray(results.skipped) ? results.skipped : [];
+  const verdict = results.stale
+    ? { text: 'stale: the files changed after the check', className: 'mc-Badge-warn' }
+    : results.ok
+      ? { text: 'passed', className: 'mc-Badge-active' }
+      : { text: 'failed', className: 'mc-Badge-error' };
+  return (
+    <div className="mc-Verification">
+      <span className={`mc-Badge ${verdict.className}`}>{verdict.text}</span>
+      <span className="mc-Dim">
+        {' '}
+        in a clean {results.use_venv ? 'virtual environment' : 'process'}
+        {results.python ? ` (Python ${results.python})` : ''}
+      </span>
+      {checks.length > 0 && (
+        <ul className="mc-Checks">
+          {checks.map((check, index) => (
+            <li key={`${check.name}-${index}`}>
+              <span className={check.ok ? 'mc-Check-ok' : 'mc-Check-failed'}>
+                {check.ok ? '✓' : '✗'}
+              </span>{' '}
+              {String(check.name)}
+              {check.message && <span className="mc-Dim"> — {String(check.message)}</span>}
+            </li>
+          ))}
+          {skipped.map(name => (
+            <li key={`skipped-${name}`} className="mc-Dim">
+              – {name} (skipped)
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+/** The hyperparameters recorded at save time. */
+function Hyperparameters(props: { entry: IModelEntry }): JSX.Element {
+  const params = Object.entries(hyperparameters(props.entry));
+  if (params.length === 0) {
+    return <span className="mc-mod-empty">None recorded.</span>;
+  }
+  return (
+    <table className="mc-Table mc-Hyperparameters">
+      <tbody>
+        {params.map(([key, value]) => (
+          <tr key={key}>
+            <td className="mc-Mono">{key}</td>
+            <td className="mc-Mono">{typeof value === 'string' ? value : JSON.stringify(value)}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** Pick two versions and see what changed between them. */
+function CompareVersions(props: {
+  model: ModelDetailsModel;
+  entry: IModelEntry;
+}): JSX.Element | null {
+  const { model, entry } = props;
+  const versions = model.versions;
+  const index = versions.findIndex(v => v.id === entry.id);
+  const [olderId, setOlderId] = useState('');
+  const [newerId, setNewerId] = useState('');
+  const [changes, setChanges] = useState<IChange[] | null>(null);
+  const [busy, setBusy] = useState(false);
+  useEffect(() => {
+    // Default: the shown version against the one before it.
+    const newer = versions[index] ?? versions[versions.length - 1];
+    const older = versions[Math.max(0, (index >= 0 ? index : versions.length - 1) - 1)];
+    setNewerId(newer?.id ?? '');
+    setOlderId(older?.id ?? '');
+    setChanges(null);
+  }, [entry.id, versions.length]);
+  if (versions.length < 2) {
+    return null;
+  }
+  const compare = async () => {
+    setBusy(true);
+    try {
+      const [older, newer] = await Promise.all([
+        model.fullVersion(olderId),
+        model.fullVersion(newerId)
+      ]);
+      setChanges(compareVersions(older, newer));
+    } catch (error) {
+      notifyFailure('Could not compare the versions', error);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const picker = (label: string, value: string, onChange: (id: string) => void) => (
+    <select
+      className="jp-mod-styled"
+      aria-label={label}
+      value={value}
+      onChange={event => {
+        onChange(event.target.value);
+        setChanges(null);
+      }}
+    >
+      {versions.map(v => (
+        <option key={v.id} value={v.id}>
+          v{v.version}
+        </option>
+      ))}
+    </select>
+  );
+  const older = versions.find(v => v.id === olderId);
+  const newer = versions.find(v => v.id === newerId);
+  const oldCommit = older?.provenance?.git_commit;
+  const newCommit = newer?.provenance?.git_commit;
+  const repo = repositoryWebUrl(newer?.provenance?.repository_url);
+  return (
+    <div className="mc-Compare">
+      <div className="mc-Compare-pickers">
+        Compare {picker('Older version', olderId, setOlderId)} with{' '}
+        {picker('Newer version', newerId, setNewerId)}
+        <button
+          className="jp-Button jp-mod-styled mc-Action"
+          disabled={busy || !olderId || !newerId || olderId === newerId}
+          onClick={() => void compare()}
+        >
+          Compare
+        </button>
+      </div>
+      {changes !== null &&
+        (changes.length === 0 ? (
+          <p className="mc-mod-empty">No differences.</p>
+        ) : (
+          <table
+            className="mc-Table mc-Compare-table"
+            aria-label="Differences between the versions"
+          >
+            <thead>
+              <tr>
+                <th>Part</th>
+                <th>What</th>
+                <th>v{older?.version}</th>
+                <th>v{newer?.version}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {changes.map(change => (
+                <tr
+                  key={`${change.section}/${change.item}`}
+                  className={`mc-Change mc-Change-${change.kind}`}
+                >
+                  <td>{change.section}</td>
+                  <td className="mc-Mono">
+                    {change.item} <span className="mc-Dim">({change.kind})</span>
+                  </td>
+                  <td className="mc-Mono">{change.before}</td>
+                  <td className="mc-Mono">{change.after}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ))}
+      {changes !== null &&
+        repo &&
+        oldCommit &&
+        newCommit &&
+        oldCommit !== newCommit &&
+        repo.includes('github.com') && (
+          <p>
+            <a
+              href={`${repo}/compare/${oldCommit}...${newCommit}`}
+              target="_blank"
+              rel="noreferrer"
+            >
+              See the commits between the two versions
+            </a>
+          </p>
+        )}
+    </div>
+  );
+}
+
 /** The details of one catalog entry. */
 export function ModelDetailsView(props: {
   model: ModelDetailsModel;
@@ -293,31 +484,43 @@ export function ModelDetailsView(props: {
   if (model.deleted) {
     return (
       <div className="mc-Details">
-        <div className="mc-EmptyState">This model was deleted from the catalog.</div>
+        <ErrorState
+          failure={{
+            message: 'This model is no longer in the catalog.',
+            hint: 'It was deleted, maybe by someone else. Close this tab; refresh the list to see what is there now.',
+            unreachable: false,
+            notFound: true,
+            blocking: true
+          }}
+        />
       </div>
     );
   }
   if (!entry) {
     return (
       <div className="mc-Details">
-        {model.error ? (
-          <div className="mc-Banner mc-Banner-error" role="alert">
-            {model.error}{' '}
-            <button className="jp-Button jp-mod-styled" onClick={() => void model.load()}>
-              Retry
-            </button>
-          </div>
+        {model.failure ? (
+          <ErrorState failure={model.failure} onRetry={() => void model.load()} />
         ) : (
           <div className="mc-Panel-loading">Loading…</div>
         )}
       </div>
     );
   }
+  /** Save an inline edit; a failure is reported like every other action's. */
+  const saveChanges = async (changes: IModelChanges): Promise<SaveOutcome> => {
+    const outcome = await model.save(changes);
+    if (outcome === 'failed' && !model.deleted) {
+      notifyFailure('Could not save the change', model.saveError);
+    }
+    return outcome;
+  };
 
   const inactive = entry.lifecycle_state === 'INACTIVE';
   const defined = entry.defined_metadata || {};
   const prov = entry.provenance || {};
   const commitLink = commitUrl(prov.repository_url, prov.git_commit);
+  const repoLink = repositoryWebUrl(prov.repository_url);
   const manifest = entry.manifest ?? [];
 
   return (
@@ -329,7 +532,7 @@ export function ModelDetailsView(props: {
           className="mc-Details-name"
           value={entry.display_name}
           required
-          onSave={value => model.save({ display_name: value.trim() })}
+          onSave={value => saveChanges({ display_name: value.trim() })}
         />
         <span className="mc-Badge">v{entry.version}</span>
         <span className={`mc-Badge ${inactive ? 'mc-Badge-inactive' : 'mc-Badge-active'}`}>
@@ -338,7 +541,16 @@ export function ModelDetailsView(props: {
       </div>
 
       <div className="mc-Details-actions" role="toolbar" aria-label="Model actions">
-        <button className="jp-Button jp-mod-styled mc-Action" onClick={() => actions.downloadZip(entry)}>
+        <button
+          className="jp-Button jp-mod-styled jp-mod-accept mc-Action mc-Action-primary"
+          onClick={() => actions.loadInNotebook(entry)}
+        >
+          <notebookIcon.react tag="span" className="mc-InlineIcon" /> Load in notebook
+        </button>
+        <button
+          className="jp-Button jp-mod-styled mc-Action"
+          onClick={() => void actions.downloadZip(entry)}
+        >
           <downloadIcon.react tag="span" className="mc-InlineIcon" /> Download
         </button>
         <button
@@ -349,35 +561,26 @@ export function ModelDetailsView(props: {
         </button>
         <button
           className="jp-Button jp-mod-styled mc-Action"
-          onClick={() => actions.loadInNotebook(entry)}
-        >
-          <notebookIcon.react tag="span" className="mc-InlineIcon" /> Load in notebook
-        </button>
-        <button
-          className="jp-Button jp-mod-styled mc-Action"
           onClick={() => actions.setActive(entry, inactive)}
         >
           {inactive ? 'Activate' : 'Deactivate'}
         </button>
-        <button
-          className="jp-Button jp-mod-styled jp-mod-warn mc-Action mc-Action-delete"
-          onClick={() => actions.remove(entry)}
-        >
-          Delete
+        <span className="mc-Row-spacer" />
+        {/* Quiet here; its confirmation keeps JupyterLab's warning colours. */}
+        <button className="mc-LinkButton mc-Action-delete" onClick={() => actions.remove(entry)}>
+          Delete…
         </button>
       </div>
 
       {model.conflict && (
         <div className="mc-Banner mc-Banner-warn" role="alert">
           <span>Changed elsewhere — reload to see the latest version before editing.</span>
-          <button className="jp-Button jp-mod-styled jp-mod-accept" onClick={() => void model.load()}>
+          <button
+            className="jp-Button jp-mod-styled jp-mod-accept"
+            onClick={() => void model.load()}
+          >
             Reload
           </button>
-        </div>
-      )}
-      {model.error && !model.conflict && (
-        <div className="mc-Banner mc-Banner-error" role="alert">
-          {model.error}
         </div>
       )}
 
@@ -389,10 +592,30 @@ export function ModelDetailsView(props: {
           value={entry.description}
           multiline
           placeholder="No description"
-          onSave={value => model.save({ description: value })}
+          onSave={value => saveChanges({ description: value })}
         />
         <h3>Tags</h3>
-        <TagsField tags={entry.freeform_tags} onSave={tags => model.save({ freeform_tags: tags })} />
+        <TagsField
+          tags={entry.freeform_tags}
+          onSave={tags => saveChanges({ freeform_tags: tags })}
+        />
+      </section>
+
+      <section className="mc-Section mc-Section-model">
+        <h3>The model</h3>
+        <dl className="mc-Fields">
+          <Row label="Framework">
+            {[frameworkOf(defined), defined.FrameworkVersion].filter(Boolean).join(' ') || '—'}
+          </Row>
+          {defined.Algorithm && <Row label="Algorithm">{String(defined.Algorithm)}</Row>}
+          {defined.UseCaseType && <Row label="Use case">{String(defined.UseCaseType)}</Row>}
+          <Row label="Hyperparameters">
+            <Hyperparameters entry={entry} />
+          </Row>
+          <Row label="Verification">
+            <Verification results={defined.ArtifactTestResults} />
+          </Row>
+        </dl>
       </section>
 
       <section className="mc-Section">
@@ -411,11 +634,6 @@ export function ModelDetailsView(props: {
               <span title={exactTime(entry.time_updated)}>{relativeTime(entry.time_updated)}</span>
             </Row>
           )}
-          <Row label="Framework">
-            {[frameworkOf(defined), defined.FrameworkVersion].filter(Boolean).join(' ') || '—'}
-          </Row>
-          {defined.Algorithm && <Row label="Algorithm">{String(defined.Algorithm)}</Row>}
-          {defined.UseCaseType && <Row label="Use case">{String(defined.UseCaseType)}</Row>}
           <Row label="Project">{entry.project_id || '—'}</Row>
           <Row label="Compartment">{entry.compartment_id || '—'}</Row>
           <Row label="Artifact">
@@ -444,14 +662,24 @@ export function ModelDetailsView(props: {
                   </span>
                 )}
                 <CopyButton text={prov.git_commit} label="commit" />
-                {prov.git_dirty && <span className="mc-Badge mc-Badge-warn">uncommitted changes</span>}
+                {prov.git_dirty && (
+                  <span className="mc-Badge mc-Badge-warn">uncommitted changes</span>
+                )}
               </>
             ) : (
               '—'
             )}
           </Row>
           <Row label="Repository">
-            {prov.repository_url ? <span className="mc-Mono">{prov.repository_url}</span> : '—'}
+            {repoLink ? (
+              <a className="mc-Mono" href={repoLink} target="_blank" rel="noreferrer">
+                {prov.repository_url}
+              </a>
+            ) : prov.repository_url ? (
+              <span className="mc-Mono">{prov.repository_url}</span>
+            ) : (
+              '—'
+            )}
           </Row>
           <Row label="Training notebook">
             <TrainingScript entry={entry} actions={actions} />
@@ -517,7 +745,9 @@ export function ModelDetailsView(props: {
               {entry.custom_metadata.map(item => (
                 <tr key={item.key}>
                   <td className="mc-Mono">{item.key}</td>
-                  <td>{typeof item.value === 'string' ? item.value : JSON.stringify(item.value)}</td>
+                  <td>
+                    {typeof item.value === 'string' ? item.value : JSON.stringify(item.value)}
+                  </td>
                   <td>{item.category ?? ''}</td>
                   <td>{item.description ?? ''}</td>
                 </tr>
@@ -555,10 +785,14 @@ export function ModelDetailsView(props: {
             </li>
           ))}
         </ol>
+        <CompareVersions model={model} entry={entry} />
         {entry.parent_id && !model.versions.some(v => v.id === entry.parent_id) && (
           <p>
             Parent:{' '}
-            <button className="mc-LinkButton mc-Mono" onClick={() => void model.show(entry.parent_id!)}>
+            <button
+              className="mc-LinkButton mc-Mono"
+              onClick={() => void model.show(entry.parent_id!)}
+            >
               {entry.parent_id}
             </button>
           </p>
@@ -593,10 +827,19 @@ export class ModelDetailsWidget extends ReactWidget {
 
   private _onChanged(): void {
     const entry = this.model.entry;
-    if (entry && this.parent) {
-      const title = this.parent.title;
+    if (!this.parent) {
+      return;
+    }
+    const title = this.parent.title;
+    if (this.model.deleted || (!entry && this.model.failure?.notFound)) {
+      title.label = entry ? `${entry.display_name} v${entry.version} (deleted)` : 'Model not found';
+      title.caption = `No model ${this.model.id} in the catalog`;
+    } else if (entry) {
       title.label = `${entry.display_name} v${entry.version}`;
       title.caption = `Model ${entry.display_name} (version ${entry.version})\n${entry.id}`;
+    } else if (this.model.failure) {
+      title.label = 'Model (unavailable)';
+      title.caption = this.model.failure.message;
     }
   }
 }

@@ -1,7 +1,7 @@
 import { PathExt } from '@jupyterlab/coreutils';
-import { closeIcon, ReactWidget } from '@jupyterlab/ui-components';
-import { Widget } from '@lumino/widgets';
-import React, { useEffect, useRef, useState } from 'react';
+import { Dialog } from '@jupyterlab/apputils';
+import { ReactWidget } from '@jupyterlab/ui-components';
+import React, { useEffect, useLayoutEffect, useRef, useState } from 'react';
 
 import {
   CatalogClient,
@@ -28,10 +28,8 @@ export interface ISaveDialogOptions {
 }
 
 export type SaveRequest =
-  | { kind: 'notebook'; request: ISaveNotebookRequest }
-  | { kind: 'file'; request: ISaveFileRequest };
+  { kind: 'notebook'; request: ISaveNotebookRequest } | { kind: 'file'; request: ISaveFileRequest };
 
-/** Search the catalog for the entry a save becomes a new version of. */
 /** A choice among the kernel's DataFrames/arrays, or none. */
 function SampleSelect(props: {
   label: string;
@@ -61,6 +59,7 @@ function SampleSelect(props: {
   );
 }
 
+/** Search the catalog for the entry a save becomes a new version of. */
 function ModelPicker(props: {
   client: CatalogClient;
   value: IModelEntry | null;
@@ -155,6 +154,8 @@ export function SaveForm(props: {
   options: ISaveDialogOptions;
   onSubmit: (request: SaveRequest) => void;
   onCancel: () => void;
+  /** Told after every render whether Save may be pressed, and with what request. */
+  onValidity?: (request: SaveRequest | null) => void;
 }): JSX.Element {
   const { options } = props;
   const isNotebook = options.kind === 'notebook';
@@ -231,9 +232,9 @@ export function SaveForm(props: {
   }
   const canSave = kernel.status === 'ready' && problems.length === 0;
 
-  const submit = () => {
+  const buildRequest = (): SaveRequest | null => {
     if (!canSave) {
-      return;
+      return null;
     }
     const common = {
       path: options.path,
@@ -246,7 +247,7 @@ export function SaveForm(props: {
       ignore_pending_changes: ignorePending
     };
     if (isNotebook) {
-      props.onSubmit({
+      return {
         kind: 'notebook',
         request: {
           ...common,
@@ -255,23 +256,38 @@ export function SaveForm(props: {
           y_sample: ySample || null,
           as_onnx: asOnnx
         }
-      });
-    } else {
-      props.onSubmit({ kind: 'file', request: common });
+      };
+    }
+    return { kind: 'file', request: common };
+  };
+  const request = buildRequest();
+  const submit = () => {
+    if (request) {
+      props.onSubmit(request);
     }
   };
+  // Every render: the dialog's own Save button follows the form's state.
+  useLayoutEffect(() => props.onValidity?.(request));
+
+  // Keyboard focus always sits inside the dialog, on the first thing to do in each state.
+  const stateRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    stateRef.current?.querySelector<HTMLElement>('button, input')?.focus();
+  }, [kernel.status, kernel.status === 'ready' && kernel.data?.models.length === 0]);
 
   let kernelPart: React.ReactNode = null;
   if (isNotebook) {
     if (kernel.status === 'loading') {
-      kernelPart = <div className="mc-Panel-loading">Asking the notebook’s kernel for its models…</div>;
+      kernelPart = (
+        <div className="mc-Panel-loading">Asking the notebook’s kernel for its models…</div>
+      );
     } else if (kernel.status === 'no_kernel') {
       kernelPart = (
-        <div className="mc-Banner mc-Banner-warn mc-NoKernel" role="alert">
+        <div className="mc-Banner mc-Banner-warn mc-NoKernel" role="alert" ref={stateRef}>
           <p>
-            <strong>{PathExt.basename(options.path)}</strong> has no running kernel, so there is
-            no trained model to save yet. Open the notebook, run the cells that train the model,
-            then save again.
+            <strong>{PathExt.basename(options.path)}</strong> has no running kernel, so there is no
+            trained model to save yet. Open the notebook, run the cells that train the model, then
+            save again.
           </p>
           <p className="mc-Dim">{kernel.message}</p>
           <div className="mc-Banner-buttons">
@@ -294,7 +310,7 @@ export function SaveForm(props: {
       );
     } else if (kernel.status === 'error') {
       kernelPart = (
-        <div className="mc-Banner mc-Banner-error" role="alert">
+        <div className="mc-Banner mc-Banner-error" role="alert" ref={stateRef}>
           <p>{kernel.message}</p>
           <button className="jp-Button jp-mod-styled" onClick={() => setAttempt(attempt + 1)}>
             Try again
@@ -303,7 +319,7 @@ export function SaveForm(props: {
       );
     } else if (data && data.models.length === 0) {
       kernelPart = (
-        <div className="mc-Banner mc-Banner-warn" role="alert">
+        <div className="mc-Banner mc-Banner-warn mc-NoModel" role="alert" ref={stateRef}>
           <p>
             The kernel holds no model variable this catalog can save (scikit-learn, XGBoost,
             LightGBM, ONNX, …). Run the cells that train it, then refresh.
@@ -372,6 +388,18 @@ export function SaveForm(props: {
         event.preventDefault();
         submit();
       }}
+      onKeyDown={event => {
+        // Enter in a one-line field saves (the tag editor keeps an Enter that adds a tag).
+        const target = event.target as HTMLElement;
+        if (
+          event.key === 'Enter' &&
+          target instanceof HTMLInputElement &&
+          target.type !== 'checkbox'
+        ) {
+          event.preventDefault();
+          submit();
+        }
+      }}
     >
       {kernelPart}
       {formReady && (
@@ -438,7 +466,9 @@ export function SaveForm(props: {
           )}
           {pending && (
             <div className="mc-Banner mc-Banner-warn mc-Pending">
-              <p>These files have uncommitted changes, so the saved provenance would not match git:</p>
+              <p>
+                These files have uncommitted changes, so the saved provenance would not match git:
+              </p>
               <ul>
                 {pending.map(file => (
                   <li key={file} className="mc-Mono">
@@ -459,96 +489,135 @@ export function SaveForm(props: {
         </>
       )}
       <div className="mc-SaveForm-footer">
-        <span className="mc-Dim mc-SaveForm-problem">{formReady ? problems[0] ?? '' : ''}</span>
-        <button type="button" className="jp-Button jp-mod-styled jp-mod-reject" onClick={props.onCancel}>
-          Cancel
-        </button>
-        <button
-          type="submit"
-          className="jp-Button jp-mod-styled jp-mod-accept mc-SaveForm-save"
-          disabled={!canSave || !formReady}
-        >
-          Save
-        </button>
+        <span className="mc-Dim mc-SaveForm-problem">{formReady ? (problems[0] ?? '') : ''}</span>
       </div>
     </form>
   );
 }
 
-/**
- * A modal of our own (JupyterLab's Dialog submits on Enter in any input, which a chip
- * editor needs for itself). It looks like a JupyterLab dialog and closes on Escape.
- */
-class SaveDialogWidget extends ReactWidget {
-  constructor(
-    private readonly _options: ISaveDialogOptions,
-    private readonly _resolve: (value: SaveRequest | null) => void
-  ) {
+/** The dialog's body: the form, and the request it holds when Save is pressed. */
+class SaveFormBody extends ReactWidget {
+  constructor(private readonly _options: ISaveDialogOptions) {
     super();
-    this.addClass('jp-Dialog');
-    this.addClass('mc-SaveDialog');
-    this.node.setAttribute('role', 'dialog');
-    this.node.setAttribute('aria-modal', 'true');
-    this.node.addEventListener('keydown', event => {
-      if (event.key === 'Escape') {
-        event.stopPropagation();
-        this.finish(null);
-      }
-    });
+    this.addClass('mc-SaveDialog-body');
   }
 
-  finish(value: SaveRequest | null): void {
-    if (this.isDisposed) {
-      return;
-    }
-    this._resolve(value);
-    this.dispose();
+  /** Wired by showSaveDialog once the dialog exists. */
+  dialog: Dialog<SaveRequest | null> | null = null;
+
+  getValue(): SaveRequest | null {
+    return this._request;
   }
 
   protected render(): JSX.Element {
-    const title =
-      this._options.kind === 'notebook' ? 'Save model to catalog' : 'Save model file to catalog';
     return (
-      <DialogFrame title={title} subtitle={this._options.path} onClose={() => this.finish(null)}>
+      <>
+        <div className="mc-SaveDialog-subtitle mc-Mono" title={this._options.path}>
+          {this._options.path}
+        </div>
         <SaveForm
           options={this._options}
-          onSubmit={request => this.finish(request)}
-          onCancel={() => this.finish(null)}
+          onValidity={request => {
+            this._request = request;
+            const save = this.dialog?.node.querySelector<HTMLButtonElement>('.mc-SaveForm-save');
+            if (save) {
+              save.disabled = request === null;
+            }
+          }}
+          onSubmit={request => {
+            this._request = request;
+            this.dialog?.resolve(1);
+          }}
+          onCancel={() => this.dialog?.reject()}
         />
-      </DialogFrame>
+      </>
     );
+  }
+
+  private _request: SaveRequest | null = null;
+}
+
+/**
+ * JupyterLab's modal dialog (backdrop, focus kept inside, Escape, focus given back), except
+ * that Enter inside the form is the form's: the tag editor uses it to add a tag.
+ */
+class SaveDialog extends Dialog<SaveRequest | null> {
+  handleEvent(event: Event): void {
+    if (event.type === 'keydown') {
+      const key = event as KeyboardEvent;
+      if (key.key === 'Enter' && (key.target as HTMLElement | null)?.closest?.('.mc-SaveForm')) {
+        return;
+      }
+      if (key.key === 'Tab' && this._wrapFocus(key)) {
+        return;
+      }
+    }
+    super.handleEvent(event);
+  }
+
+  /**
+   * Keep Tab inside: Dialog wraps only from its last button, which is our Save and often
+   * disabled, so the focus would slip out to the page for one keystroke.
+   */
+  private _wrapFocus(event: KeyboardEvent): boolean {
+    const focusable = Array.from(
+      this.node.querySelectorAll<HTMLElement>(
+        'button, input, select, textarea, a[href], [tabindex]'
+      )
+    ).filter(
+      el => !(el as HTMLButtonElement).disabled && el.tabIndex >= 0 && el.offsetParent !== null
+    );
+    if (focusable.length === 0) {
+      return false;
+    }
+    const first = focusable[0];
+    const last = focusable[focusable.length - 1];
+    const active = document.activeElement;
+    if (!event.shiftKey && (active === last || !this.node.contains(active))) {
+      first.focus();
+    } else if (event.shiftKey && (active === first || !this.node.contains(active))) {
+      last.focus();
+    } else {
+      return false;
+    }
+    event.preventDefault();
+    event.stopPropagation();
+    return true;
   }
 }
 
-function DialogFrame(props: {
-  title: string;
-  subtitle: string;
-  onClose: () => void;
-  children: React.ReactNode;
-}): JSX.Element {
-  const ref = useRef<HTMLDivElement>(null);
-  return (
-    <div className="jp-Dialog-content mc-SaveDialog-content" ref={ref}>
-      <div className="jp-Dialog-header">
-        <div className="jp-Dialog-title">
-          {props.title}
-          <div className="mc-SaveDialog-subtitle mc-Mono" title={props.subtitle}>
-            {props.subtitle}
-          </div>
-        </div>
-        <button className="mc-IconButton mc-SaveDialog-close" aria-label="Close" onClick={props.onClose}>
-          <closeIcon.react tag="span" />
-        </button>
-      </div>
-      <div className="jp-Dialog-body">{props.children}</div>
-    </div>
-  );
-}
-
 /** Show the save dialog; resolves with the request to send, or null when cancelled. */
-export function showSaveDialog(options: ISaveDialogOptions): Promise<SaveRequest | null> {
-  return new Promise(resolve => {
-    const widget = new SaveDialogWidget(options, resolve);
-    Widget.attach(widget, document.body);
+export async function showSaveDialog(options: ISaveDialogOptions): Promise<SaveRequest | null> {
+  const body = new SaveFormBody(options);
+  const dialog = new SaveDialog({
+    title: options.kind === 'notebook' ? 'Save model to catalog' : 'Save model file to catalog',
+    body,
+    buttons: [
+      Dialog.cancelButton(),
+      Dialog.okButton({ label: 'Save', className: 'mc-SaveForm-save' })
+    ],
+    // Focus starts on Cancel (Save is disabled until the form is complete).
+    defaultButton: 0,
+    hasClose: true
   });
+  dialog.addClass('mc-SaveDialog');
+  body.dialog = dialog;
+  // Opened from a menu, the focus was on the menu, which is gone: give it back to where
+  // the user was (the file browser's selected file), not to the page.
+  const before = document.activeElement as HTMLElement | null;
+  const result = await dialog.launch();
+  const candidates = [
+    before?.isConnected ? before : null,
+    document.querySelector<HTMLElement>(
+      '.jp-DirListing-item.jp-mod-selected .jp-DirListing-itemText'
+    ),
+    document.querySelector<HTMLElement>('.jp-DirListing')
+  ];
+  for (const candidate of candidates) {
+    if (document.activeElement && document.activeElement !== document.body) {
+      break;
+    }
+    candidate?.focus();
+  }
+  return result.button.accept ? result.value : null;
 }

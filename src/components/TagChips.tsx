@@ -2,25 +2,54 @@ import React, { useState } from 'react';
 
 import { parseTag } from '../search';
 
-/** Freeform tags as read-only chips (`key:value`), at most `max` then "+N". */
-export function TagChips(props: { tags: Record<string, string>; max?: number }): JSX.Element {
+/** How a tag is written everywhere it is shown: `key=value` (as in `tag:key=value`). */
+export function tagText(key: string, value: string): string {
+  return value === '' ? key : `${key}=${value}`;
+}
+
+/**
+ * Freeform tags as chips, at most `max` then "+N". With `onPick`, a chip is a button that
+ * filters the list by its tag.
+ */
+export function TagChips(props: {
+  tags: Record<string, string>;
+  max?: number;
+  onPick?: (key: string, value: string) => void;
+}): JSX.Element {
   const entries = Object.entries(props.tags || {});
   const max = props.max ?? entries.length;
   const shown = entries.slice(0, max);
+  const { onPick } = props;
   return (
     <span className="mc-TagChips">
-      {shown.map(([key, value]) => (
-        <span key={key} className="mc-Chip" title={`${key}:${value}`}>
-          <span className="mc-Chip-key">{key}</span>
-          {value !== '' && <span className="mc-Chip-value">{value}</span>}
-        </span>
-      ))}
+      {shown.map(([key, value]) =>
+        onPick ? (
+          <button
+            key={key}
+            className="mc-Chip mc-Chip-filter"
+            title={`Show models tagged ${tagText(key, value)}`}
+            tabIndex={-1}
+            onClick={event => {
+              event.stopPropagation(); // the row must not open
+              onPick(key, value);
+            }}
+          >
+            <span className="mc-Chip-key">{key}</span>
+            {value !== '' && <span className="mc-Chip-value">{value}</span>}
+          </button>
+        ) : (
+          <span key={key} className="mc-Chip" title={tagText(key, value)}>
+            <span className="mc-Chip-key">{key}</span>
+            {value !== '' && <span className="mc-Chip-value">{value}</span>}
+          </span>
+        )
+      )}
       {entries.length > max && (
         <span
           className="mc-Chip mc-Chip-more"
           title={entries
             .slice(max)
-            .map(([k, v]) => `${k}:${v}`)
+            .map(([k, v]) => tagText(k, v))
             .join('\n')}
         >
           +{entries.length - max}
@@ -31,7 +60,7 @@ export function TagChips(props: { tags: Record<string, string>; max?: number }):
 }
 
 /**
- * An editor of `key:value` chips. Typing a tag and pressing Enter, Tab, comma or space adds
+ * An editor of tag chips; a tag is typed `key=value`, `key:value` or `tag:key=value`. Typing a tag and pressing Enter, Tab, comma or space adds
  * it when valid; invalid text says why as you type. Backspace in the empty input removes
  * the last chip.
  */
@@ -78,7 +107,7 @@ export function TagEditor(props: {
             <button
               className="mc-Chip-remove"
               aria-label={`Remove tag ${key}`}
-              title={`Remove ${key}:${value}`}
+              title={`Remove ${tagText(key, value)}`}
               onClick={() => remove(key)}
             >
               ×
@@ -89,8 +118,10 @@ export function TagEditor(props: {
           className="mc-TagEditor-input"
           value={text}
           autoFocus={props.autoFocus}
-          placeholder={Object.keys(props.tags).length ? 'add key:value' : 'key:value, e.g. version:3'}
-          aria-label="Add a tag (key:value)"
+          placeholder={
+            Object.keys(props.tags).length ? 'add key=value' : 'key=value, e.g. version=3'
+          }
+          aria-label="Add a tag (key=value)"
           aria-invalid={Boolean(error)}
           onChange={event => {
             const value = event.target.value;

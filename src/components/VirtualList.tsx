@@ -14,12 +14,17 @@ export interface IVirtualListProps<T> {
   footer?: React.ReactNode;
   className?: string;
   ariaLabel?: string;
+  /** The row keyboard navigation is on: kept in view, announced as the active option. */
+  activeIndex?: number;
+  activeId?: string;
+  onKeyDown?: (event: React.KeyboardEvent<HTMLDivElement>) => void;
 }
 
 /**
  * A windowed list of fixed-height rows: only the rows in view (plus a margin) are in the
  * DOM, so 100,000 rows cost what 30 do. Rows are absolutely positioned in a spacer as
- * tall as the whole list.
+ * tall as the whole list. The list is a listbox and one Tab stop; the parent moves
+ * `activeIndex` with the keys and the list scrolls to keep that row in view.
  */
 export function VirtualList<T>(props: IVirtualListProps<T>): JSX.Element {
   const { items, rowHeight, overscan = 6, renderRow, itemKey, onNearEnd, threshold = 30 } = props;
@@ -45,6 +50,20 @@ export function VirtualList<T>(props: IVirtualListProps<T>): JSX.Element {
     setScrollTop(event.currentTarget.scrollTop);
   }, []);
 
+  const { activeIndex } = props;
+  useEffect(() => {
+    const node = scroller.current;
+    if (!node || activeIndex === undefined) {
+      return;
+    }
+    const top = activeIndex * rowHeight;
+    if (top < node.scrollTop) {
+      node.scrollTop = top;
+    } else if (top + rowHeight > node.scrollTop + node.clientHeight) {
+      node.scrollTop = top + rowHeight - node.clientHeight;
+    }
+  }, [activeIndex, rowHeight]);
+
   const first = Math.max(0, Math.floor(scrollTop / rowHeight) - overscan);
   const last = Math.min(items.length, Math.ceil((scrollTop + height) / rowHeight) + overscan);
 
@@ -62,9 +81,7 @@ export function VirtualList<T>(props: IVirtualListProps<T>): JSX.Element {
         key={itemKey(item)}
         className="mc-VirtualList-row"
         style={{ top: index * rowHeight, height: rowHeight }}
-        role="listitem"
-        aria-setsize={items.length}
-        aria-posinset={index + 1}
+        role="none"
       >
         {renderRow(item, index)}
       </div>
@@ -76,8 +93,11 @@ export function VirtualList<T>(props: IVirtualListProps<T>): JSX.Element {
       ref={scroller}
       className={`mc-VirtualList ${props.className ?? ''}`}
       onScroll={onScroll}
-      role="list"
+      role="listbox"
+      tabIndex={0}
       aria-label={props.ariaLabel}
+      aria-activedescendant={props.activeId}
+      onKeyDown={props.onKeyDown}
     >
       <div className="mc-VirtualList-spacer" style={{ height: items.length * rowHeight }}>
         {rows}

@@ -57,16 +57,31 @@ class MemoryBackend(CatalogBackend):
 
     def list(self, query: ModelQuery) -> Page:
         with self._lock:
-            rows = [r for r in self._rows.values() if _matches(r["entry"], query)]
+            every = list(self._rows.values())
+        rows = [r for r in every if _matches(r["entry"], query)]
+        if query.latest_only:  # no newer version of its set passes the state filter
+            newest: dict[str, int] = {}
+            for r in every:
+                e = r["entry"]
+                if query.state == "ALL" or e.lifecycle_state == query.state:
+                    newest[e.version_set_id] = max(newest.get(e.version_set_id, 0), e.version)
+            rows = [r for r in rows if r["entry"].version == newest.get(r["entry"].version_set_id)]
+        total = len(rows) if query.count_total else None
         keys = {id(r): _sort_key(query, r) for r in rows}
         rows.sort(key=lambda r: keys[id(r)], reverse=query.order == "desc")
         if query.page_token:
-            kinds = {"time_created": [int], "name": [str, int], "version": [int, int]}[query.sort]
+            kinds = {"time_created": [int], "time_updated": [int, int], "name": [str, int],
+                     "version": [int, int]}[query.sort]
             after = pagetoken.decode(query.page_token, query.fingerprint(), kinds)
             rows = [r for r in rows if (keys[id(r)] < after if query.order == "desc" else keys[id(r)] > after)]
         page, more = rows[: query.limit], len(rows) > query.limit
         token = pagetoken.encode(query.fingerprint(), keys[id(page[-1])]) if more else None
-        return Page([copy.deepcopy(r["entry"]) for r in page], token)
+        counts = {}
+        if query.latest_only:
+            for r in page:
+                vs = r["entry"].version_set_id
+                counts[r["entry"].id] = sum(1 for o in every if o["entry"].version_set_id == vs)
+        return Page([copy.deepcopy(r["entry"]) for r in page], token, total=total, version_counts=counts)
 
     def versions(self, model_id: str) -> list[ModelEntry]:
         with self._lock:
@@ -202,7 +217,9 @@ def _matches(e: ModelEntry, q: ModelQuery) -> bool:
 
 def _sort_key(q: ModelQuery, row: dict) -> list:
     e = row["entry"]
-    return {"time_created": [], "name": [name_key(e.display_name)], "version": [e.version]}[q.sort] + [row["seq"]]
+    updated = int(e.time_updated.timestamp() * 1_000_000)
+    return {"time_created": [], "time_updated": [updated], "name": [name_key(e.display_name)],
+            "version": [e.version]}[q.sort] + [row["seq"]]
 
 
 def open_memory_backend(url, artifact_root=None, **options) -> MemoryBackend:

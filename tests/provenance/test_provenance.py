@@ -42,10 +42,13 @@ def make_repo(path, remote=None):
     return path
 
 
-def test_not_a_repository_gives_empty_provenance(tmp_path):
-    script = tmp_path / "train.py"
-    script.write_text("print(1)")
-    assert capture_provenance(training_script_path=script) == EMPTY_PROVENANCE
+def test_not_a_repository_still_records_the_training_script(tmp_path):
+    """Outside git there is no commit, but the notebook the model was trained in is known
+    (issue 21: the model view said "Training notebook: unknown" for train_model.ipynb)."""
+    script = tmp_path / "train_model.ipynb"
+    script.write_text("{}")
+    assert capture_provenance(training_script_path=script) == {
+        **EMPTY_PROVENANCE, "training_script": "train_model.ipynb", "script_dir": str(tmp_path)}
     assert capture_provenance(artifact_dir=tmp_path / "missing" / "art") == EMPTY_PROVENANCE
 
 
@@ -54,7 +57,7 @@ def test_outside_any_repository_gitpython_is_not_even_imported(tmp_path):
     script = tmp_path / "train.py"
     script.write_text("print(1)")
     code = ("import sys; from model_catalog_ext.provenance import capture_provenance, EMPTY_PROVENANCE;"
-            f"assert capture_provenance(training_script_path={str(script)!r}) == EMPTY_PROVENANCE;"
+            f"assert capture_provenance(training_script_path={str(script)!r})['git_commit'] is None;"
             "print('git' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path)
     assert done.returncode == 0, done.stderr

@@ -68,6 +68,23 @@ async def test_upload_get_list_and_versions(jp_fetch):
     assert [v["version"] for v in versions["items"]] == [1, 2]
 
 
+async def test_latest_lists_one_row_per_model_with_counts(jp_fetch):
+    churn = await upload(jp_fetch, {"display_name": "churn"}, artifact_files(1))
+    await upload(jp_fetch, {"display_name": "churn", "as_new_version_of": churn["id"]}, artifact_files(2))
+    fraud = await upload(jp_fetch, {"display_name": "fraud"}, artifact_files(3))
+    page = await fetch_json(jp_fetch, "models", params={"latest": "true", "total": "true", "sort": "name"})
+    assert [(m["display_name"], m["version"], m["version_count"]) for m in page["items"]] == [
+        ("churn", 2, 2), ("fraud", 1, 1)]
+    assert page["total"] == 2
+    every = await fetch_json(jp_fetch, "models", params={"total": "1"})
+    assert every["total"] == 3 and "version_count" not in every["items"][0]
+    assert "total" not in await fetch_json(jp_fetch, "models")
+    by_update = await fetch_json(jp_fetch, "models", params={"sort": "time_updated", "latest": "true"})
+    assert by_update["items"][0]["id"] == fraud["id"]
+    bad = await fetch_json(jp_fetch, "models", params={"latest": "sometimes"}, expect=400)
+    assert "latest_only must be true or false" in bad["message"]
+
+
 async def test_paging_with_tokens(jp_fetch):
     ids = [(await upload(jp_fetch, {"display_name": f"m{i}"}, artifact_files(i)))["id"] for i in range(5)]
     seen, token = [], None

@@ -22,7 +22,10 @@ test.describe('Model catalog', () => {
     await expect(row(page, 'legacy-scorer')).toHaveCount(0);
     const firstRow = page.locator('.mc-Row').first();
     await expect(firstRow.locator('.mc-Chip').first()).toBeVisible();
-    await expect(firstRow.locator('time')).toHaveAttribute('title', /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/);
+    await expect(firstRow.locator('time')).toHaveAttribute(
+      'title',
+      /\d{4}-\d\d-\d\d \d\d:\d\d:\d\d/
+    );
     await shoot(page, info, 'panel-light');
 
     await search(page, 'user:carol');
@@ -62,7 +65,7 @@ test.describe('Model catalog', () => {
   }, info) => {
     await openCatalog(page);
     await search(page, 'churn');
-    await row(page, 'churn-model').click();
+    await row(page, 'churn-model').locator('.mc-Row-name').click();
     const details = page.locator('.mc-Details');
     await expect(details.locator('.mc-Details-name')).toContainText('churn-model');
     await expect(details.getByRole('button', { name: 'score.py' })).toBeVisible();
@@ -81,7 +84,7 @@ test.describe('Model catalog', () => {
     const tab = page.locator('.lm-TabBar-tab', { hasText: 'churn-model' });
     if (!(await tab.isVisible())) {
       await search(page, 'churn');
-      await row(page, 'churn-model').click();
+      await row(page, 'churn-model').locator('.mc-Row-name').click();
     } else {
       await tab.click();
     }
@@ -126,17 +129,21 @@ test.describe('Model catalog', () => {
 
     await page.sidebar.openTab('filebrowser');
     await page.filebrowser.refresh();
-    const item = page.locator('.jp-DirListing-item[data-file-type="notebook"]', { hasText: 'train.ipynb' });
+    const item = page.locator('.jp-DirListing-item[data-file-type="notebook"]', {
+      hasText: 'train.ipynb'
+    });
     await item.click({ button: 'right' });
     await page.getByRole('menuitem', { name: 'Save Model to Catalog…' }).click();
 
     const dialog = page.locator('.mc-SaveDialog');
     await expect(dialog).toBeVisible();
-    await expect(dialog.locator('.mc-Variable', { hasText: 'clf' })).toBeVisible({ timeout: 30000 });
+    await expect(dialog.locator('.mc-Variable', { hasText: 'clf' })).toBeVisible({
+      timeout: 30000
+    });
     const name = `ui-saved-${Date.now()}`;
     await dialog.getByLabel('Name').fill(name);
     await dialog.getByLabel('Description').fill('Saved through the dialog by the UI test.');
-    const tags = dialog.getByLabel('Add a tag (key:value)');
+    const tags = dialog.getByLabel('Add a tag (key=value)');
     await tags.fill('bad key');
     await expect(dialog.locator('.mc-FieldError')).toBeVisible();
     await expect(dialog.locator('.mc-SaveForm-save')).toBeDisabled();
@@ -160,7 +167,7 @@ test.describe('Model catalog', () => {
     await openCatalog(page);
     await search(page, name);
     await expect(row(page, name)).toBeVisible();
-    await row(page, name).click();
+    await row(page, name).locator('.mc-Row-name').click();
     const details = page.locator('.mc-Details');
     await expect(details.locator('.mc-Details-name')).toContainText(name);
     await expect(details.locator('.mc-Chip', { hasText: 'stage' })).toBeVisible();
@@ -183,18 +190,26 @@ test.describe('Model catalog', () => {
 
     await openCatalog(page);
     await search(page, 'iris-classifier');
-    await row(page, 'iris-classifier').first().click();
+    await row(page, 'iris-classifier').first().locator('.mc-Row-name').click();
     const details = page.locator('.mc-Details');
     await expect(details.locator('.mc-Details-name')).toContainText('iris-classifier');
     await details.getByRole('button', { name: 'Load in notebook' }).click();
 
     // The notebook is active again, its (empty) cell now loads the model: run it.
-    const source = page.locator('.jp-NotebookPanel .jp-Cell').first().locator('.jp-InputArea-editor');
+    const source = page
+      .locator('.jp-NotebookPanel .jp-Cell')
+      .first()
+      .locator('.jp-InputArea-editor');
     await expect(source).toContainText('ModelCatalog().get_model(');
-    await page.notebook.addCell('code', 'print("loaded", type(model).__name__, artifact.artifact_dir.is_dir())');
+    await page.notebook.addCell(
+      'code',
+      'print("loaded", type(model).__name__, artifact.artifact_dir.is_dir())'
+    );
     await page.notebook.run();
     const outputs = page.locator('.jp-NotebookPanel .jp-OutputArea-output');
-    await expect(outputs.filter({ hasText: /^loaded \w+ True/ })).toHaveCount(1, { timeout: 60000 });
+    await expect(outputs.filter({ hasText: /^loaded \w+ True/ })).toHaveCount(1, {
+      timeout: 60000
+    });
     await expect(outputs.filter({ hasText: /Traceback|Error/ })).toHaveCount(0);
     await shoot(page, info, 'load-in-notebook-light');
 
@@ -221,12 +236,17 @@ test.describe('Model catalog', () => {
     // Again into the same place: the folder is not empty, so it asks before overwriting.
     await downloadInto(tmpPath);
     await expect(picker).toContainText('already exists and is not empty');
+    // Defect 9: a destructive choice never takes the default focus.
+    await expect(picker.getByRole('button', { name: 'Cancel' })).toBeFocused();
     await shoot(page, info, 'download-to-folder-overwrite-light');
     await picker.getByRole('button', { name: 'Cancel' }).click();
     await expect(picker).toHaveCount(0);
   });
 
-  test('no kernel: the dialog says so and offers to open the notebook', async ({ page, tmpPath }) => {
+  test('no kernel: the dialog says so and offers to open the notebook', async ({
+    page,
+    tmpPath
+  }) => {
     await page.contents.uploadContent(
       JSON.stringify({ cells: [], metadata: {}, nbformat: 4, nbformat_minor: 5 }),
       'text',
@@ -247,7 +267,11 @@ test.describe('Model catalog', () => {
     const palette = page.locator('#command-palette');
     await expect(palette).toBeVisible();
     await palette.locator('input').fill('model');
-    for (const label of ['Save Model to Catalog…', 'Open the Model Catalog', 'Refresh the Model List']) {
+    for (const label of [
+      'Save Model to Catalog…',
+      'Open the Model Catalog',
+      'Refresh the Model List'
+    ]) {
       await expect(palette.locator('.lm-CommandPalette-item', { hasText: label })).toBeVisible();
     }
   });

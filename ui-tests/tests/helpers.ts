@@ -62,3 +62,74 @@ export async function shoot(
   await page.screenshot({ path: file });
   await info.attach(name, { path: file, contentType: 'image/png' });
 }
+
+/**
+ * The WCAG contrast ratio of an element's text against the first opaque background behind
+ * it (its own or an ancestor's).
+ */
+export async function contrastRatio(
+  locator: ReturnType<IJupyterLabPageFixture['locator']>
+): Promise<number> {
+  return locator.evaluate(node => {
+    const rgb = (text: string) => (text.match(/[\d.]+/g) || []).map(Number);
+    const luminance = ([r, g, b]: number[]) => {
+      const channel = (c: number) => {
+        const v = c / 255;
+        return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4);
+      };
+      return 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    };
+    const fg = rgb(getComputedStyle(node).color);
+    let el: Element | null = node;
+    let bg = [255, 255, 255];
+    while (el) {
+      const parts = rgb(getComputedStyle(el).backgroundColor);
+      if (parts.length >= 3 && (parts.length < 4 || parts[3] > 0.5)) {
+        bg = parts;
+        break;
+      }
+      el = el.parentElement;
+    }
+    const [a, b] = [luminance(fg), luminance(bg)].sort((x, y) => y - x);
+    return (a + 0.05) / (b + 0.05);
+  });
+}
+
+/**
+ * Save a copy of a seeded model's artifact under a new name, through the REST API; with
+ * `asNewVersionOf` it becomes the next version of that model. Returns the new entry.
+ */
+export async function uploadCopy(
+  page: IJupyterLabPageFixture,
+  seededName: string,
+  name: string,
+  metadata: Record<string, unknown> = {}
+): Promise<{ id: string; name: string; version: number }> {
+  return page.evaluate(
+    async ({ seededName, name, metadata }) => {
+      const api = '/model-catalog/api';
+      const list = await (
+        await fetch(
+          `${api}/models?state=ALL&limit=1&q=${encodeURIComponent(`name:"${seededName}"`)}`
+        )
+      ).json();
+      const zip = await (await fetch(`${api}/models/${list.items[0].id}/artifact`)).blob();
+      const meta = encodeURIComponent(JSON.stringify({ display_name: name, ...metadata }));
+      const answer = await fetch(`${api}/models?metadata=${meta}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/zip' },
+        body: zip
+      });
+      const entry = await answer.json();
+      if (!answer.ok) {
+        throw new Error(`upload failed: ${JSON.stringify(entry)}`);
+      }
+      return {
+        id: entry.id as string,
+        name: entry.display_name as string,
+        version: entry.version as number
+      };
+    },
+    { seededName, name, metadata }
+  );
+}

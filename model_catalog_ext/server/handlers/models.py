@@ -27,6 +27,8 @@ LIST_PARAMS = {
     "order": "order",
     "limit": "limit",
     "page_token": "page_token",
+    "latest": "latest_only",
+    "total": "count_total",
 }
 # From the field registry (catalog/fields.py), as openapi.yaml is (a test compares them).
 EDITABLE_FIELDS = set(fields.EDITABLE)
@@ -142,7 +144,14 @@ class ModelsHandler(CatalogAPIHandler):
     async def get(self):
         query = parse_list_query(self)
         page = await self.run_blocking(self.catalog.list, query)
-        self.write_json({"items": [summary(e) for e in page.items], "next_page_token": page.next_page_token})
+        items = [summary(e) for e in page.items]
+        if query.latest_only:
+            for item in items:
+                item["version_count"] = page.version_counts.get(item["id"], 1)
+        body = {"items": items, "next_page_token": page.next_page_token}
+        if page.total is not None:
+            body["total"] = page.total
+        self.write_json(body)
 
     @tornado.web.authenticated
     async def post(self):
