@@ -66,3 +66,24 @@ def test_a_download_into_an_empty_mount_point_fills_it(tiny_disk, tmp_path):
     assert svc.download(entry.id, tiny_disk) == tiny_disk
     assert files_under(tiny_disk) == ["config.json", "model.bin", "score.py"]
     assert (tiny_disk / "model.bin").read_bytes() == (tmp_path / "small" / "model.bin").read_bytes()
+
+
+def test_a_forced_download_onto_a_full_disk_replaces_nothing(tiny_disk, tmp_path):
+    """Issue 19, item 16: a forced download that runs out of room left score.py and config.json
+    new beside the old model file. Every file is now staged first; the old ones stay whole."""
+    svc = open_catalog(f"sqlite:///{tmp_path / 'catalog.db'}", str(tmp_path / "blobs"))
+    old = svc.save(make_artifact(tmp_path / "old", size=1000), display_name="old")
+    newer = make_artifact(tmp_path / "new")
+    (newer / "config.json").write_text('{"threshold": 0.7}')  # written before model.bin fills the disk
+    new = svc.save(newer, display_name="new")
+    target = tiny_disk / "model"
+    svc.download(old.id, target)
+    (target / "notes.txt").write_text("mine")
+    before = {p: (target / p).read_bytes() for p in files_under(target)}
+    with pytest.raises(StorageFull):
+        svc.download(new.id, target, force_overwrite=True)
+    assert {p: (target / p).read_bytes() for p in files_under(target)} == before
+    # and with room, the forced download replaces the artifact's files and keeps the user's
+    svc.download(svc.save(make_artifact(tmp_path / "next", size=2000), display_name="next").id, target,
+                 force_overwrite=True)
+    assert (target / "notes.txt").read_text() == "mine" and (target / "model.bin").stat().st_size == 2000
