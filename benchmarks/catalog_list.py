@@ -78,7 +78,7 @@ def load_ours(root: Path, n: int):
     manifest = [{"path": "score.py", "size": 10, "sha256": "0" * 64}]
     start = now_us() - n * 1000
     t0 = time.perf_counter()
-    with svc._write() as conn:
+    with getattr(svc, "backend", svc)._write() as conn:
         # Room for the whole load in the page cache: no spilling to the WAL mid-transaction.
         conn.exec_driver_sql("PRAGMA cache_size = -524288")
         conn.execute(artifacts.insert().values(digest="d" * 64, size=10, file_count=1, manifest=dumps(manifest)))
