@@ -179,12 +179,18 @@ async def _until(condition, timeout=30.0):
     return condition()
 
 
-def _start_busy_cell(kernel_manager, kernel_id, seconds):
-    """A cell the user runs (not waited for): the kernel is busy with it for ``seconds``."""
+async def _start_busy_cell(kernel_manager, kernel_id, seconds):
+    """A cell the user runs (not waited for): the kernel is busy with it for ``seconds``.
+    Returns once the kernel has started it, so a request sent afterwards waits behind it
+    (two clients' messages are not ordered otherwise: on a loaded machine the later one
+    could arrive first)."""
     client = kernel_manager.get_kernel(kernel_id).client()
     client.start_channels()
-    client.execute(f"import time; time.sleep({seconds})")
-    return client
+    msg_id = client.execute(f"import time; time.sleep({seconds})")
+    while True:
+        msg = await client.get_iopub_msg(timeout=60)
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "execute_input":
+            return client
 
 
 async def test_a_save_given_up_on_leaves_nothing_behind(jp_fetch, jp_root_dir, jp_serverapp, spool):
@@ -195,7 +201,7 @@ async def test_a_save_given_up_on_leaves_nothing_behind(jp_fetch, jp_root_dir, j
     kernel_id = await start_session(jp_fetch, NOTEBOOK)
     await run_in_kernel(kernel_manager, kernel_id, TRAIN_CODE)
     jp_serverapp.web_app.settings["model_catalog"].config.kernel_save_timeout = 1.5
-    busy = _start_busy_cell(kernel_manager, kernel_id, 6)
+    busy = await _start_busy_cell(kernel_manager, kernel_id, 6)
     try:
         started = await call(jp_fetch, "notebooks", "save", method="POST", expect=202,
                              body=json.dumps({"path": NOTEBOOK, "variable": "clf", "display_name": "late",
@@ -227,7 +233,7 @@ async def test_what_a_late_answer_wrote_is_removed_once_the_kernel_answers(jp_fe
     assert await evaluate(kernel_manager, kernel_id, "'in time'", timeout=30,
                           after_late_answer=lambda: calls.append("in time")) == "in time"
 
-    busy = _start_busy_cell(kernel_manager, kernel_id, 4)
+    busy = await _start_busy_cell(kernel_manager, kernel_id, 4)
     try:
         try:
             await evaluate(kernel_manager, kernel_id, "'late'", timeout=1, after_late_answer=lambda: calls.append("late"))
