@@ -4,8 +4,8 @@ import { PageConfig, PathExt } from '@jupyterlab/coreutils';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { FileDialog } from '@jupyterlab/filebrowser';
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
-import { ReactWidget } from '@jupyterlab/ui-components';
-import React from 'react';
+import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
+import { Widget } from '@lumino/widgets';
 
 import { CatalogClient, CatalogRequestError, IJob, IManifestFile, IModelEntry } from './api';
 import { IDetailsActions } from './components/ModelDetails';
@@ -35,7 +35,9 @@ export class CatalogActions implements IDetailsActions {
     readonly notebooks: INotebookTracker | null,
     readonly openModel: (id: string) => void,
     readonly closeModel: (id: string) => void,
-    readonly saveDefaults: () => ISaveDefaults
+    readonly saveDefaults: () => ISaveDefaults,
+    /** Highlights artifact files by their language (JupyterLab's CodeMirror languages). */
+    readonly languages: IEditorLanguageRegistry | null = null
   ) {}
 
   /**
@@ -231,14 +233,56 @@ export class CatalogActions implements IDetailsActions {
       notifyFailure(`Could not show ${file.path}`, error);
       return;
     }
-    const body = ReactWidget.create(
-      React.createElement('pre', { className: 'mc-FileView', 'aria-label': file.path }, text)
-    );
-    await showDialog({
+    const pre = document.createElement('pre');
+    pre.className = 'mc-FileView cm-s-jupyter';
+    pre.setAttribute('aria-label', file.path);
+    const language = this.languages?.findByFileName(file.path) ?? null;
+    if (this.languages && language) {
+      await this.languages.highlight(text, language, pre);
+    } else {
+      pre.textContent = text;
+    }
+    const result = await showDialog({
       title: `${entry.display_name} v${entry.version} — ${file.path} (read only)`,
-      body,
-      buttons: [Dialog.okButton({ label: 'Close' })]
+      // (wrapped: the dialog makes its body a flex column, which would stack the spans)
+      body: new Widget({ node: wrap(pre) }),
+      buttons: [
+        Dialog.cancelButton({ label: 'Close' }),
+        Dialog.okButton({ label: 'Open a copy in the editor' })
+      ],
+      defaultButton: 0
     });
+    if (result.button.accept) {
+      await this.openCopy(entry, file, text);
+    }
+  }
+
+  /**
+   * Write a copy of an artifact file into the server's file tree (artifacts themselves
+   * never change) and open it in JupyterLab's editor: `model-files/<name>-v<N>/<path>`.
+   */
+  async openCopy(entry: IModelEntry, file: IManifestFile, text: string): Promise<void> {
+    const contents = this.app.serviceManager.contents;
+    const path = PathExt.join(
+      'model-files',
+      safeFolderName(entry.display_name, entry.version),
+      file.path
+    );
+    try {
+      let folder = '';
+      for (const part of PathExt.dirname(path).split('/')) {
+        folder = folder ? `${folder}/${part}` : part;
+        try {
+          await contents.get(folder, { content: false });
+        } catch {
+          await contents.save(folder, { type: 'directory' });
+        }
+      }
+      await contents.save(path, { type: 'file', format: 'text', content: text });
+      this.openPath(path);
+    } catch (error) {
+      notifyFailure(`Could not open a copy of ${file.path}`, error);
+    }
   }
 
   async findTrainingScript(entry: IModelEntry): Promise<string | null> {
@@ -360,4 +404,11 @@ export class CatalogActions implements IDetailsActions {
     }
     Notification.update({ id, message: text, type: 'error', autoClose: false, actions });
   }
+}
+
+/** A div holding `node`. */
+function wrap(node: HTMLElement): HTMLElement {
+  const div = document.createElement('div');
+  div.appendChild(node);
+  return div;
 }

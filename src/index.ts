@@ -6,6 +6,7 @@ import {
   Notification,
   WidgetTracker
 } from '@jupyterlab/apputils';
+import { IEditorLanguageRegistry } from '@jupyterlab/codemirror';
 import { IDocumentManager } from '@jupyterlab/docmanager';
 import { IDefaultFileBrowser } from '@jupyterlab/filebrowser';
 import { INotebookTracker } from '@jupyterlab/notebook';
@@ -44,7 +45,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     ISettingRegistry,
     IDocumentManager,
     IDefaultFileBrowser,
-    INotebookTracker
+    INotebookTracker,
+    IEditorLanguageRegistry
   ],
   activate: (
     app: JupyterFrontEnd,
@@ -53,7 +55,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
     settingRegistry: ISettingRegistry | null,
     docManager: IDocumentManager | null,
     fileBrowser: IDefaultFileBrowser | null,
-    notebooks: INotebookTracker | null
+    notebooks: INotebookTracker | null,
+    languages: IEditorLanguageRegistry | null
   ) => {
     const { commands, shell } = app;
     const client = new CatalogClient(app.serviceManager.serverSettings);
@@ -94,7 +97,8 @@ const plugin: JupyterFrontEndPlugin<void> = {
       notebooks,
       id => void openModel(id),
       closeModel,
-      () => saveDefaults
+      () => saveDefaults,
+      languages
     );
 
     // --- the side panel ------------------------------------------------------------

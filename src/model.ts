@@ -110,9 +110,8 @@ export class CatalogListModel {
       sort,
       order,
       limit: pageSize,
-      // One row per model (its newest version); the count only once, with the first page.
-      latest: true,
-      total: pageToken ? undefined : true
+      // One row per model (its newest version).
+      latest: true
     };
     if (!parsed.setsState) {
       query.state = showInactive ? 'ALL' : 'ACTIVE';
@@ -173,6 +172,11 @@ export class CatalogListModel {
       this._items = page.items;
       this._nextToken = page.next_page_token;
       this._total = typeof page.total === 'number' ? page.total : null;
+      if (this._total === null && page.next_page_token !== null) {
+        void this._count(generation);
+      } else if (this._total === null) {
+        this._total = page.items.length; // all of it is here
+      }
       this._error = null;
       this._failure = null;
       this._loaded = true;
@@ -188,6 +192,19 @@ export class CatalogListModel {
         this._loadingMore = false;
         this._changed.emit();
       }
+    }
+  }
+
+  /** Count every match in a request of its own, so the first rows never wait for it. */
+  private async _count(generation: number): Promise<void> {
+    try {
+      const page = await this.source.listModels({ ...this.buildQuery(), limit: 1, total: true });
+      if (generation === this._generation && typeof page.total === 'number') {
+        this._total = page.total;
+        this._changed.emit();
+      }
+    } catch {
+      // the status line shows "N+ models" instead
     }
   }
 

@@ -39,18 +39,23 @@ _FIELDS = {
 
 
 def parse_tag(text: str) -> tuple[str, str]:
-    """``"version:3"`` -> ``("version", "3")``; raises InvalidInput on bad syntax."""
-    if not isinstance(text, str) or ":" not in text:
+    """``"version:3"``, ``"version=3"`` or the search box's ``"tag:version=3"`` ->
+    ``("version", "3")`` (the first ``:`` or ``=`` splits); raises InvalidInput on bad syntax."""
+    rest = text.strip() if isinstance(text, str) else ""
+    if rest[:4].lower() == "tag:" and ("=" in rest[4:] or ":" in rest[4:]):
+        rest = rest[4:]  # written as in the search box
+    cut = min((i for i in (rest.find(":"), rest.find("=")) if i >= 0), default=-1)
+    if cut < 0:
         raise InvalidInput(
-            f"Cannot read the tag {text!r}: write tags as key:value, for example version:3 or model-run:1."
+            f"Cannot read the tag {text!r}: write tags as key=value (or key:value), for example version=3 "
+            "or model-run=1."
         )
-    key, value = text.split(":", 1)
-    key = key.strip()
-    return check_tag_key(key), check_tag_value(key, value.strip())
+    key = rest[:cut].strip()
+    return check_tag_key(key), check_tag_value(key, rest[cut + 1:].strip())
 
 
 def parse_tags(texts) -> dict[str, str]:
-    """Several ``key:value`` strings -> a freeform tags dict (later keys win)."""
+    """Several ``key=value`` / ``key:value`` strings -> a freeform tags dict (later keys win)."""
     return dict(parse_tag(t) for t in texts or [])
 
 

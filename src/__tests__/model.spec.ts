@@ -53,13 +53,11 @@ describe('CatalogListModel', () => {
       order: 'desc',
       limit: 25,
       state: 'ACTIVE',
-      latest: true,
-      total: true
+      latest: true
     });
     model.setOptions({ showInactive: true, search: 'churn' });
     expect(model.buildQuery('tok')).toMatchObject({ q: 'churn', state: 'ALL', page_token: 'tok' });
-    // One row per model; the total is counted with the first page only.
-    expect(model.buildQuery('tok').total).toBeUndefined();
+    // One row per model.
     expect(model.buildQuery('tok').latest).toBe(true);
     model.setOptions({ search: 'state:inactive' });
     expect(model.buildQuery().state).toBeUndefined();
@@ -115,16 +113,17 @@ describe('CatalogListModel', () => {
     source.answer(0, { items: [entry('a'), entry('b')], next_page_token: 'p2' });
     await first;
     expect(model.hasMore).toBe(true);
+    expect(source.calls[1]).toMatchObject({ total: true, limit: 1 }); // the count, on its own
     const more = model.loadMore();
     void model.loadMore(); // ignored: a page is already coming
-    expect(source.calls.length).toBe(2);
-    expect(source.calls[1].page_token).toBe('p2');
-    source.answer(1, { items: [entry('b'), entry('c')], next_page_token: null });
+    expect(source.calls.length).toBe(3);
+    expect(source.calls[2].page_token).toBe('p2');
+    source.answer(2, { items: [entry('b'), entry('c')], next_page_token: null });
     await more;
     expect(model.items.map(i => i.id)).toEqual(['a', 'b', 'c']);
     expect(model.hasMore).toBe(false);
     await model.loadMore();
-    expect(source.calls.length).toBe(2);
+    expect(source.calls.length).toBe(3);
   });
 
   it('reports a bad search without asking the server, keeping rows', async () => {

@@ -334,16 +334,19 @@ function Hyperparameters(props: { entry: IModelEntry }): JSX.Element {
     return <span className="mc-mod-empty">None recorded.</span>;
   }
   return (
-    <table className="mc-Table mc-Hyperparameters">
-      <tbody>
-        {params.map(([key, value]) => (
-          <tr key={key}>
-            <td className="mc-Mono">{key}</td>
-            <td className="mc-Mono">{typeof value === 'string' ? value : JSON.stringify(value)}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <dl className="mc-Hyperparameters">
+      {params.map(([key, value]) => {
+        const text = typeof value === 'string' ? value : JSON.stringify(value);
+        return (
+          <div key={key}>
+            <dt className="mc-Mono">{key}</dt>
+            <dd className="mc-Mono" title={text}>
+              {text}
+            </dd>
+          </div>
+        );
+      })}
+    </dl>
   );
 }
 
@@ -759,6 +762,7 @@ export function ModelDetailsView(props: {
 
       <section className="mc-Section">
         <h3>Versions</h3>
+        <CompareVersions model={model} entry={entry} />
         <ol className="mc-Versions">
           {model.versions.map(version => (
             <li
@@ -785,7 +789,6 @@ export function ModelDetailsView(props: {
             </li>
           ))}
         </ol>
-        <CompareVersions model={model} entry={entry} />
         {entry.parent_id && !model.versions.some(v => v.id === entry.parent_id) && (
           <p>
             Parent:{' '}

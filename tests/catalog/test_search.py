@@ -54,4 +54,17 @@ def test_parse_tag():
     assert parse_tag("url:http://x:8080") == ("url", "http://x:8080")
     assert parse_tags(["a:1", "b:2", "a:3"]) == {"a": "3", "b": "2"}
     with pytest.raises(InvalidInput, match="key:value"):
-        parse_tag("version=3")
+        parse_tag("version")
+
+
+def test_one_tag_grammar_everywhere():
+    """The editors, the CLI and the magics read tags as the search box writes them, too."""
+    from model_catalog_ext.catalog import parse_tags
+
+    for text in ("team:ml", "team=ml", "tag:team=ml", "tag:team:ml", " team = ml "):
+        assert parse_tags([text]) == {"team": "ml"}, text
+    assert parse_tags(["url:http://x?a=b"]) == {"url": "http://x?a=b"}
+    assert parse_tags(["tag:x"]) == {"tag": "x"}
+    with pytest.raises(InvalidInput, match="key=value"):
+        parse_tags(["nocolon"])
+

@@ -93,8 +93,20 @@ test.describe('Model catalog', () => {
     // View score.py read-only.
     await page.locator('.mc-Details').getByRole('button', { name: 'score.py' }).click();
     await expect(page.locator('.mc-FileView')).toContainText('def predict');
+    // Highlighted by the language of its name (Python), as JupyterLab's editor would.
+    expect(await page.locator('.mc-FileView span').count()).toBeGreaterThan(5);
     await shoot(page, info, 'score-py-light');
-    await page.getByRole('button', { name: 'Close' }).click();
+    await page.theme.setDarkTheme();
+    await shoot(page, info, 'score-py-dark');
+    await page.theme.setLightTheme();
+    // A copy opens in the editor (the artifact itself never changes).
+    await page.getByRole('button', { name: 'Open a copy in the editor' }).click();
+    const editorTab = page.locator('.lm-TabBar-tab.jp-mod-current', { hasText: 'score.py' });
+    await expect(editorTab).toBeVisible();
+    await expect(page.locator('.jp-FileEditor .cm-content').first()).toContainText(
+      'def load_model'
+    );
+    await page.locator('.lm-TabBar-tab', { hasText: 'churn-model' }).first().click();
 
     const [download] = await Promise.all([
       page.waitForEvent('download'),

@@ -221,4 +221,33 @@ test.describe('Issue 21 defects', () => {
     await page.keyboard.press('Enter');
     await expect(page.locator('.mc-Details .mc-Details-name')).toContainText(name!);
   });
+
+  test('4, 5, 11: a disabled Save looks disabled; the panel follows version switches; a search waiting for its debounce shows the busy bar', async ({
+    page
+  }) => {
+    await openCatalog(page);
+    await search(page, 'iris-classifier');
+    await row(page, 'iris-classifier').locator('.mc-Row-name').click();
+    const details = page.locator('.mc-Details');
+    await expect(details.locator('.mc-Details-name')).toContainText('iris-classifier');
+
+    // 4: the inline tag editor's Save, disabled by a bad tag, looks it.
+    await details.getByRole('button', { name: 'Edit tags' }).click();
+    await details.getByLabel('Add a tag (key=value)').fill('bad key');
+    const save = details.getByRole('button', { name: 'Save', exact: true });
+    await expect(save).toBeDisabled();
+    expect(Number(await save.evaluate(node => getComputedStyle(node).opacity))).toBeLessThan(0.6);
+    await details.getByRole('button', { name: 'Cancel', exact: true }).click();
+
+    // 5: switching versions keeps the model's row highlighted (one row per model).
+    const modelRow = row(page, 'iris-classifier');
+    await expect(modelRow).toHaveClass(/jp-mod-selected/);
+    await details.locator('.mc-Version button', { hasText: 'v1' }).click();
+    await expect(details.locator('.mc-Details-header .mc-Badge').first()).toHaveText('v1');
+    await expect(modelRow).toHaveClass(/jp-mod-selected/);
+
+    // 11: while a search waits for its debounce, the previous rows show under a busy bar.
+    await page.getByLabel('Search models').pressSequentially('x', { delay: 0 });
+    await expect(page.locator('.mc-Panel-progress.mc-mod-active')).toHaveCount(1, { timeout: 150 });
+  });
 });

@@ -116,6 +116,9 @@ test.describe('Issue 21: what a data scientist misses', () => {
     await expect(model).toContainText('Hyperparameters');
     await expect(model.locator('.mc-Hyperparameters')).toContainText('max_iter');
     await expect(model).toContainText('Verification');
+    // Seeded after verify(): the result and each check are shown.
+    await expect(model.locator('.mc-Verification .mc-Badge')).toHaveText(/passed|failed/);
+    expect(await model.locator('.mc-Checks li').count()).toBeGreaterThan(0);
     await expect(
       details.getByRole('link', { name: 'https://github.com/example/models.git' })
     ).toHaveAttribute('href', 'https://github.com/example/models');
