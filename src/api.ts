@@ -110,6 +110,10 @@ export interface ICapabilities {
   capabilities: {
     filters: Record<string, 'native' | 'slow'>;
     sorts: string[];
+    /** Answers `latest` (one row per model); older servers leave it out. */
+    latest_only?: boolean;
+    /** Answers `total`. */
+    count_total?: boolean;
     deduplicates: boolean;
     verify_stored: boolean;
     garbage_collection: boolean;

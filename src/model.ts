@@ -1,6 +1,14 @@
 import { ISignal, Signal } from '@lumino/signaling';
 
-import { IListQuery, IModelChanges, IModelEntry, IModelPage, SortField, SortOrder } from './api';
+import {
+  ICapabilities,
+  IListQuery,
+  IModelChanges,
+  IModelEntry,
+  IModelPage,
+  SortField,
+  SortOrder
+} from './api';
 import { describeError, IUserError } from './errors';
 import { parseSearch } from './search';
 
@@ -110,8 +118,8 @@ export class CatalogListModel {
       sort,
       order,
       limit: pageSize,
-      // One row per model (its newest version).
-      latest: true
+      // One row per model (its newest version), when the backend can say which that is.
+      latest: this._oneRowPerModel || undefined
     };
     if (!parsed.setsState) {
       query.state = showInactive ? 'ALL' : 'ACTIVE';
@@ -120,6 +128,27 @@ export class CatalogListModel {
       query.page_token = pageToken;
     }
     return query;
+  }
+
+  /**
+   * What the server's backend can do (GET capabilities): without one row per model the list
+   * shows every version; without counting, the status says "N+ models". Re-queries when that
+   * changes what the rows are.
+   */
+  useCapabilities(capabilities: ICapabilities['capabilities']): void {
+    const oneRowPerModel = capabilities?.latest_only ?? true;
+    this._canCount = capabilities?.count_total ?? true;
+    if (oneRowPerModel !== this._oneRowPerModel) {
+      this._oneRowPerModel = oneRowPerModel;
+      if (this._loaded || this._refreshing) {
+        void this.refresh();
+      }
+    }
+  }
+
+  /** Whether each row is a model (its newest version) rather than one version. */
+  get oneRowPerModel(): boolean {
+    return this._oneRowPerModel;
   }
 
   /** Change options; a search change is debounced, anything else re-queries at once. */
@@ -197,6 +226,9 @@ export class CatalogListModel {
 
   /** Count every match in a request of its own, so the first rows never wait for it. */
   private async _count(generation: number): Promise<void> {
+    if (!this._canCount) {
+      return;
+    }
     try {
       const page = await this.source.listModels({ ...this.buildQuery(), limit: 1, total: true });
       if (generation === this._generation && typeof page.total === 'number') {
@@ -298,6 +330,8 @@ export class CatalogListModel {
     }
   }
 
+  private _oneRowPerModel = true;
+  private _canCount = true;
   private _options: IListOptions;
   private _items: IModelEntry[] = [];
   private _nextToken: string | null = null;

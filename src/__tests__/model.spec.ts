@@ -65,6 +65,32 @@ describe('CatalogListModel', () => {
     expect(model.options.order).toBe('asc');
   });
 
+  it('asks for one row per model and a count only from a backend that can answer them', async () => {
+    const source = new FakeSource();
+    const model = new CatalogListModel(source, { pageSize: 25 }, 0);
+    const caps = {
+      filters: {},
+      sorts: ['time_created', 'name'],
+      deduplicates: false,
+      verify_stored: false,
+      garbage_collection: false,
+      versions: true,
+      history: false,
+      projects: true
+    };
+    model.useCapabilities({ ...caps, latest_only: false, count_total: false });
+    expect(model.oneRowPerModel).toBe(false);
+    expect(model.buildQuery().latest).toBeUndefined();
+    void model.refresh();
+    await flush();
+    source.answer(0, { items: [entry('a')], next_page_token: null });
+    await flush();
+    expect(source.calls.some(query => query.total)).toBe(false); // no count request at all
+    // A server that does not say (older than GET capabilities) gets what it always got.
+    model.useCapabilities(null);
+    expect(model.buildQuery().latest).toBe(true);
+  });
+
   it('keeps the rows on screen while the next search loads, and drops stale answers', async () => {
     const source = new FakeSource();
     const model = new CatalogListModel(source, {}, 0);

@@ -5,7 +5,7 @@ import { ICapabilities, IModelEntry, SortField } from '../api';
 import { exactTime, frameworkOf, relativeTime } from '../format';
 import { catalogIcon } from '../icons';
 import { CatalogListModel } from '../model';
-import { describeToken, parseSearch } from '../search';
+import { describeToken, parseSearch, SEARCH_FIELDS } from '../search';
 import { ErrorState } from './ErrorState';
 import { useModelChanges } from './useModelChanges';
 import { TagChips, tagText } from './TagChips';
@@ -169,6 +169,34 @@ function CatalogSource(props: { capabilities: ICapabilities | null }): JSX.Eleme
       {text}
     </div>
   );
+}
+
+/** The sorts the backend answers (all, when it does not say), and the current one. */
+function sortsOffered(capabilities: ICapabilities | null, current: SortField): SortField[] {
+  const answered = capabilities?.capabilities?.sorts;
+  return (Object.keys(SORT_LABELS) as SortField[]).filter(
+    sort => !answered || answered.includes(sort) || sort === current
+  );
+}
+
+/** The filters of a search that this backend applies only after fetching (a search that
+ * uses them may take a while): the panel says so instead of leaving the user waiting. */
+export function slowFiltersOf(
+  search: ReturnType<typeof parseSearch>,
+  capabilities: ICapabilities | null
+): string[] {
+  const filters = capabilities?.capabilities?.filters;
+  if (!filters) {
+    return [];
+  }
+  const used = new Set<string>();
+  for (const token of search.tokens) {
+    const filter = token.kind === 'text' ? 'text' : SEARCH_FIELDS[token.field ?? ''];
+    if (filter && filters[filter] === 'slow') {
+      used.add(filter === 'tags' ? 'tag' : filter.replace('_', ' '));
+    }
+  }
+  return Array.from(used);
 }
 
 const SORT_LABELS: Record<SortField, string> = {
@@ -390,6 +418,13 @@ export function CatalogView(props: {
             ))}
           </div>
         )}
+        {slowFiltersOf(parsed, props.capabilities ?? null).length > 0 && (
+          <div className="mc-Search-note">
+            This catalog ({props.capabilities?.backend.label || 'its backend'}) applies{' '}
+            {slowFiltersOf(parsed, props.capabilities ?? null).join(', ')} filters after fetching models:
+            this search may take a while on a large catalog.
+          </div>
+        )}
         {(parsed.error || (model.error && !failure?.blocking)) && (
           <div className="mc-Search-error" role="alert">
             {parsed.error ?? model.error}
@@ -404,7 +439,7 @@ export function CatalogView(props: {
               value={options.sort}
               onChange={event => model.setOptions({ sort: event.target.value as SortField })}
             >
-              {(Object.keys(SORT_LABELS) as SortField[]).map(sort => (
+              {sortsOffered(props.capabilities ?? null, options.sort).map(sort => (
                 <option key={sort} value={sort}>
                   {SORT_LABELS[sort]}
                 </option>
@@ -472,6 +507,7 @@ export class CatalogPanel extends ReactWidget {
   /** Which catalog this is, for the header (and the panel's caption). */
   set capabilities(value: ICapabilities | null) {
     this._capabilities = value;
+    this.model.useCapabilities(value?.capabilities ?? null);
     const backend = value?.backend;
     if (backend && (backend.label || backend.location)) {
       this.title.caption = `Model Catalog — ${[backend.label, backend.location].filter(Boolean).join(' · ')}`;
