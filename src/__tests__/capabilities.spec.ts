@@ -23,12 +23,17 @@ function capabilities(filters: Record<string, 'native' | 'slow'>): ICapabilities
 describe('slowFiltersOf', () => {
   it('names the filters of a search that the backend applies after fetching', () => {
     const caps = capabilities({ tags: 'slow', text: 'slow', created_by: 'native' });
-    expect(slowFiltersOf(parseSearch('churn tag:team=ml user:alice'), caps)).toEqual(['text', 'tag']);
+    expect(slowFiltersOf(parseSearch('churn tag:team=ml user:alice'), caps)).toEqual([
+      'text',
+      'tag'
+    ]);
     expect(slowFiltersOf(parseSearch('user:alice'), caps)).toEqual([]);
   });
 
   it('says nothing when the backend answers every filter, or does not say', () => {
-    expect(slowFiltersOf(parseSearch('churn tag:a=b'), capabilities({ tags: 'native' }))).toEqual([]);
+    expect(slowFiltersOf(parseSearch('churn tag:a=b'), capabilities({ tags: 'native' }))).toEqual(
+      []
+    );
     expect(slowFiltersOf(parseSearch('churn'), null)).toEqual([]);
   });
 });

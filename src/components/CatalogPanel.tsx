@@ -421,8 +421,8 @@ export function CatalogView(props: {
         {slowFiltersOf(parsed, props.capabilities ?? null).length > 0 && (
           <div className="mc-Search-note">
             This catalog ({props.capabilities?.backend.label || 'its backend'}) applies{' '}
-            {slowFiltersOf(parsed, props.capabilities ?? null).join(', ')} filters after fetching models:
-            this search may take a while on a large catalog.
+            {slowFiltersOf(parsed, props.capabilities ?? null).join(', ')} filters after fetching
+            models: this search may take a while on a large catalog.
           </div>
         )}
         {(parsed.error || (model.error && !failure?.blocking)) && (
