@@ -194,4 +194,65 @@ test.describe('Issue 21: what a data scientist misses', () => {
     await shoot(page, info, 'panel-header-catalog-dark');
     await page.theme.setLightTheme();
   });
+
+  test('the panel shows the real catalog, and follows what its backend can do', async ({
+    page
+  }, info) => {
+    // The real route first: the embedded catalog, by its path.
+    await openCatalog(page);
+    await expect(page.locator('.mc-Panel-source')).toContainText('Embedded catalog · ');
+    await expect(page.locator('.mc-Panel-source')).toContainText('catalog.db');
+
+    // A backend that cannot list one row per model, count, sort by update or filter tags
+    // natively (the OCI service, say).
+    await page.route('**/model-catalog/api/capabilities', route =>
+      route.fulfill({
+        status: 200,
+        contentType: 'application/json',
+        body: JSON.stringify({
+          version: '0.1.0',
+          api: 1,
+          backend: {
+            kind: 'oci',
+            label: 'OCI Data Science',
+            location: 'oci://eu-frankfurt-1/compartment'
+          },
+          capabilities: {
+            filters: { text: 'slow', tags: 'slow', name: 'native', created_by: 'native' },
+            sorts: ['time_created', 'name'],
+            latest_only: false,
+            count_total: false,
+            deduplicates: false,
+            verify_stored: false,
+            garbage_collection: false,
+            versions: true,
+            history: false,
+            projects: true
+          }
+        })
+      })
+    );
+    const queries: string[] = [];
+    page.on('request', request => {
+      if (request.url().includes('/model-catalog/api/models?')) {
+        queries.push(request.url());
+      }
+    });
+    await page.reload({ waitForIsReady: false });
+    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+    await openCatalog(page);
+    await expect(page.locator('.mc-Panel-source')).toHaveText(
+      'OCI Data Science · oci://eu-frankfurt-1/compartment'
+    );
+    await expect(page.getByLabel('Sort by').locator('option')).toHaveText(['Created', 'Name']);
+    await search(page, 'tag:team=ml');
+    await expect(page.locator('.mc-Search-note')).toContainText(
+      'applies tag filters after fetching'
+    );
+    await shoot(page, info, 'panel-slow-filters-light');
+    expect(queries.length).toBeGreaterThan(0);
+    expect(
+      queries.filter(url => url.includes('latest=true') || url.includes('total=true'))
+    ).toEqual([]);
+  });
 });
