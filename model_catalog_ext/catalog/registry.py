@@ -32,6 +32,7 @@ _BUILTIN = {
     "sqlite": "model_catalog_ext.catalog.opening:open_sql_store",
     "postgresql": "model_catalog_ext.catalog.opening:open_sql_store",
     "postgresql+psycopg": "model_catalog_ext.catalog.opening:open_sql_store",
+    "oci": "model_catalog_ext.catalog.oci:open_oci_backend",
 }
 _registered: dict[str, BackendFactory] = {}
 _lock = threading.Lock()
