@@ -66,6 +66,7 @@ class Fault:
     code: str = "InternalServerError"
     after_bytes: int = 0
     seconds: float = 0.0
+    after: bool = False  # do the work, then answer the failure (the answer was lost)
 
 
 def _now_iso(when: datetime) -> str:
@@ -113,11 +114,13 @@ class FakeDataScience:
         self.server.server_close()
 
     # --- failure injection ------------------------------------------------------------------
-    def fail(self, method: str, path: str, status: int = 500, times: int = 1, code: str | None = None) -> None:
-        """Answer the next ``times`` requests matching ``method`` and the regex ``path`` with ``status``."""
+    def fail(self, method: str, path: str, status: int = 500, times: int = 1, code: str | None = None,
+             after: bool = False) -> None:
+        """Answer the next ``times`` requests matching ``method`` and the regex ``path`` with ``status``;
+        ``after``: do what the request asks first (as when the service's answer is lost on the way)."""
         default = {429: "TooManyRequests", 500: "InternalServerError", 503: "ServiceUnavailable"}
         self.faults.append(Fault(method, re.compile(path), "status", times, status,
-                                 code or default.get(status, "Error")))
+                                 code or default.get(status, "Error"), after=after))
 
     def drop(self, method: str, path: str, after_bytes: int = 0, times: int = 1) -> None:
         """Close the connection after reading ``after_bytes`` of the next matching request's body."""
@@ -169,6 +172,7 @@ class FakeDataScience:
         request_id = uuid.uuid4().hex.upper()
         # One handler object serves every request of a kept-alive connection.
         req.__dict__.pop("_body", None)
+        req._swallow = None
         req._body_consumed = False
         split = urlsplit(req.path)
         path, query = unquote(split.path), parse_qs(split.query)
@@ -187,7 +191,9 @@ class FakeDataScience:
             if fault is not None and fault.kind == "slow":
                 time.sleep(fault.seconds)
             self._check_signature(req, method)
-            if fault is not None and fault.kind == "status":
+            if fault is not None and fault.kind == "status" and fault.after:
+                req._swallow = fault
+            if fault is not None and fault.kind == "status" and not fault.after:
                 self._discard_body(req)
                 raise _Reply(fault.status, fault.code, f"Injected {fault.status} by the test.")
             self._route(req, method, path, query, request_id)
@@ -291,6 +297,9 @@ class FakeDataScience:
 
     # --- replies ----------------------------------------------------------------------------
     def _send_json(self, req, status: int, data, request_id: str, headers: dict | None = None) -> None:
+        if req._swallow is not None and status < 400:
+            fault, req._swallow = req._swallow, None
+            data, headers, status = {"code": fault.code, "message": "Injected after the work."}, {}, fault.status
         body = json.dumps(data).encode() if data is not None else b""
         req.send_response(status)
         req.send_header("opc-request-id", request_id)

@@ -108,7 +108,9 @@ class ZipUpload(io.RawIOBase):
             return target
         if target != 0:
             raise OSError("The artifact upload can only rewind to its start.")
-        self._chunks.close()
+        close = getattr(self._chunks, "close", None)
+        if close is not None:
+            close()
         self._start()
         return 0
 
@@ -172,7 +174,8 @@ def checked_chunks(fetch: Callable[[int, int], Iterator[bytes]], model_id: str, 
                 raise _damaged(model_id, path, f"came back {got} bytes short of {size}")
     if digest.hexdigest() != sha256:
         raise _damaged(model_id, path, "does not match the sha256 recorded when it was saved")
-    yield held
+    if held is not None:
+        yield held
 
 
 def _damaged(model_id: str, path: str, why: str) -> DamagedArtifact:

@@ -12,6 +12,7 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
+from functools import partial
 from typing import Any
 
 import oci
@@ -110,11 +111,17 @@ class OciBackend(CatalogBackend):
     def get(self, model_id: str) -> ModelEntry:
         return self._entry(*self._live(model_id))
 
+    def _listed(self, model_id: str) -> ModelEntry:
+        """The entry as a listing shows it: one call per model (a model saved by another tool
+        shows no provenance there; get() asks OCI's provenance endpoint for it)."""
+        model, etag = self._live(model_id)
+        return mapping.entry_from_model(model, etag)
+
     def _full_entries(self, summaries: builtins.list) -> builtins.list[ModelEntry]:
         """Full entries for summaries, fetched a few at a time; ones deleted meanwhile drop out."""
         def one(summary):
             try:
-                return self.get(summary.id)
+                return self._listed(summary.id)
             except ModelNotFound:
                 return None
         return [e for e in self._pool.map(one, summaries) if e is not None]
@@ -156,7 +163,7 @@ class OciBackend(CatalogBackend):
             if not listing.needs_full_model(query):
                 return True
             try:
-                cache[summary.id] = entry = self.get(summary.id)
+                cache[summary.id] = entry = self._listed(summary.id)
             except ModelNotFound:
                 return False
             return listing.entry_matches(entry, query)
@@ -309,7 +316,8 @@ class OciBackend(CatalogBackend):
     def _write(self, model, entry: ModelEntry, changes: dict, etag: str) -> None:
         record = mapping.read_record(model.custom_metadata_list) or {"v": 1}
         merged = {**entry.to_dict(), **changes}
-        later = max(datetime.now(timezone.utc), entry.time_updated + timedelta(microseconds=1))
+        now = datetime.now(timezone.utc)
+        later = max(now, entry.time_updated + timedelta(microseconds=1)) if entry.time_updated else now
         record["updated"] = later.isoformat()
         if "provenance" in changes:
             record["provenance"] = mapping.provenance_record(changes["provenance"])
@@ -366,9 +374,8 @@ class OciBackend(CatalogBackend):
         if manifest_digest(manifest) != record.get("digest"):
             raise DamagedArtifact(f"The manifest recorded for model {entry.id} no longer matches its digest; its "
                                   "metadata was edited outside model-catalog-ext.", model_id=entry.id)
-        return [ArtifactFile(path, size, sha, crc,
-                             lambda path=path, size=size, sha=sha, offset=offset:
-                             checked_chunks(self._range_fetcher(entry.id), entry.id, path, offset, size, sha))
+        fetch = self._range_fetcher(entry.id)
+        return [ArtifactFile(path, size, sha, crc, partial(checked_chunks, fetch, entry.id, path, offset, size, sha))
                 for path, size, sha, crc, offset in files]
 
     def _range_fetcher(self, model_id: str):

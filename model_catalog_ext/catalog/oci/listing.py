@@ -123,7 +123,7 @@ def list_sorted(q: ModelQuery, every: Iterator, matches: Callable[[object], bool
     descending = q.order == "desc"
     rows.sort(key=lambda s: keys[s.id], reverse=descending)
     if q.page_token:
-        kinds = [str, int] if q.sort == "name" else [int, int]
+        kinds: list[type] = [str, int] if q.sort == "name" else [int, int]
         after = pagetoken.decode(q.page_token, q.fingerprint(), kinds)
         rows = [s for s in rows if (keys[s.id] < after if descending else keys[s.id] > after)]
     page = rows[:q.limit]
