@@ -97,6 +97,8 @@ class FakeDataScience:
         self.faults: list[Fault] = []
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request, for assertions
         self.retry_tokens_seen: list[str] = []
+        self.namespace = "fakenamespace"
+        self.fail_exports = False  # exportArtifact work requests end FAILED
         self.lock = threading.RLock()
         self._last_time = datetime.now(timezone.utc) - timedelta(days=1)
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -202,7 +204,7 @@ class FakeDataScience:
             self._send_json(req, reply.status, {"code": reply.code, "message": reply.message}, request_id)
 
     def _route(self, req, method, path, query, request_id):
-        if path.startswith("/n/"):
+        if path == "/n" or path.startswith("/n/"):
             return self._object_storage(req, method, path, request_id)
         if not path.startswith(BASE + "/"):
             raise _Reply(404, "NotAuthorizedOrNotFound", f"No route {path}.")
@@ -604,6 +606,10 @@ class FakeDataScience:
             time.sleep(0.05)
             with self.lock:
                 self.work_requests[wr_id].update(status="IN_PROGRESS", percentComplete=100.0 * i / steps)
+        if self.fail_exports:
+            with self.lock:
+                self.work_requests[wr_id].update(status="FAILED", timeFinished=_now_iso(datetime.now(timezone.utc)))
+            return
         final = os.path.join(self.folder, f"{model_id}.zip")
         md5 = hashlib.md5()
         with open(source, "rb") as src, open(final, "wb") as out:
@@ -619,6 +625,8 @@ class FakeDataScience:
                                              timeFinished=_now_iso(datetime.now(timezone.utc)))
 
     def _object_storage(self, req, method, path, request_id):
+        if path in ("/n", "/n/") and method == "GET":
+            return self._send_json(req, 200, self.namespace, request_id)
         found = re.fullmatch(r"/n/([^/]+)/b/([^/]+)/o/(.+)", path)
         if not found or method not in ("PUT", "DELETE"):
             raise _Reply(404, "NotFound", f"No object storage route {method} {path}.")

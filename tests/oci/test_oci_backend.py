@@ -16,7 +16,14 @@ from oci_fixtures import COMPARTMENT, PROJECT, fake_url
 
 from model_catalog_ext.catalog import open_catalog
 from model_catalog_ext.catalog.oci.mapping import CREATED_BY_TAG, RECORD_KEY
-from model_catalog_ext.errors import CatalogUnavailable, Conflict, DamagedArtifact, ModelNotFound, Unsupported
+from model_catalog_ext.errors import (
+    CatalogUnavailable,
+    Conflict,
+    DamagedArtifact,
+    InvalidInput,
+    ModelNotFound,
+    Unsupported,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -264,3 +271,31 @@ def test_capabilities_say_which_filters_are_slow(catalog):
     assert caps.filters["tags"] == "slow" and caps.filters["text"] == "slow"
     assert (caps.deduplicates, caps.garbage_collection, caps.projects) == (False, False, True)
     assert catalog.info().kind == "oci" and "endpoint" not in catalog.info().location
+
+
+def test_an_artifact_over_the_upload_limit_goes_through_object_storage(oci_fake, oci_config_file, artifact):
+    url = fake_url(oci_fake, oci_config_file, upload_limit=4096, bucket="staging")
+    svc = open_catalog(url)
+    payload = os.urandom(64 * 1024)
+    calls = []
+    e = svc.save(artifact(files={"model.bin": payload}), display_name="large",
+                 progress=lambda done, total: calls.append(done))
+    paths = [path for _, path in oci_fake.calls]
+    assert not any(p.endswith("/artifact") for p in paths)  # never sent directly
+    assert any(p.startswith("/n/fakenamespace/b/staging/o/") for p in paths)
+    assert any(p.endswith("/actions/exportArtifact") for p in paths)
+    assert sum(p.startswith("/20190101/workRequests/") for p in paths) >= 2  # polled until it succeeded
+    assert oci_fake.objects == {}  # the staging object is removed
+    assert b"".join(svc.iter_file(e.id, "model.bin")) == payload and calls[-1] == e.artifact_size
+    # A work request that fails leaves no model; no bucket at all is refused before anything is made.
+    oci_fake.fail_exports = True
+    with pytest.raises(CatalogUnavailable, match="FAILED"):
+        svc.save(artifact("art2", files={"model.bin": payload}), display_name="large2")
+    assert [m["displayName"] for m in oci_fake.models_in("ACTIVE")] == ["large"]
+    svc.close()
+    svc = open_catalog(fake_url(oci_fake, oci_config_file, upload_limit=4096))
+    before = len(oci_fake.models)
+    with pytest.raises(InvalidInput, match="bucket="):
+        svc.save(artifact("art3", files={"model.bin": payload}), display_name="large3")
+    assert len(oci_fake.models) == before
+    svc.close()

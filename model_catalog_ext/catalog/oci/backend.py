@@ -34,7 +34,7 @@ from ..records import manifest_digest
 from . import listing, mapping
 from .artifacts import ZipUpload, checked_chunks, plan_zip
 from .client import make_clients, oci_errors
-from .large_artifacts import upload_through_object_storage
+from .large_artifacts import check_large_upload_possible, upload_through_object_storage
 from .settings import OciSettings
 
 GONE = ("DELETED", "FAILED")
@@ -200,6 +200,7 @@ class OciBackend(CatalogBackend):
         compartment = self._compartment(values.get("compartment_id"))
         project = self._project(values.get("project_id"))
         planned, zip_size = plan_zip(source)
+        check_large_upload_possible(self.settings, zip_size)
         files = [[p.path, p.size, p.sha256, p.crc32, p.offset] for p in planned]
         manifest = [{"path": p.path, "size": p.size, "sha256": p.sha256} for p in planned]
         record: dict[str, Any] = {"v": 1, "digest": manifest_digest(manifest), "files": files, "zip_size": zip_size,
@@ -220,8 +221,13 @@ class OciBackend(CatalogBackend):
             input_schema=mapping.schema_out(values.get("input_schema")),
             output_schema=mapping.schema_out(values.get("output_schema")),
             model_version_set_id=version_set)
-        with oci_errors(f"creating a model in {self.url}", None, self.settings.retries):
-            model = self.client.create_model(details, opc_retry_token=_token()).data
+        try:
+            with oci_errors(f"creating a model in {self.url}", None, self.settings.retries):
+                model = self.client.create_model(details, opc_retry_token=_token()).data
+        except BaseException:
+            if base is None:
+                self._discard(None, version_set)
+            raise
         try:
             if zip_size > self.settings.upload_limit:
                 upload_through_object_storage(self, model.id, planned, zip_size, progress)
@@ -272,16 +278,17 @@ class OciBackend(CatalogBackend):
                 self.client.create_model_provenance(model_id, ds.CreateModelProvenanceDetails(**fields),
                                                     opc_retry_token=_token())
 
-    def _discard(self, model_id: str, version_set: str | None) -> None:
+    def _discard(self, model_id: str | None, version_set: str | None) -> None:
         """Delete what a failed save made, so no half model is listed (best effort: the failure
         that brought us here is what the caller must see)."""
-        try:
-            self.client.delete_model(model_id)
-        except Exception:  # noqa: BLE001
-            try:  # at least hide it from every listing of ours
-                self.client.deactivate_model(model_id)
+        if model_id is not None:
+            try:
+                self.client.delete_model(model_id)
             except Exception:  # noqa: BLE001
-                pass
+                try:  # at least hide it from every listing of ours
+                    self.client.deactivate_model(model_id)
+                except Exception:  # noqa: BLE001
+                    pass
         if version_set is not None:
             try:
                 self.client.delete_model_version_set(version_set)
