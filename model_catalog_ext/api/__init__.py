@@ -19,6 +19,8 @@ _EXPORTS = {
     "prepare": ".preparing",
     "prepare_generic_model": ".preparing",
     "resolve_backend": ".backend",
+    "ProjectCatalog": ".projects",
+    "ProjectSummaryList": ".projects",
 }
 
 __all__ = list(_EXPORTS)

@@ -299,3 +299,21 @@ def test_an_artifact_over_the_upload_limit_goes_through_object_storage(oci_fake,
         svc.save(artifact("art3", files={"model.bin": payload}), display_name="large3")
     assert len(oci_fake.models) == before
     svc.close()
+
+
+def test_projects_are_listed_and_made_with_ads_names(catalog, oci_fake, tmp_path):
+    from model_catalog_ext.api import ProjectCatalog
+
+    pc = ProjectCatalog(backend=catalog)
+    assert len(pc.list_projects()) == 0
+    made = pc.create_project("churn work", description="team ml")
+    pc.create_project("fraud work")
+    listed = pc.list_projects()
+    assert [p["display_name"] for p in listed] == ["fraud work", "churn work"]
+    assert oci_fake.projects[made["id"]]["compartmentId"] == COMPARTMENT
+    assert list(listed.df["display_name"]) == ["fraud work", "churn work"]
+    assert pc.get_project(made["id"])["description"] == "team ml"
+    assert catalog.capabilities().projects
+    with open_catalog(f"sqlite:///{tmp_path}/c.db", str(tmp_path / "blobs")) as sqlite:
+        with pytest.raises(Unsupported, match="no projects"):
+            ProjectCatalog(backend=sqlite).list_projects()

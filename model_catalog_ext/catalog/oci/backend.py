@@ -425,6 +425,25 @@ class OciBackend(CatalogBackend):
                                     "path": item.path, "sha256": item.sha256, "problem": "damaged"})
         return reports
 
+    # --- projects -------------------------------------------------------------------------
+    def list_projects(self, compartment_id: str | None = None) -> builtins.list[dict]:
+        compartment, found, token = self._compartment(compartment_id), [], None
+        while True:
+            kwargs: dict[str, Any] = {"limit": 1000, "sort_by": "timeCreated", "sort_order": "DESC"}
+            if token:
+                kwargs["page"] = token
+            with oci_errors(f"listing the projects of {compartment}", None, self.settings.retries):
+                response = self.client.list_projects(compartment, **kwargs)
+            found += [_project(p) for p in response.data if p.lifecycle_state not in ("DELETING", "DELETED")]
+            if not (token := response.headers.get("opc-next-page")):
+                return found
+
+    def create_project(self, display_name: str, description: str = "", compartment_id: str | None = None) -> dict:
+        details = ds.CreateProjectDetails(compartment_id=self._compartment(compartment_id), display_name=display_name,
+                                          description=description or None)
+        with oci_errors(f"creating a project in {self.url}", None, self.settings.retries):
+            return _project(self.client.create_project(details, opc_retry_token=_token()).data)
+
     def stats(self) -> dict:
         by_state: dict[str, int] = {}
         fetch, token = self._fetch_page(ModelQuery(state="ALL").normalized()), None
@@ -436,6 +455,12 @@ class OciBackend(CatalogBackend):
             if not token:
                 break
         return {"models": sum(by_state.values()), "by_state": by_state}
+
+
+def _project(p) -> dict:
+    return {"id": p.id, "display_name": p.display_name, "description": p.description or "",
+            "compartment_id": p.compartment_id, "lifecycle_state": p.lifecycle_state,
+            "time_created": mapping.utc(p.time_created), "created_by": p.created_by}
 
 
 def _token() -> str:

@@ -120,7 +120,7 @@ def provenance_record(provenance: dict) -> dict:
     return {key: provenance.get(key) for key in PROVENANCE_KEYS}
 
 
-def _utc(value) -> datetime | None:
+def utc(value) -> datetime | None:
     if value is None:
         return None
     if isinstance(value, str):
@@ -152,13 +152,13 @@ def entry_from_model(model, etag: str, provenance: dict | None = None) -> ModelE
     created_by = tags.pop(CREATED_BY_TAG, None) or record.get("created_by") or model.created_by or ""
     files = record.get("files") or []
     manifest = [{"path": f[0], "size": f[1], "sha256": f[2]} for f in files]
-    time_created = _utc(model.time_created)
+    time_created = utc(model.time_created)
     prov = empty_provenance()
     prov.update(record.get("provenance") or provenance or {})
     return ModelEntry(
         id=model.id, display_name=model.display_name or "", description=model.description or "",
         compartment_id=model.compartment_id, project_id=model.project_id, created_by=created_by,
-        time_created=time_created, time_updated=_utc(record.get("updated")) or time_created,
+        time_created=time_created, time_updated=utc(record.get("updated")) or time_created,
         lifecycle_state=model.lifecycle_state, freeform_tags=tags, defined_metadata=defined,
         custom_metadata=custom, input_schema=_schema_in(model.input_schema),
         output_schema=_schema_in(model.output_schema), provenance=prov,
