@@ -128,6 +128,11 @@ class FakeDataScience:
         """Close the connection after reading ``after_bytes`` of the next matching request's body."""
         self.faults.append(Fault(method, re.compile(path), "drop", times, after_bytes=after_bytes))
 
+    def cut(self, method: str, path: str, after_bytes: int, times: int = 1) -> None:
+        """Answer the next matching download normally but close the connection after
+        ``after_bytes`` of its body (the client sees a short read)."""
+        self.faults.append(Fault(method, re.compile(path), "cut", times, after_bytes=after_bytes))
+
     def slow(self, method: str, path: str, seconds: float, times: int = 1) -> None:
         """Wait ``seconds`` before answering the next matching requests."""
         self.faults.append(Fault(method, re.compile(path), "slow", times, seconds=seconds))
@@ -175,6 +180,7 @@ class FakeDataScience:
         # One handler object serves every request of a kept-alive connection.
         req.__dict__.pop("_body", None)
         req._swallow = None
+        req._cut_after = None
         req._body_consumed = False
         split = urlsplit(req.path)
         path, query = unquote(split.path), parse_qs(split.query)
@@ -193,6 +199,8 @@ class FakeDataScience:
             if fault is not None and fault.kind == "slow":
                 time.sleep(fault.seconds)
             self._check_signature(req, method)
+            if fault is not None and fault.kind == "cut":
+                req._cut_after = fault.after_bytes
             if fault is not None and fault.kind == "status" and fault.after:
                 req._swallow = fault
             if fault is not None and fault.kind == "status" and not fault.after:
@@ -574,15 +582,24 @@ class FakeDataScience:
         req.end_headers()
         if req.command == "HEAD":
             return
+        left = end - start + 1
+        if req._cut_after is not None:
+            left = min(left, req._cut_after)
         with open(art["path"], "rb") as f:
             f.seek(start)
-            left = end - start + 1
             while left > 0:
                 chunk = f.read(min(left, _COPY_CHUNK))
                 if not chunk:
                     break
                 req.wfile.write(chunk)
                 left -= len(chunk)
+        if req._cut_after is not None:
+            req.wfile.flush()
+            req.close_connection = True
+            try:
+                req.connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def _start_export(self, model_id, data) -> str:
         details = data.get("artifactExportDetails") or {}

@@ -317,3 +317,27 @@ def test_projects_are_listed_and_made_with_ads_names(catalog, oci_fake, tmp_path
     with open_catalog(f"sqlite:///{tmp_path}/c.db", str(tmp_path / "blobs")) as sqlite:
         with pytest.raises(Unsupported, match="no projects"):
             ProjectCatalog(backend=sqlite).list_projects()
+
+
+def test_a_download_cut_short_resumes_with_a_range(catalog, oci_fake, artifact, tmp_path):
+    payload = os.urandom(9 * 1024 * 1024)
+    e = catalog.save(artifact(files={"model.bin": payload}), display_name="m")
+    oci_fake.cut("GET", r"/artifact/content$", after_bytes=3 * 1024 * 1024 + 5, times=2)
+    out = catalog.download(e.id, tmp_path / "out")
+    assert (out / "model.bin").read_bytes() == payload
+    asked = [c for c in oci_fake.calls if c == ("GET", f"/20190101/models/{e.id}/artifact/content")]
+    assert len(asked) >= 4  # score.py, model.bin, and model.bin twice more from where it stopped
+
+
+def test_a_file_changed_during_the_upload_is_refused_and_nothing_is_kept(catalog, oci_fake, artifact):
+    from model_catalog_ext.errors import InvalidArtifact
+
+    art = artifact(files={"a.bin": os.urandom(2 * 1024 * 1024), "z.bin": os.urandom(1024)})
+
+    def meddle(done, total):  # while a.bin is being sent, z.bin (sent later) changes
+        if done and (art / "z.bin").read_bytes()[:1] != b"!":
+            (art / "z.bin").write_bytes(b"!" + os.urandom(1023))
+
+    with pytest.raises(InvalidArtifact, match="z.bin"):
+        catalog.save(art, display_name="moving", progress=meddle)
+    assert oci_fake.models_in("ACTIVE") == []
