@@ -94,3 +94,14 @@ async def test_catalog_magic_in_a_kernel_the_server_starts_uses_oci(no_catalog_e
     text = await execute(jp_serverapp.kernel_manager, kernel_id, "from model_catalog_ext import ModelCatalog\n"
                                                                  "print([m.id for m in ModelCatalog().list_models()])")
     assert f"['{saved.id}']" in text, text
+
+
+async def test_the_panel_lists_the_compartments_projects(no_catalog_env, jp_fetch, oci_catalog_url):
+    from model_catalog_ext.catalog import open_catalog
+
+    with open_catalog(oci_catalog_url) as catalog:
+        made = catalog.create_project("churn work", "team ml")
+    data = json.loads((await jp_fetch(*API, "projects")).body)
+    assert [(p["id"], p["display_name"], p["description"]) for p in data["items"]] == \
+        [(made["id"], "churn work", "team ml")]
+    assert data["items"][0]["time_created"].endswith("+00:00")
