@@ -352,7 +352,14 @@ class FakeDataScience:
         self._last_time = max(now, self._last_time + timedelta(microseconds=1))
         return self._last_time
 
+    @staticmethod
+    def _check_metadata(data: dict) -> None:
+        for key in ("customMetadataList", "definedMetadataList"):
+            if len(json.dumps(data.get(key) or [], separators=(",", ":"))) > 32000:
+                raise _Reply(400, "InvalidParameter", f"{key} is over 32000 characters.")
+
     def _new_model(self, data: dict) -> dict:
+        self._check_metadata(data)
         for key in ("compartmentId", "projectId"):
             if not isinstance(data.get(key), str) or not data[key]:
                 raise _Reply(400, "InvalidParameter", f"{key} is required.")
@@ -418,6 +425,7 @@ class FakeDataScience:
                     self._check_if_match(req, self.etags[model_id])
                     if model["lifecycleState"] == "DELETED":
                         raise _Reply(409, "IncorrectState", "The model is deleted.")
+                    self._check_metadata(data)
                     for key in ("displayName", "description", "freeformTags", "definedTags", "customMetadataList",
                                 "definedMetadataList", "versionLabel"):
                         if key in data and data[key] is not None:

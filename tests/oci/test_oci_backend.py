@@ -326,7 +326,7 @@ def test_a_download_cut_short_resumes_with_a_range(catalog, oci_fake, artifact, 
     out = catalog.download(e.id, tmp_path / "out")
     assert (out / "model.bin").read_bytes() == payload
     asked = [c for c in oci_fake.calls if c == ("GET", f"/20190101/models/{e.id}/artifact/content")]
-    assert len(asked) >= 4  # score.py, model.bin, and model.bin twice more from where it stopped
+    assert len(asked) == 3  # one request for the whole artifact, and two more from where it stopped
 
 
 def test_a_file_changed_during_the_upload_is_refused_and_nothing_is_kept(catalog, oci_fake, artifact):
@@ -341,3 +341,36 @@ def test_a_file_changed_during_the_upload_is_refused_and_nothing_is_kept(catalog
     with pytest.raises(InvalidArtifact, match="z.bin"):
         catalog.save(art, display_name="moving", progress=meddle)
     assert oci_fake.models_in("ACTIVE") == []
+
+
+def test_a_long_manifest_goes_into_the_zip_and_is_checked_too(catalog, oci_fake, artifact, tmp_path):
+    files = {f"data/part-{i:04d}-{'x' * 40}.bin": os.urandom(64) for i in range(400)}
+    e = catalog.save(artifact(files=files), display_name="many files", custom_metadata={"auc": "0.9"})
+    assert len(e.manifest) == 401 and catalog.get(e.id) == e
+    assert [x.display_name for x in catalog.list()] == ["many files"] and catalog.list().items[0] == e
+    record = json.loads(next(m["value"] for m in oci_fake.models[e.id]["customMetadataList"]
+                             if m["key"] == RECORD_KEY))
+    assert "files" not in record and record["manifest_at"][1] > 8000
+    with _stored_zip(oci_fake, e.id) as zf:
+        assert zf.testzip() is None and zf.namelist()[-1] == ".model-catalog-ext/manifest.json"
+    before = len(oci_fake.calls)
+    out = catalog.download(e.id, tmp_path / "out")
+    assert sorted(p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()) == \
+        sorted([*files, "score.py"])
+    assert oci_fake.calls[before:].count(("GET", f"/20190101/models/{e.id}/artifact/content")) == 1
+    # The manifest itself is checked against the sha256 the record holds.
+    oci_fake.tamper_artifact(e.id, record["manifest_at"][0] + 10, b"#")
+    fresh = open_catalog(fake_url(oci_fake, Path(oci_fake_config(catalog))))
+    with pytest.raises(DamagedArtifact, match="manifest"):
+        fresh.download(e.id, tmp_path / "again")
+    fresh.close()
+
+
+def test_metadata_longer_than_oci_keeps_is_refused_before_anything_is_made(catalog, oci_fake, artifact):
+    with pytest.raises(InvalidInput, match="32000"):
+        catalog.save(artifact(), display_name="m", custom_metadata={f"k{i}": "v" * 300 for i in range(200)})
+    assert oci_fake.models == {} and oci_fake.version_sets == {}
+
+
+def oci_fake_config(catalog) -> str:
+    return catalog.backend.settings.config_file

@@ -7,8 +7,9 @@ length is known: OCI needs a content-length); the second streams the zip (STORED
 stops the upload (it changed while being saved).  The stream can rewind to its start, which
 is how the SDK retries a dropped upload.
 
-Down: each file's bytes are one ``range`` of the stored zip (its offset is recorded at save
-time), streamed in chunks and hashed on the way.  The last chunk of a file is held back
+Down: each file's bytes are a ``range`` of the stored zip (its offset is recorded at save
+time), streamed in chunks and hashed on the way; files read one after the other share one
+streamed response (a whole download is one request, however many files).  The last chunk of a file is held back
 until the whole file's sha256 and size are checked, so a damaged or swapped file raises
 :class:`DamagedArtifact` before its last chunk is yielded, and a file of up to one chunk
 (4 MiB) is never handed out unchecked at all.  A connection dropped mid-file resumes with a
@@ -20,6 +21,7 @@ import hashlib
 import io
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any
 
 from ...errors import CatalogError, DamagedArtifact, ModelNotFound
 from ..hashing import crc32
@@ -30,6 +32,9 @@ CHUNK = 4 * 1024 * 1024
 READ = 1024 * 1024
 
 
+MANIFEST_MEMBER = ".model-catalog-ext/manifest.json"
+
+
 @dataclass
 class PlannedFile:
     source: SourceFile
@@ -37,12 +42,13 @@ class PlannedFile:
     size: int
     sha256: str
     crc32: int
-    offset: int  # where the file's bytes start in the zip
+    offset: int = 0  # where the file's bytes start in the zip
+    counted: bool = True  # one of the artifact's files (progress counts these), not our manifest
 
 
 def plan_zip(source: ArtifactSource) -> tuple[list[PlannedFile], int]:
     """Hash every file (first pass) and lay out the zip: the files and the zip's length."""
-    planned, offset = [], 0
+    planned = []
     for f in source.files:
         sha, crc, size = hashlib.sha256(), 0, 0
         with f.open() as stream:
@@ -50,10 +56,24 @@ def plan_zip(source: ArtifactSource) -> tuple[list[PlannedFile], int]:
                 sha.update(chunk)
                 crc = crc32(chunk, crc)
                 size += len(chunk)
-        header = 30 + len(f.path.encode("utf-8")) + (20 if size >= ZIP64_LIMIT else 0)
-        planned.append(PlannedFile(f, f.path, size, sha.hexdigest(), crc, offset + header))
-        offset += header + size
-    return planned, zip_length((p.path, p.size, True) for p in planned)
+        planned.append(PlannedFile(f, f.path, size, sha.hexdigest(), crc))
+    return planned, lay_out(planned)
+
+
+def lay_out(planned: list[PlannedFile]) -> int:
+    """Set each file's offset in the zip; the zip's length."""
+    offset = 0
+    for p in planned:
+        header = 30 + len(p.path.encode("utf-8")) + (20 if p.size >= ZIP64_LIMIT else 0)
+        p.offset = offset + header
+        offset += header + p.size
+    return zip_length((p.path, p.size, True) for p in planned)
+
+
+def manifest_member(data: bytes) -> PlannedFile:
+    """Our manifest as the zip's last member (when it is too long for the model's metadata)."""
+    return PlannedFile(SourceFile(MANIFEST_MEMBER, len(data), lambda: io.BytesIO(data)), MANIFEST_MEMBER, len(data),
+                       hashlib.sha256(data).hexdigest(), crc32(data), counted=False)
 
 
 class ZipUpload(io.RawIOBase):
@@ -65,7 +85,7 @@ class ZipUpload(io.RawIOBase):
     def __init__(self, planned: list[PlannedFile], length: int, progress: Callable[[int, int], None] | None):
         super().__init__()
         self.planned, self.length, self.progress = planned, length, progress
-        self.total = sum(p.size for p in planned)
+        self.total = sum(p.size for p in planned if p.counted)
         self.error: BaseException | None = None
         self._reported = 0
         self._start()
@@ -82,7 +102,8 @@ class ZipUpload(io.RawIOBase):
                 size += len(chunk)
                 if size > planned.size:
                     break
-                self._done += len(chunk)
+                if planned.counted:
+                    self._done += len(chunk)
                 if self.progress and self._done > self._reported:
                     self._reported = self._done
                     self.progress(self._done, self.total)
@@ -135,6 +156,57 @@ class ZipUpload(io.RawIOBase):
         data = self.read(len(buffer))
         buffer[:len(data)] = data
         return len(data)
+
+
+SKIP_LIMIT = 1024 * 1024  # read past up to this many bytes rather than ask for a new range
+
+
+class RangeReader:
+    """Byte ranges of the stored zip, reusing one streamed response while each range asked
+    for starts at (or a little after) where the last one ended.  ``open_range(start, end)``
+    returns a raw stream (``read(n)``, ``close()``) of bytes ``start..end`` inclusive."""
+
+    def __init__(self, open_range: Callable[[int, int], Any], end: int):
+        self._open, self._end = open_range, end
+        self._stream: Any = None
+        self._position = 0
+
+    def fetch(self, start: int, end: int) -> Iterator[bytes]:
+        """Bytes ``start..end`` (inclusive); a broken stream raises ConnectionError."""
+        if self._stream is None or not self._position <= start <= self._position + SKIP_LIMIT:
+            self.close()
+            self._stream, self._position = self._open(start, max(end, self._end)), start
+        finished = False
+        try:
+            while self._position < start:
+                self._position += len(self._read(min(READ, start - self._position)))
+            left = end - start + 1
+            while left > 0:
+                data = self._read(min(CHUNK, left))
+                self._position += len(data)
+                left -= len(data)
+                yield data
+            finished = True
+        finally:
+            if not finished:  # abandoned or broken: its position is no longer known
+                self.close()
+
+    def _read(self, count: int) -> bytes:
+        try:
+            data = self._stream.read(count)
+        except Exception as exc:  # the transport's own errors (urllib3's are not OSErrors)
+            raise ConnectionError(f"the download broke off: {exc}") from None
+        if not data:
+            raise ConnectionError("the download ended early")
+        return data
+
+    def close(self) -> None:
+        stream, self._stream = self._stream, None
+        if stream is not None:
+            try:
+                stream.close()
+            except Exception:  # noqa: BLE001 - closing a broken connection may fail too
+                pass
 
 
 def checked_chunks(fetch: Callable[[int, int], Iterator[bytes]], model_id: str, path: str, offset: int, size: int,

@@ -7,6 +7,7 @@ artifact is the model's one zip.  ``mapping.py`` says where each field lives,
 from __future__ import annotations
 
 import builtins
+import json
 import re
 import threading
 import uuid
@@ -32,7 +33,7 @@ from ..interface import FILTERS, ArtifactFile, BackendInfo, Capabilities, Catalo
 from ..query import ModelQuery, Page
 from ..records import manifest_digest
 from . import listing, mapping
-from .artifacts import ZipUpload, checked_chunks, plan_zip
+from .artifacts import RangeReader, ZipUpload, checked_chunks, lay_out, manifest_member, plan_zip
 from .client import make_clients, oci_errors
 from .large_artifacts import check_large_upload_possible, upload_through_object_storage
 from .settings import OciSettings
@@ -51,6 +52,7 @@ class OciBackend(CatalogBackend):
         self.client, self._object_storage = make_clients(settings)
         self._pool = ThreadPoolExecutor(_FETCH_THREADS, thread_name_prefix="oci-catalog")
         self._lock = threading.Lock()
+        self._manifests: dict[tuple[str, str], list] = {}  # (model id, sha256) -> files kept in its zip
 
     # --- which catalog ----------------------------------------------------------------------
     def info(self) -> BackendInfo:
@@ -98,7 +100,34 @@ class OciBackend(CatalogBackend):
         provenance = None
         if not mapping.has_record(model):  # saved by another tool: ask OCI's provenance endpoint
             provenance = self._oci_provenance(model.id)
-        return mapping.entry_from_model(model, etag, provenance)
+        return mapping.entry_from_model(model, etag, provenance, self._files_or_none(model))
+
+    def _files_of(self, model) -> builtins.list:
+        """The manifest rows [path, size, sha256, crc32, offset] of a model of ours, read from its
+        zip when the record says they are there (checked against the sha256 recorded)."""
+        record = mapping.read_record(model.custom_metadata_list) or {}
+        if "manifest_at" not in record:
+            return record.get("files") or []
+        offset, size, sha = record["manifest_at"]
+        key = (model.id, sha)
+        with self._lock:
+            cached = self._manifests.get(key)
+        if cached is not None:
+            return cached
+        data = b"".join(checked_chunks(self._range_fetcher(model.id), model.id, "(manifest)", offset, size, sha))
+        files = json.loads(data)
+        with self._lock:
+            if len(self._manifests) > 256:
+                self._manifests.clear()
+            self._manifests[key] = files
+        return files
+
+    def _files_or_none(self, model) -> builtins.list | None:
+        """As :meth:`_files_of`, but an unreadable manifest shows as none (artifact_files says why)."""
+        try:
+            return self._files_of(model)
+        except (DamagedArtifact, ModelNotFound, ValueError):
+            return []
 
     def _oci_provenance(self, model_id: str) -> dict | None:
         try:
@@ -115,7 +144,7 @@ class OciBackend(CatalogBackend):
         """The entry as a listing shows it: one call per model (a model saved by another tool
         shows no provenance there; get() asks OCI's provenance endpoint for it)."""
         model, etag = self._live(model_id)
-        return mapping.entry_from_model(model, etag)
+        return mapping.entry_from_model(model, etag, None, self._files_or_none(model))
 
     def _full_entries(self, summaries: builtins.list) -> builtins.list[ModelEntry]:
         """Full entries for summaries, fetched a few at a time; ones deleted meanwhile drop out."""
@@ -203,11 +232,22 @@ class OciBackend(CatalogBackend):
         check_large_upload_possible(self.settings, zip_size)
         files = [[p.path, p.size, p.sha256, p.crc32, p.offset] for p in planned]
         manifest = [{"path": p.path, "size": p.size, "sha256": p.sha256} for p in planned]
-        record: dict[str, Any] = {"v": 1, "digest": manifest_digest(manifest), "files": files, "zip_size": zip_size,
+        record: dict[str, Any] = {"v": 1, "digest": manifest_digest(manifest),
                                   "parent": base.id if base is not None else None, "updated": None,
                                   "created_by": values["created_by"],
                                   "provenance": mapping.provenance_record(values.get("provenance") or {})}
+        text = json.dumps(files, separators=(",", ":"))
+        if len(text) <= mapping.INLINE_MANIFEST:
+            record["files"] = files
+        else:  # too long for OCI's metadata: the zip's last member
+            member = manifest_member(text.encode())
+            planned.append(member)
+            zip_size = lay_out(planned)
+            check_large_upload_possible(self.settings, zip_size)
+            record["manifest_at"] = [member.offset, member.size, member.sha256]
+        record["zip_size"] = zip_size
         defined, custom = mapping.metadata_out(values, record)
+        mapping.check_list_sizes(defined, custom + mapping.record_items(record))
         if base is not None:
             version_set = self._live(base.id)[0].model_version_set_id
         else:
@@ -329,6 +369,7 @@ class OciBackend(CatalogBackend):
         if "provenance" in changes:
             record["provenance"] = mapping.provenance_record(changes["provenance"])
         defined, custom = mapping.metadata_out(merged, record)
+        mapping.check_list_sizes(defined, custom + mapping.record_items(record))
         details = ds.UpdateModelDetails(
             display_name=merged["display_name"], description=merged["description"] or "",
             freeform_tags=mapping.tags_out(merged["freeform_tags"] or {}, entry.created_by),
@@ -376,28 +417,27 @@ class OciBackend(CatalogBackend):
             raise Unsupported(f"Model {entry.id} was not saved by model-catalog-ext: OCI keeps no digests of its "
                               "files, so its artifact cannot be checked and is not served. Download it with ADS or "
                               "the OCI console.", model_id=entry.id)
-        files = record.get("files") or []
+        files = self._files_of(model)
         manifest = [{"path": f[0], "size": f[1], "sha256": f[2]} for f in files]
         if manifest_digest(manifest) != record.get("digest"):
             raise DamagedArtifact(f"The manifest recorded for model {entry.id} no longer matches its digest; its "
                                   "metadata was edited outside model-catalog-ext.", model_id=entry.id)
-        fetch = self._range_fetcher(entry.id)
+        fetch = self._range_fetcher(entry.id, max((f[4] + f[1] - 1 for f in files), default=0))
         return [ArtifactFile(path, size, sha, crc, partial(checked_chunks, fetch, entry.id, path, offset, size, sha))
                 for path, size, sha, crc, offset in files]
 
-    def _range_fetcher(self, model_id: str):
-        def fetch(start: int, end: int):
+    def _range_fetcher(self, model_id: str, end: int = 0):
+        """``fetch(start, end)`` for :func:`checked_chunks`: ranges of the model's zip, read
+        through one :class:`RangeReader` (consecutive files share a response)."""
+        def open_range(start: int, stop: int):
             with oci_errors(f"reading the artifact of {model_id} from {self.url}", model_id, self.settings.retries):
-                response = self.client.get_model_artifact_content(model_id, range=f"bytes={start}-{end}")
-            stream = response.data
-            try:
-                if response.status != 206:  # a service that ignored the range: skip to it
-                    raise DamagedArtifact(f"OCI did not honour a range request for model {model_id}.",
-                                          model_id=model_id)
-                yield from stream.iter_content(chunk_size=4 * 1024 * 1024)
-            finally:
-                stream.close()
-        return fetch
+                response = self.client.get_model_artifact_content(model_id, range=f"bytes={start}-{stop}")
+            if response.status != 206:  # a service that ignored the range: refuse rather than guess
+                response.data.close()
+                raise CatalogUnavailable(f"OCI did not honour a range request for model {model_id}; try again.",
+                                         model_id=model_id)
+            return _RawStream(response.data)
+        return RangeReader(open_range, end).fetch
 
     def verify(self, model_id: str | None = None) -> builtins.list[dict]:
         """Re-read every file and check it against its recorded sha256 (a download)."""
@@ -455,6 +495,19 @@ class OciBackend(CatalogBackend):
             if not token:
                 break
         return {"models": sum(by_state.values()), "by_state": by_state}
+
+
+class _RawStream:
+    """The body of a streamed SDK response, read by exact counts."""
+
+    def __init__(self, response):
+        self._response = response
+
+    def read(self, count: int) -> bytes:
+        return self._response.raw.read(count)
+
+    def close(self) -> None:
+        self._response.close()
 
 
 def _project(p) -> dict:

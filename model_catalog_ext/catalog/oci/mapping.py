@@ -3,14 +3,17 @@
 OCI holds most fields natively: display name, description, freeform tags, the defined
 metadata of its reserved keys, custom metadata, the schemas (as JSON text), the version set
 and ``versionId``, the state and ``timeCreated``.  What OCI has no place for is kept in our
-*record*, custom metadata items named ``model-catalog-ext`` (continued in
-``model-catalog-ext-2``, ... as OCI caps a value at 32,000 characters), compact JSON with:
+*record*, the custom metadata item ``model-catalog-ext`` (compact JSON), with:
 
-- the manifest (path, size, sha256, CRC-32, offset of the file's bytes in the stored zip)
-  and its digest: OCI keeps no sha256, and every byte read back is checked against these;
+- the manifest's digest and the manifest itself (path, size, sha256, CRC-32, offset of the
+  file's bytes in the stored zip): OCI keeps no sha256, and every byte read back is checked
+  against these.  OCI (as ADS) caps each metadata list at 32,000 characters in all, so a
+  manifest longer than ``INLINE_MANIFEST`` characters is stored as the last member of the
+  artifact's zip (``.model-catalog-ext/manifest.json``) and the record holds its offset,
+  size and sha256 instead (``manifest_at``);
 - ``parent`` (the entry this one is a new version of), ``updated`` (OCI has no
-  ``timeUpdated``; we set it on every change we make), ``git_dirty`` and the provenance
-  (also sent to OCI's provenance endpoint, for the console and ADS);
+  ``timeUpdated``; we set it on every change we make), and the provenance including
+  ``git_dirty`` (the rest is also sent to OCI's provenance endpoint, for the console and ADS);
 - ``created_by`` (OCI sets ``createdBy`` to the caller's principal): also kept in the hidden
   freeform tag ``model-catalog-ext-created-by`` so listings filter on it from summaries;
 - what makes values exact again: which defined / custom values were non-text and were
@@ -31,7 +34,8 @@ from ..entry import PROVENANCE_KEYS, ModelEntry, empty_provenance
 RECORD_KEY = "model-catalog-ext"
 CREATED_BY_TAG = "model-catalog-ext-created-by"
 RECORD_DESCRIPTION = "Manifest and digests of the artifact, kept by model-catalog-ext; do not edit."
-MAX_VALUE = 32000  # ADS's cap on a metadata value, which OCI enforces
+MAX_LIST = 32000  # characters of one metadata list's JSON (ADS checks it; the service caps it)
+INLINE_MANIFEST = 8000  # a longer manifest goes into the zip, leaving the list to the user
 # The defined metadata keys OCI reserves (its model taxonomy).
 OCI_DEFINED_KEYS = ("UseCaseType", "Framework", "FrameworkVersion", "Algorithm", "Hyperparameters",
                     "ArtifactTestResults")
@@ -41,31 +45,35 @@ PROVENANCE_FIELDS = {"repository_url": "repository_url", "git_branch": "git_bran
 
 
 def _is_record_key(key: str) -> bool:
-    return key == RECORD_KEY or (key.startswith(RECORD_KEY + "-") and key[len(RECORD_KEY) + 1:].isdigit())
+    return key == RECORD_KEY
 
 
 def record_items(record: dict) -> list[dict]:
-    """The record as custom metadata items (OCI's snake_case model attributes)."""
-    text = json.dumps(record, separators=(",", ":"), sort_keys=True)
-    pieces = [text[i:i + MAX_VALUE] for i in range(0, len(text), MAX_VALUE)] or [""]
-    return [{"key": RECORD_KEY if i == 0 else f"{RECORD_KEY}-{i + 1}", "value": piece, "category": "Other",
-             "description": RECORD_DESCRIPTION} for i, piece in enumerate(pieces)]
+    """The record as a custom metadata item (OCI's snake_case model attributes)."""
+    return [{"key": RECORD_KEY, "value": json.dumps(record, separators=(",", ":"), sort_keys=True),
+             "category": "Other", "description": RECORD_DESCRIPTION}]
 
 
 def read_record(custom_items: list) -> dict | None:
     """The record among a model's custom metadata, None when the model has none."""
-    pieces = {}
     for item in custom_items or []:
-        key = _get(item, "key")
-        if isinstance(key, str) and _is_record_key(key):
-            pieces[1 if key == RECORD_KEY else int(key[len(RECORD_KEY) + 1:])] = _get(item, "value") or ""
-    if 1 not in pieces:
-        return None
-    try:
-        record = json.loads("".join(pieces[i] for i in sorted(pieces)))
-    except ValueError:
-        return None
-    return record if isinstance(record, dict) else None
+        if _get(item, "key") == RECORD_KEY:
+            try:
+                record = json.loads(_get(item, "value") or "")
+            except ValueError:
+                return None
+            return record if isinstance(record, dict) else None
+    return None
+
+
+def check_list_sizes(defined: list[dict], custom: list[dict]) -> None:
+    """Refuse, before anything is sent, metadata lists longer than OCI keeps."""
+    for name, items in (("defined_metadata", defined), ("custom_metadata", custom)):
+        size = len(json.dumps(items, separators=(",", ":")))
+        if size > MAX_LIST:
+            raise InvalidInput(f"{name} takes {size} characters as OCI stores it; OCI keeps at most {MAX_LIST} per "
+                               "model (with model-catalog-ext's own record in custom metadata). Shorten it, or put "
+                               "the data in a file of the artifact.", field=name)
 
 
 def _get(item, name: str):
@@ -102,9 +110,9 @@ def metadata_out(values: dict, record: dict) -> tuple[list[dict], list[dict]]:
 
 
 def _checked_length(name: str, text: str) -> str:
-    if len(text) > MAX_VALUE:
-        raise InvalidInput(f"{name} is {len(text)} characters long; OCI keeps at most {MAX_VALUE} per metadata "
-                           "value. Shorten it, or put the data in a file of the artifact.", field=name)
+    if len(text) > MAX_LIST:
+        raise InvalidInput(f"{name} is {len(text)} characters long; OCI keeps at most {MAX_LIST} per metadata "
+                           "list. Shorten it, or put the data in a file of the artifact.", field=name)
     return text
 
 
@@ -128,9 +136,10 @@ def utc(value) -> datetime | None:
     return value.astimezone(timezone.utc) if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
-def entry_from_model(model, etag: str, provenance: dict | None = None) -> ModelEntry:
+def entry_from_model(model, etag: str, provenance: dict | None = None, files: list | None = None) -> ModelEntry:
     """A ModelEntry from an OCI ``Model`` (the SDK object) and its etag.  ``provenance``: what
-    OCI's provenance endpoint holds, for a model without our record."""
+    OCI's provenance endpoint holds, for a model without our record; ``files``: the manifest
+    read from the zip when the record says it is there."""
     record = read_record(model.custom_metadata_list) or {}
     typed = record.get("typed") or {}
     json_defined, json_custom = set(typed.get("defined_json") or []), set(typed.get("custom_json") or [])
@@ -150,7 +159,7 @@ def entry_from_model(model, etag: str, provenance: dict | None = None) -> ModelE
                        "description": item.description or ""})
     tags = dict(model.freeform_tags or {})
     created_by = tags.pop(CREATED_BY_TAG, None) or record.get("created_by") or model.created_by or ""
-    files = record.get("files") or []
+    files = files if files is not None else record.get("files") or []
     manifest = [{"path": f[0], "size": f[1], "sha256": f[2]} for f in files]
     time_created = utc(model.time_created)
     prov = empty_provenance()
