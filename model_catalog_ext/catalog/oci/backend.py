@@ -65,6 +65,7 @@ class OciBackend(CatalogBackend):
 
     def close(self) -> None:
         self._pool.shutdown(wait=False)
+        self.client.base_client.session.close()
 
     # --- reading ----------------------------------------------------------------------------
     def _compartment(self, given: str | None = None) -> str:
