@@ -374,3 +374,11 @@ def test_metadata_longer_than_oci_keeps_is_refused_before_anything_is_made(catal
 
 def oci_fake_config(catalog) -> str:
     return catalog.backend.settings.config_file
+
+
+@pytest.mark.parametrize("model_id", ["..", "../models", "a/b", "x?limit=1", "a b", "%2e%2e", "é"])
+def test_an_id_that_is_no_ocid_is_not_found_without_asking_oci(catalog, oci_fake, model_id):
+    before = len(oci_fake.calls)
+    with pytest.raises(ModelNotFound, match="No model with id"):
+        catalog.get(model_id)
+    assert len(oci_fake.calls) == before

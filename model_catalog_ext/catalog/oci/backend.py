@@ -39,6 +39,7 @@ from .large_artifacts import check_large_upload_possible, upload_through_object_
 from .settings import OciSettings
 
 GONE = ("DELETED", "FAILED")
+_OCID = re.compile(r"[A-Za-z0-9._-]{1,255}")
 _FETCH_THREADS = 8
 
 
@@ -86,6 +87,9 @@ class OciBackend(CatalogBackend):
 
     def _fetch(self, model_id: str):
         """(OCI model, etag), deleted ones included."""
+        if not _OCID.fullmatch(model_id) or set(model_id) == {"."}:  # never a path of another route
+            raise ModelNotFound(f"No model with id '{model_id}' in {self.url} (OCI model ids are OCIDs such as "
+                                "ocid1.datasciencemodel.oc1...).", model_id=model_id)
         with oci_errors(self.url, model_id, self.settings.retries):
             response = self.client.get_model(model_id)
         return response.data, response.headers.get("etag")
