@@ -267,6 +267,34 @@ type Query = Record<string, string | number | boolean | undefined | null>;
  * The one typed client of the catalog's REST API. Components and the model talk to the
  * server only through an instance of this class (tests hand in a fake one).
  */
+/** GET capabilities: which catalog the server serves and what its backend can do. */
+export interface ICapabilities {
+  version: string;
+  api: number;
+  backend: { kind: string; label: string; location: string };
+  capabilities: {
+    filters: Record<string, 'native' | 'slow'>;
+    sorts: string[];
+    deduplicates: boolean;
+    verify_stored: boolean;
+    garbage_collection: boolean;
+    versions: boolean;
+    history: boolean;
+    projects: boolean;
+  };
+}
+
+/** One project of GET projects (backends whose capabilities say `projects`). */
+export interface IProject {
+  id: string;
+  display_name: string;
+  description: string;
+  compartment_id: string;
+  lifecycle_state: string;
+  time_created: string | null;
+  created_by: string | null;
+}
+
 export class CatalogClient {
   constructor(readonly settings: ServerConnection.ISettings = ServerConnection.makeSettings()) {}
 
@@ -283,6 +311,19 @@ export class CatalogClient {
 
   version(): Promise<IServerVersion> {
     return fetchServerVersion(this.settings);
+  }
+
+  capabilities(): Promise<ICapabilities> {
+    return this.json<ICapabilities>('capabilities');
+  }
+
+  /** The projects of the catalog's compartment, newest first; none where the backend has none. */
+  async listProjects(): Promise<IProject[]> {
+    const caps = await this.capabilities();
+    if (!caps.capabilities.projects) {
+      return [];
+    }
+    return (await this.json<{ items: IProject[] }>('projects')).items;
   }
 
   /** One page of GET models. */
