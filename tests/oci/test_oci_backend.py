@@ -382,3 +382,17 @@ def test_an_id_that_is_no_ocid_is_not_found_without_asking_oci(catalog, oci_fake
     with pytest.raises(ModelNotFound, match="No model with id"):
         catalog.get(model_id)
     assert len(oci_fake.calls) == before
+
+
+def test_a_model_saved_by_another_tool_is_listed_and_shown_but_not_versioned_or_served(catalog, oci_fake, artifact):
+    (foreign,) = oci_fake.add_models(1, COMPARTMENT, PROJECT, prefix="by-ads")
+    oci_fake.provenance[foreign] = {"data": {"gitCommit": "abc", "gitBranch": "main"}, "etag": "p1"}
+    entry = catalog.get(foreign)
+    assert entry.display_name == "by-ads-00000" and entry.manifest == [] and entry.created_by == oci_fake.user_id
+    assert entry.provenance["git_commit"] == "abc"
+    assert [e.id for e in catalog.list()] == [foreign]
+    with pytest.raises(Unsupported, match="not saved by model-catalog-ext"):
+        catalog.iter_zip(foreign)
+    with pytest.raises(Unsupported, match="no model version set"):
+        catalog.save(artifact(), display_name="v2", as_new_version_of=foreign)
+    assert len(oci_fake.models) == 1

@@ -255,6 +255,11 @@ class OciBackend(CatalogBackend):
         mapping.check_list_sizes(defined, custom + mapping.record_items(record))
         if base is not None:
             version_set = self._live(base.id)[0].model_version_set_id
+            if not version_set:
+                raise Unsupported(
+                    f"Model {base.id} is in no model version set (it was saved by another tool), so it cannot have "
+                    "a new version here. Add it to a version set in the OCI console, or save this model on its own.",
+                    model_id=base.id)
         else:
             version_set = self._new_version_set(compartment, project, values["display_name"])
         details = ds.CreateModelDetails(
