@@ -309,6 +309,17 @@ async function errorOf(response: Response): Promise<CatalogRequestError> {
   return new CatalogRequestError(response.status, code, message);
 }
 
+/** One project of GET projects (backends whose capabilities say `projects`). */
+export interface IProject {
+  id: string;
+  display_name: string;
+  description: string;
+  compartment_id: string;
+  lifecycle_state: string;
+  time_created: string | null;
+  created_by: string | null;
+}
+
 /**
  * The one typed client of the catalog's REST API. Components and the model talk to the
  * server only through an instance of this class (tests hand in a fake one).
@@ -348,6 +359,15 @@ export class CatalogClient {
       const version = await this.version();
       return { ...version, backend: { kind: '', label: '', location: '' }, capabilities: null };
     }
+  }
+
+  /** The projects of the catalog's compartment, newest first; none where the backend has none. */
+  async listProjects(): Promise<IProject[]> {
+    const caps = await this.capabilities();
+    if (!caps.capabilities?.projects) {
+      return [];
+    }
+    return (await this.json<{ items: IProject[] }>('projects')).items;
   }
 
   /** One page of GET models. */

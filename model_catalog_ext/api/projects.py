@@ -1,10 +1,11 @@
 """``ProjectCatalog`` and ``ProjectSummaryList``, as ADS's guide imports them from
 ``ads.catalog.project``.
 
-OCI has project resources; this catalog has none.  A project here is a ``project_id``
-that models were saved with: listing projects lists the ids in use (in the catalog's
-compartment), described by their first model.  Creating, renaming or deleting projects
-has nothing to act on and is refused with what to do instead.
+On a backend with project resources (``capabilities().projects``: OCI Data Science) they
+are that backend's projects, which can be created here.  The embedded and team catalogs
+have none: a project there is a ``project_id`` that models were saved with, so listing
+projects lists the ids in use (in the catalog's compartment), described by their first
+model, and creating, renaming or deleting projects is refused with what to do instead.
 """
 from __future__ import annotations
 
@@ -108,10 +109,18 @@ class ProjectCatalog:
     def __repr__(self) -> str:
         return f"ProjectCatalog(backend={self._models.service.url!r}, compartment_id={self.compartment_id!r})"
 
+    @property
+    def _has_projects(self) -> bool:
+        return self._models.service.capabilities().projects
+
     def list_projects(self, include_deleted: bool = False, datetime_format: str | None = None,
                       **kwargs) -> ProjectSummaryList:
-        """Every project id the catalog's models use (inactive models' too with
+        """Every project of the compartment on a backend that has projects; elsewhere every
+        project id the catalog's models use (inactive models' too with
         ``include_deleted=True``), oldest first."""
+        if self._has_projects:
+            return ProjectSummaryList([_project(p) for p in self._models.service.list_projects(self.compartment_id)],
+                                      datetime_format)
         models = self._models.list_models(include_deleted=include_deleted, sort_by="time_created",
                                           sort_order="ASC", **kwargs)
         found: dict[str, Project] = {}
@@ -135,11 +144,27 @@ class ProjectCatalog:
         raise InvalidInput(f"No model in this catalog uses project {project_id!r}. {_NO_PROJECT_OBJECTS}",
                            project_id=project_id)
 
-    def create_project(self, *args, **kwargs):
-        raise NotImplementedError(_NO_PROJECT_OBJECTS)
+    def create_project(self, display_name: str | None = None, description: str = "", *args, **kwargs):
+        """Make a project in the compartment (on a backend that has projects) and return it."""
+        if not self._has_projects or args or kwargs or not display_name:
+            raise NotImplementedError(_NO_PROJECT_OBJECTS if not self._has_projects else
+                                      "create_project(display_name, description='') takes a name and a description.")
+        return _project(self._models.service.create_project(display_name, description, self.compartment_id))
 
     def update_project(self, *args, **kwargs):
         raise NotImplementedError(_NO_PROJECT_OBJECTS)
 
     def delete_project(self, *args, **kwargs):
         raise NotImplementedError(_NO_PROJECT_OBJECTS)
+
+
+def _project(data: dict) -> Project:
+    """A backend's project (a dict of its fields) as a Project."""
+    created = data.get("time_created")
+    if isinstance(created, str):
+        created = _dt.datetime.fromisoformat(created)
+    return Project(id=data["id"], display_name=data.get("display_name") or data["id"],
+                   compartment_id=data.get("compartment_id"), time_created=created,
+                   created_by=data.get("created_by"), model_count=int(data.get("model_count") or 0),
+                   description=data.get("description") or "", lifecycle_state=data.get("lifecycle_state") or "ACTIVE",
+                   freeform_tags=dict(data.get("freeform_tags") or {}))

@@ -226,6 +226,17 @@ class CatalogService:
         return downloads.write_zip(entry, self.backend.artifact_files(entry, reuse_buffers=True),
                                    target, force_overwrite, progress)
 
+    # --- projects (backends whose capabilities say projects=True) -----------------------------
+    def list_projects(self, compartment_id: str | None = None) -> builtins.list[dict]:
+        """The projects of a compartment (default: the catalog's), newest first."""
+        return self.backend.list_projects(fields.check_field("compartment_id", compartment_id))
+
+    def create_project(self, display_name: str, description: str = "", compartment_id: str | None = None) -> dict:
+        """Make a project in a compartment (default: the catalog's)."""
+        return self.backend.create_project(fields.check_field("display_name", display_name),
+                                           fields.check_field("description", description),
+                                           fields.check_field("compartment_id", compartment_id))
+
     # --- looking after the catalog ----------------------------------------------------------
     def verify(self, model_id: str | None = None) -> builtins.list[dict]:
         """Re-hash stored bytes; one dict per damaged file of each affected entry.

@@ -144,6 +144,16 @@ class CatalogBackend(abc.ABC):
         """Re-check stored bytes: one report per damaged file (``capabilities().verify_stored``)."""
         raise Unsupported(f"The catalog at {self.url} cannot re-check its stored bytes.")
 
+    def list_projects(self, compartment_id: str | None = None) -> builtins.list[dict]:
+        """The projects of a compartment, newest first: dicts of ``id, display_name,
+        description, compartment_id, lifecycle_state, time_created, created_by``
+        (``capabilities().projects``)."""
+        raise Unsupported(f"The catalog at {self.url} has no projects.")
+
+    def create_project(self, display_name: str, description: str = "", compartment_id: str | None = None) -> dict:
+        """Make a project and return it as :meth:`list_projects` shows it (``capabilities().projects``)."""
+        raise Unsupported(f"The catalog at {self.url} has no projects.")
+
     def spool_folder(self) -> str | None:
         """A local folder where a door may receive an upload before saving it, whose leftovers
         :meth:`collect_garbage` removes (a server killed mid-upload); None: none."""

@@ -1,7 +1,8 @@
 """Backends by URL scheme: the catalog URL says which backend serves it.
 
-Built in: ``sqlite`` (the embedded default) and ``postgresql`` / ``postgresql+psycopg`` (the
-SQL store with an fsspec blob store).  Other packages add schemes through the entry-point
+Built in: ``sqlite`` (the embedded default), ``postgresql`` / ``postgresql+psycopg`` (the
+SQL store with an fsspec blob store) and ``oci`` (OCI Data Science's model catalog; the
+``oci`` SDK is imported only when such a catalog is opened).  Other packages add schemes through the entry-point
 group ``model_catalog_ext.backends``: each entry point is named after its scheme and loads
 a factory ``factory(url, artifact_root, **options) -> CatalogBackend``, where the options are
 ``storage_options`` (for fsspec), ``upgrade`` (see :func:`open_catalog`) and ``create``
@@ -32,6 +33,7 @@ _BUILTIN = {
     "sqlite": "model_catalog_ext.catalog.opening:open_sql_store",
     "postgresql": "model_catalog_ext.catalog.opening:open_sql_store",
     "postgresql+psycopg": "model_catalog_ext.catalog.opening:open_sql_store",
+    "oci": "model_catalog_ext.catalog.oci:open_oci_backend",
 }
 _registered: dict[str, BackendFactory] = {}
 _lock = threading.Lock()

@@ -9,6 +9,7 @@ from .handlers.jobs import JobHandler
 from .handlers.models import ModelHandler, ModelsHandler, ModelStateHandler, VersionsHandler
 from .handlers.not_found import NotFoundHandler
 from .handlers.notebooks import NotebookModelsHandler, NotebookSaveHandler
+from .handlers.projects import ProjectsHandler
 from .handlers.version import CapabilitiesHandler, VersionHandler
 
 API_PREFIX = ("model-catalog", "api")
@@ -27,6 +28,7 @@ def api_routes():
         (rf"models/{MODEL_ID}/artifact", ArtifactZipHandler),
         (rf"models/{MODEL_ID}/artifact/files/(?P<path>.+)", ArtifactFileHandler),
         (rf"models/{MODEL_ID}/download", DownloadToFolderHandler),
+        (r"projects", ProjectsHandler),
         (r"notebooks/models", NotebookModelsHandler),
         (r"notebooks/save", NotebookSaveHandler),
         (r"files/save", FileSaveHandler),

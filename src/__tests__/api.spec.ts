@@ -1,6 +1,12 @@
 import { ServerConnection } from '@jupyterlab/services';
 
-import { apiUrl, CatalogRequestError, requestAPI, ServerExtensionMissingError } from '../api';
+import {
+  apiUrl,
+  CatalogClient,
+  CatalogRequestError,
+  requestAPI,
+  ServerExtensionMissingError
+} from '../api';
 import { checkServerVersion } from '../handshake';
 import { FRONTEND_VERSION } from '../version';
 import packageJson from '../../package.json';
@@ -98,5 +104,54 @@ describe('version handshake', () => {
     expect((mismatch as any).message).toMatch(/9\.9\.9/);
     const missing = await checkServerVersion(fakeServer(404, 'nope'));
     expect(missing.status).toBe('missing');
+  });
+});
+
+/** Server settings answering each path (after /model-catalog/api/) from `routes`. */
+function routedServer(routes: Record<string, unknown>, seen: string[] = []) {
+  const fetch = async (input: any) => {
+    const url: string = typeof input === 'string' ? input : input.url;
+    seen.push(url);
+    const path = url.replace(/^.*\/model-catalog\/api\//, '').replace(/\?.*$/, '');
+    const found = path in routes;
+    return {
+      ok: found,
+      status: found ? 200 : 404,
+      statusText: found ? 'OK' : 'Not Found',
+      headers: new Map(),
+      text: async () => JSON.stringify(found ? routes[path] : { error: 'not_found', message: path })
+    } as any;
+  };
+  return ServerConnection.makeSettings({
+    baseUrl: 'http://localhost:8888/',
+    fetch: fetch as any,
+    Request: FakeRequest as any
+  });
+}
+
+describe('CatalogClient.listProjects', () => {
+  const project = {
+    id: 'ocid1.datascienceproject.oc1..p',
+    display_name: 'churn work',
+    description: '',
+    compartment_id: 'ocid1.compartment.oc1..c',
+    lifecycle_state: 'ACTIVE',
+    time_created: '2026-01-01T00:00:00+00:00',
+    created_by: null
+  };
+
+  it('lists the projects when the backend has them', async () => {
+    const settings = routedServer({
+      capabilities: { capabilities: { projects: true } },
+      projects: { items: [project] }
+    });
+    expect(await new CatalogClient(settings).listProjects()).toEqual([project]);
+  });
+
+  it('does not ask for projects where the backend has none', async () => {
+    const seen: string[] = [];
+    const settings = routedServer({ capabilities: { capabilities: { projects: false } } }, seen);
+    expect(await new CatalogClient(settings).listProjects()).toEqual([]);
+    expect(seen.some(url => url.includes('/projects'))).toBe(false);
   });
 });

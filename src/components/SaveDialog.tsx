@@ -9,6 +9,7 @@ import {
   IModelEntry,
   INotebookModels,
   INotebookSample,
+  IProject,
   ISaveFileRequest,
   ISaveNotebookRequest
 } from '../api';
@@ -173,10 +174,23 @@ export function SaveForm(props: {
   const [tagError, setTagError] = useState<string | null>(null);
   const [projectId, setProjectId] = useState(options.defaultProjectId ?? '');
   const [compartmentId, setCompartmentId] = useState(options.defaultCompartmentId ?? '');
+  const [projects, setProjects] = useState<IProject[]>([]);
   const [parent, setParent] = useState<IModelEntry | null>(options.asNewVersionOf ?? null);
   const [asOnnx, setAsOnnx] = useState(false);
   const [ignorePending, setIgnorePending] = useState(false);
   const [attempt, setAttempt] = useState(0);
+
+  useEffect(() => {
+    // Catalogs with projects (OCI Data Science) offer theirs; a failure only loses the hints.
+    let alive = true;
+    options.client
+      .listProjects()
+      .then(found => alive && setProjects(found))
+      .catch(() => undefined);
+    return () => {
+      alive = false;
+    };
+  }, []);
 
   useEffect(() => {
     if (!isNotebook) {
@@ -440,8 +454,18 @@ export function SaveForm(props: {
                 aria-label="Project"
                 value={projectId}
                 placeholder="(none)"
+                list={projects.length ? 'mc-SaveDialog-projects' : undefined}
                 onChange={event => setProjectId(event.target.value)}
               />
+              {projects.length > 0 && (
+                <datalist id="mc-SaveDialog-projects">
+                  {projects.map(p => (
+                    <option key={p.id} value={p.id}>
+                      {p.display_name}
+                    </option>
+                  ))}
+                </datalist>
+              )}
             </label>
             <label className="mc-Field">
               <span>Compartment</span>
