@@ -136,10 +136,16 @@ class ProjectCatalog:
                            project_id=project_id)
 
     def create_project(self, *args, **kwargs):
+        """ADS's create_project(): not supported (NotImplementedError); projects are the
+        project_id models are saved with."""
         raise NotImplementedError(_NO_PROJECT_OBJECTS)
 
     def update_project(self, *args, **kwargs):
+        """ADS's update_project(): not supported (NotImplementedError); projects are the
+        project_id models are saved with."""
         raise NotImplementedError(_NO_PROJECT_OBJECTS)
 
     def delete_project(self, *args, **kwargs):
+        """ADS's delete_project(): not supported (NotImplementedError); projects are the
+        project_id models are saved with."""
         raise NotImplementedError(_NO_PROJECT_OBJECTS)
