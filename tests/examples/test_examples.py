@@ -2,9 +2,11 @@
 
 Each runs against a throw-away catalog, from a throw-away git repository holding only that
 notebook, committed, so the provenance the notebook saves is real (the kernel is told its
-notebook's path as Jupyter tells it: ``JPY_SESSION_NAME``). The notebooks check what they
-show with ``assert`` statements, so any error or any wrong value fails the cell, and the
-cell fails the test with its traceback.
+notebook's path as Jupyter tells it: ``JPY_SESSION_NAME``). The notebooks check values with
+``assert`` statements, so any error or any wrong value fails the cell, and the cell fails
+the test with its traceback. A cell whose printed output is checked (a magic's, which cannot
+assert) lists the text it must show in its metadata, ``"expected_output": ["...", ...]``
+(JupyterLab: the property inspector's cell metadata).
 """
 from __future__ import annotations
 
@@ -51,6 +53,28 @@ def _kernel_environment(tmp: Path, notebook: Path) -> dict:
     return env
 
 
+def _printed(cell) -> str:
+    out = []
+    for o in cell.get("outputs", []):
+        if o.get("output_type") == "stream":
+            out.append(o.get("text", ""))
+        elif o.get("output_type") in ("execute_result", "display_data"):
+            out.append(o.get("data", {}).get("text/plain", ""))
+    return "".join(out)
+
+
+def unexpected_outputs(nb) -> list[str]:
+    """One line per expected text a cell did not print."""
+    wrong = []
+    for index, cell in enumerate(nb.cells):
+        printed = _printed(cell) if cell.cell_type == "code" else ""
+        for expected in cell.metadata.get("expected_output", []):
+            if expected not in printed:
+                wrong.append(f"cell {index} ({cell.source.splitlines()[0]!r}) did not print {expected!r}; it printed:\n"
+                             f"{printed}")
+    return wrong
+
+
 def test_there_are_examples():
     names = [p.name for p in EXAMPLES]
     assert len(names) >= 4, names
@@ -71,3 +95,14 @@ def test_example_runs_top_to_bottom(notebook: Path, tmp_path: Path):
     client.execute(env=_kernel_environment(tmp_path, copy))  # CellExecutionError names the cell and its traceback
     errors = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert not errors
+    wrong = unexpected_outputs(nb)
+    assert not wrong, "\n".join(wrong)
+
+
+def test_a_cell_without_its_expected_output_is_reported():
+    cell = nbformat.v4.new_code_cell("print('Saved iris v1')", metadata={"expected_output": ["Saved iris v2"]})
+    cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="Saved iris v1\n")]
+    nb = nbformat.v4.new_notebook(cells=[cell])
+    assert len(unexpected_outputs(nb)) == 1
+    cell.metadata["expected_output"] = ["Saved iris v1"]
+    assert unexpected_outputs(nb) == []
