@@ -36,7 +36,7 @@ def _throwaway_repository(tmp: Path, notebook: Path) -> Path:
     _git(repo, "init", "-q", "-b", "main")
     shutil.copy(notebook, repo / notebook.name)
     _git(repo, "add", notebook.name)
-    _git(repo, "commit", "-q", "-m", f"Add {notebook.name}")
+    _git(repo, "-c", "commit.gpgsign=false", "commit", "-q", "-m", f"Add {notebook.name}")
     return repo / notebook.name
 
 
