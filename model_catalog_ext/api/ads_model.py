@@ -64,6 +64,7 @@ class ADSModel:
 
     @property
     def classes_(self):
+        """The estimator's ``classes_`` (None for a regressor), as scikit-learn names them."""
         return getattr(self.est, "classes_", None)
 
     # --- the artifact -------------------------------------------------------------------

@@ -152,9 +152,11 @@ class ProjectCatalog:
         return _project(self._models.service.create_project(display_name, description, self.compartment_id))
 
     def update_project(self, *args, **kwargs):
+        """ADS's update_project(): not supported (NotImplementedError)."""
         raise NotImplementedError(_NO_PROJECT_OBJECTS)
 
     def delete_project(self, *args, **kwargs):
+        """ADS's delete_project(): not supported (NotImplementedError)."""
         raise NotImplementedError(_NO_PROJECT_OBJECTS)
 
 

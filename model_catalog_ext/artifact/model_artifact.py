@@ -258,10 +258,12 @@ class ModelArtifact:
 
     @property
     def input_schema(self) -> dict | None:
+        """input_schema.json (or legacy schema.json's input part) as a dict; None without one."""
         return schema.read_schemas(self.artifact_dir)[0]
 
     @property
     def output_schema(self) -> dict | None:
+        """output_schema.json (or legacy schema.json's output part) as a dict; None without one."""
         return schema.read_schemas(self.artifact_dir)[1]
 
     @property
