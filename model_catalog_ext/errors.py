@@ -155,10 +155,12 @@ class FailedVerification(InvalidInput):
 
 
 class Unsupported(CatalogError):
-    """The catalog's backend cannot do this at all; its capabilities say so up front (HTTP 501)."""
+    """The catalog's backend cannot do this (sort by a field it does not keep, list projects it
+    does not have); its capabilities say so up front.  HTTP 400: the request asks what this
+    catalog cannot answer, and the message says what to ask instead (5xx stays for faults)."""
 
     code = "unsupported"
-    http_status = 501
+    http_status = 400
 
 
 class ForbiddenPath(CatalogError):

@@ -1,5 +1,5 @@
 """GET projects: the Data Science projects of the catalog's compartment, for the panel and the
-save dialog to offer (backends whose capabilities say ``projects``; else 501)."""
+save dialog to offer (backends whose capabilities say ``projects``; else 400 unsupported)."""
 from __future__ import annotations
 
 import tornado
