@@ -10,7 +10,7 @@ from tornado.ioloop import IOLoop
 
 from ...errors import STATUS_BY_CODE, CatalogError, InvalidInput, PayloadTooLarge  # noqa: F401 (re-exported)
 from ..error_body import error_body, internal_error_message, new_error_id, public_error
-from ..identity import created_by
+from ..identity import AUTHOR_HEADER, created_by, may_record_authors, requested_author
 from ..json_input import parse_json
 
 # Query parameters Jupyter itself reads on any request (URL login, XSRF in a form,
@@ -85,7 +85,11 @@ class CatalogAPIHandler(APIHandler):
                       if not k.isdigit())
 
     def user_name(self) -> str | None:
-        """``created_by`` of what this request saves (see identity.py)."""
+        """``created_by`` of what this request saves (see identity.py): the authenticated user,
+        or the author a trusted client names (X-Model-Catalog-Author), never another's word."""
+        author = requested_author(self.request.headers.get(AUTHOR_HEADER))
+        if author is not None and may_record_authors(self.identity_provider, self.current_user):
+            return author
         return created_by(self.identity_provider, self.current_user)
 
     def send_error_json(self, status: int, code: str, message: str, **details) -> None:
