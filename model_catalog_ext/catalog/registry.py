@@ -32,6 +32,8 @@ _BUILTIN = {
     "sqlite": "model_catalog_ext.catalog.opening:open_sql_store",
     "postgresql": "model_catalog_ext.catalog.opening:open_sql_store",
     "postgresql+psycopg": "model_catalog_ext.catalog.opening:open_sql_store",
+    "http": "model_catalog_ext.catalog.http_backend:open_http_backend",
+    "https": "model_catalog_ext.catalog.http_backend:open_http_backend",
 }
 _registered: dict[str, BackendFactory] = {}
 _lock = threading.Lock()
