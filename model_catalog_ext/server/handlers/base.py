@@ -124,7 +124,13 @@ class CatalogAPIHandler(APIHandler):
 
     def log_exception(self, typ, value, tb) -> None:
         if isinstance(value, web.HTTPError) and value.status_code < 500:
-            return super().log_exception(typ, value, tb)
+            # Tornado's own line shows the whole URI, query included: a wrong ?token= would be
+            # logged in clear. The path says enough.
+            if value.log_message:
+                message = value.log_message % value.args if value.args else value.log_message
+                self.log.warning("%d %s %s (%s): %s", value.status_code, self.request.method, self.request.path,
+                                 self.request.remote_ip, message)
+            return None
         self._error_id = new_error_id()
         self.log.error("model-catalog: error %s: %s %s failed", self._error_id, self.request.method,
                        self.request.path, exc_info=(typ, value, tb))

@@ -1,0 +1,83 @@
+"""The service lets in only callers with a token it knows: no token, a wrong one, or one in
+the URL's query are 401, over raw HTTP and through the client backend; and the client never
+shows its token."""
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+
+import pytest
+
+from model_catalog_ext.catalog import open_catalog
+from model_catalog_ext.errors import CatalogUnavailable
+
+from .conftest import ALICE_TOKEN
+
+
+def _status(url: str, headers: dict, method: str = "GET", body: bytes | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url, headers=headers, method=method, data=body)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read())
+
+
+@pytest.mark.parametrize("route, method", [("models", "GET"), ("capabilities", "GET"), ("stats", "GET"),
+                                           ("models", "POST"), ("models/mdl-x", "DELETE"),
+                                           ("models/mdl-x/deactivate", "POST")])
+def test_no_token_and_a_wrong_token_are_401(team_service, route, method):
+    url = f"{team_service.url}/model-catalog/api/{route}"
+    body = b"" if method == "POST" else None
+    for headers in ({}, {"Authorization": "token not-a-token-it-knows"}, {"Authorization": "Bearer nope"}):
+        status, answer = _status(url, headers, method, body)
+        assert status == 401, (headers, answer)
+        assert answer["error"] == "http_error"
+    # Jupyter's ?token= login is not for the service: tokens in URLs end up in access logs.
+    status, _ = _status(f"{url}?token={team_service.token}", {}, method, body)
+    assert status == 401
+    assert team_service.token not in team_service.log_text()
+
+
+def test_known_tokens_are_let_in(team_service):
+    for token in (team_service.token, ALICE_TOKEN):
+        status, answer = _status(f"{team_service.url}/model-catalog/api/models", {"Authorization": f"token {token}"})
+        assert (status, answer["items"]) == (200, [])
+
+
+def test_the_client_is_refused_without_showing_its_token(team_service, monkeypatch):
+    monkeypatch.delenv("MODEL_CATALOG_TOKEN", raising=False)
+    monkeypatch.delenv("JUPYTERHUB_API_TOKEN", raising=False)
+    with pytest.raises(CatalogUnavailable, match="no token was sent") as err:
+        open_catalog(team_service.url).list()
+    assert err.value.details["status"] == 401
+    wrong = "wrong-token-that-must-not-be-shown"
+    monkeypatch.setenv("MODEL_CATALOG_TOKEN", wrong)
+    with pytest.raises(CatalogUnavailable, match="does not know the token") as err:
+        open_catalog(team_service.url).list()
+    assert wrong not in str(err.value) and wrong not in json.dumps(err.value.to_dict())
+    # In a JupyterHub single-user server, the user's own hub token is used without any set-up.
+    monkeypatch.delenv("MODEL_CATALOG_TOKEN")
+    monkeypatch.setenv("JUPYTERHUB_API_TOKEN", ALICE_TOKEN)
+    assert open_catalog(team_service.url).list().items == []
+
+
+def test_an_unreachable_service_is_named_without_the_token(monkeypatch):
+    from tests.catalog.service_process import free_port  # noqa: PLC0415 (the helper lives with the catalog tests)
+
+    monkeypatch.setenv("MODEL_CATALOG_TOKEN", "secret-of-an-unreachable-service")
+    url = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(CatalogUnavailable, match="cannot be reached") as err:
+        open_catalog(url).get("mdl-anything")
+    assert url in err.value.message and "secret-of" not in err.value.message
+
+
+@pytest.mark.parametrize("url", ["http://alice:secret@127.0.0.1:1", "http://127.0.0.1:1/?token=secret",
+                                 "http:///no-host"])
+def test_a_url_with_a_token_or_without_a_host_is_refused(url):
+    from model_catalog_ext.errors import InvalidInput
+
+    with pytest.raises(InvalidInput) as err:
+        open_catalog(url)
+    assert "secret" not in err.value.message
