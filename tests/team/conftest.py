@@ -1,6 +1,7 @@
 """Fixtures of the team catalog tests: a real catalog service process and its clients."""
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -20,7 +21,7 @@ def team_service(tmp_path):
     """A service whose own token stands for SERVICE_USER (who may not name other authors) and
     where alice has a personal token (from a tokens file)."""
     tokens = tmp_path / "tokens.json"
-    tokens.write_text('{"%s": "alice"}' % ALICE_TOKEN)
+    tokens.write_text(json.dumps({ALICE_TOKEN: "alice"}))
     service = start_service(tmp_path / "service", identity={"service_user": SERVICE_USER, "tokens_file": str(tokens)})
     yield service
     stop_service(service)

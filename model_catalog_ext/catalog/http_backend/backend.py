@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import builtins
 import dataclasses
+import functools
 import hashlib
 import json
 from typing import Any
@@ -96,8 +97,8 @@ class HttpBackend(CatalogBackend):
 
     # --- reading artifacts back -------------------------------------------------------------
     def artifact_files(self, entry: ModelEntry, reuse_buffers: bool = False) -> builtins.list[ArtifactFile]:
-        return [ArtifactFile(item["path"], item["size"], item["sha256"], None,
-                             lambda item=item: self._file_chunks(entry, item))
+        return [ArtifactFile(item["path"], item["size"], item["sha256"], None, functools.partial(self._file_chunks,
+                                                                                               entry, item))
                 for item in entry.manifest]
 
     def _file_chunks(self, entry: ModelEntry, item: dict):

@@ -32,7 +32,8 @@ def error_from_answer(status: int, body: bytes, service: str, sent_token: bool) 
             "is the URL the service's (its address, without /model-catalog/api), and is a proxy in the way?",
             status=status)
     code, message = data["error"], str(data.get("message") or f"HTTP {status}")
-    details = data.get("details") if isinstance(data.get("details"), dict) else {}
+    given = data.get("details")
+    details: dict = given if isinstance(given, dict) else {}
     if status in (401, 403) and code == "http_error":
         return not_let_in(status, service, sent_token, message)
     cls = _CLASS_BY_CODE.get(code)
