@@ -28,7 +28,8 @@ class CatalogServiceIdentityProvider(IdentityProvider):
     tokens = Dict(key_trait=Unicode(), value_trait=Unicode(), config=True,
                   help="Personal tokens: {token: user name}. Prefer tokens_file, which keeps them out of "
                        "the configuration file.")
-    tokens_file = Unicode("", config=True, help="A JSON file {token: user name} of personal tokens (read at start).")
+    tokens_file = Unicode("", config=True, help="A JSON file {token: user name} of personal tokens (read again "
+                                                "whenever it changes).")
     trusted_header = Unicode("", config=True,
                              help="A header an authenticating proxy sets to the user's name (e.g. "
                                   "X-Forwarded-User). Only set it when the proxy is the service's only way in: "
@@ -50,11 +51,22 @@ class CatalogServiceIdentityProvider(IdentityProvider):
             return os.environ["MODEL_CATALOG_SERVICE_TOKEN"]
         return super()._token_default()
 
+    _file_tokens: dict[str, str] = {}
+    _file_stamp: tuple | None = None
+
     def _personal_tokens(self) -> dict[str, str]:
         known = dict(self.tokens)
         if self.tokens_file:
-            with open(self.tokens_file, encoding="utf-8") as f:
-                known.update(json.load(f))
+            # Read again when the file changes: a token is added or revoked without a restart.
+            stat = os.stat(self.tokens_file)
+            stamp = (stat.st_mtime_ns, stat.st_size, stat.st_ino)
+            if stamp != self._file_stamp:
+                with open(self.tokens_file, encoding="utf-8") as f:
+                    loaded = json.load(f)
+                if not isinstance(loaded, dict):
+                    raise ValueError(f"{self.tokens_file} must hold a JSON object {{token: user name}}.")
+                self._file_tokens, self._file_stamp = {str(k): str(v) for k, v in loaded.items()}, stamp
+            known.update(self._file_tokens)
         return known
 
     def bearer_token(self, handler) -> str | None:

@@ -81,3 +81,11 @@ def test_a_url_with_a_token_or_without_a_host_is_refused(url):
     with pytest.raises(InvalidInput) as err:
         open_catalog(url)
     assert "secret" not in err.value.message
+
+
+def test_a_token_revoked_from_the_tokens_file_is_refused_without_a_restart(team_service, tmp_path):
+    url = f"{team_service.url}/model-catalog/api/models"
+    assert _status(url, {"Authorization": f"token {ALICE_TOKEN}"})[0] == 200
+    (tmp_path / "tokens.json").write_text(json.dumps({"bobs-new-token": "bob"}))
+    assert _status(url, {"Authorization": f"token {ALICE_TOKEN}"})[0] == 401
+    assert _status(url, {"Authorization": "token bobs-new-token"})[0] == 200
