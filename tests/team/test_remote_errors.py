@@ -35,3 +35,16 @@ def test_what_the_api_does_not_answer_is_the_catalog_being_unavailable(status, b
     error = error_from_answer(status, body, SERVICE, sent_token=True)
     assert isinstance(error, errors.CatalogUnavailable)
     assert errors.http_status(error) == 503
+
+
+def test_the_service_names_itself_not_its_database(team_service, monkeypatch):
+    from model_catalog_ext.catalog import open_catalog
+    from model_catalog_ext.errors import ModelNotFound
+
+    from .conftest import ALICE_TOKEN
+
+    monkeypatch.setenv("MODEL_CATALOG_TOKEN", ALICE_TOKEN)
+    with pytest.raises(ModelNotFound) as err:
+        open_catalog(team_service.url).get("mdl-missing")
+    assert "catalog.db" not in err.value.message and "sqlite" not in err.value.message
+    assert "this catalog service" in err.value.message
