@@ -37,17 +37,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_service(folder: Path, identity: dict | None = None, extra: tuple[str, ...] = ()) -> RunningService:
-    """Start a service over ``folder``/catalog.db; ``identity``: CatalogServiceIdentityProvider
-    settings (default: the service's token is SERVICE_USER, who may name a save's author)."""
+def start_service(folder: Path, identity: dict | None = None, extra: tuple[str, ...] = (),
+                  catalog_url: str | None = None, artifact_root: str | None = None,
+                  env: dict | None = None) -> RunningService:
+    """Start a service over ``catalog_url`` (default ``folder``/catalog.db); ``identity``:
+    CatalogServiceIdentityProvider settings (default: the service's token is SERVICE_USER, who
+    may name a save's author); ``env``: more environment (an object store's endpoint)."""
     folder.mkdir(parents=True, exist_ok=True)
     identity = identity if identity is not None else {"service_user": SERVICE_USER,
                                                       "may_record_authors_for": [SERVICE_USER]}
     config = folder / "service_config.json"
     config.write_text(json.dumps({"CatalogServiceIdentityProvider": identity}))
     port = free_port()
-    catalog_url = f"sqlite:///{folder}/catalog.db"
-    env = {**os.environ, "MODEL_CATALOG_SERVICE_TOKEN": SERVICE_TOKEN,
+    catalog_url = catalog_url or f"sqlite:///{folder}/catalog.db"
+    env = {**os.environ, **(env or {}), "MODEL_CATALOG_SERVICE_TOKEN": SERVICE_TOKEN,
            "JUPYTER_CONFIG_DIR": str(folder / "jupyter-config"), "JUPYTER_DATA_DIR": str(folder / "jupyter-data"),
            "JUPYTER_RUNTIME_DIR": str(folder / "jupyter-runtime")}
     for name in ("MODEL_CATALOG_URL", "MODEL_CATALOG_ARTIFACT_ROOT", "MODEL_CATALOG_TOKEN"):
@@ -56,7 +59,7 @@ def start_service(folder: Path, identity: dict | None = None, extra: tuple[str, 
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "model_catalog_ext.cli", "serve", "--url", catalog_url,
-             "--artifact-root", str(folder / "blobs"), "--port", str(port), f"--config={config}",
+             "--artifact-root", artifact_root or str(folder / "blobs"), "--port", str(port), f"--config={config}",
              "--ServerApp.allow_root=True", *extra],
             env=env, stdout=out, stderr=subprocess.STDOUT)
     service = RunningService(f"http://127.0.0.1:{port}", SERVICE_TOKEN, process, log, catalog_url)
