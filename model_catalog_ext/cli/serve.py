@@ -17,7 +17,12 @@ DEFAULT_PORT = 8585
 def add_serve_parser(sub, common) -> None:
     p = sub.add_parser("serve", parents=[common],
                        help="run the catalog as a shared service (REST API) that alone holds its credentials; "
-                            "clients use --url http(s)://HOST:PORT and $MODEL_CATALOG_TOKEN")
+                            "clients use --url http(s)://HOST:PORT and $MODEL_CATALOG_TOKEN",
+                       epilog="The service's own token is $MODEL_CATALOG_SERVICE_TOKEN (else one is made and "
+                              "logged). Further options go to the Jupyter server the service runs in, e.g. "
+                              "--CatalogServiceIdentityProvider.tokens_file=tokens.json, "
+                              "--CatalogServiceConfig.public_url=https://catalog.example.com, "
+                              "--certfile=... --keyfile=... for https.")
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
 
