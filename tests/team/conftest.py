@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parents[1] / "catalog"))
+from catalog_backends import moto_endpoint, pg_url, postgres_server, s3_root  # noqa: E402,F401
 from service_process import SERVICE_TOKEN, SERVICE_USER, start_service, stop_service  # noqa: E402
 
 ALICE_TOKEN = "alice-personal-token"

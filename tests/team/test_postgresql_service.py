@@ -2,17 +2,11 @@
 one bucket serve the same catalog."""
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
+from service_process import SERVICE_TOKEN, start_service, stop_service
 
-sys.path.insert(0, str(Path(__file__).parents[1] / "catalog"))
-from catalog_backends import moto_endpoint, pg_url, postgres_server, s3_root  # noqa: E402,F401
-from service_process import SERVICE_TOKEN, start_service, stop_service  # noqa: E402
-
-from model_catalog_ext.catalog import open_catalog  # noqa: E402
-from model_catalog_ext.errors import Conflict  # noqa: E402
+from model_catalog_ext.catalog import open_catalog
+from model_catalog_ext.errors import Conflict
 
 
 @pytest.fixture
