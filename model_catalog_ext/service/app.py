@@ -31,6 +31,10 @@ class CatalogServiceApp(ServerApp):
     def _default_identity_provider_class(self):
         return CatalogServiceIdentityProvider
 
+    @default("allow_unauthenticated_access")
+    def _default_allow_unauthenticated_access(self) -> bool:
+        return False  # a handler that forgot @authenticated still refuses strangers
+
     @default("open_browser")
     def _default_open_browser(self) -> bool:
         return False

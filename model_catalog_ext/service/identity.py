@@ -98,6 +98,15 @@ class CatalogServiceIdentityProvider(IdentityProvider):
         """Whether ``user`` may save in another person's name (see may_record_authors_for)."""
         return getattr(user, "username", None) in set(self.may_record_authors_for)
 
+    def get_handlers(self) -> list:
+        # No login page: the service has no browser sessions of its own (a browser comes
+        # through an authenticating proxy, or through the user's own Jupyter server).
+        return []
+
+    @property
+    def login_available(self) -> bool:
+        return False
+
     def generate_anonymous_user(self, handler) -> User:
         # Never called for a request without credentials (get_user returns None), kept
         # for Jupyter's login page: no anonymous users here.

@@ -89,3 +89,35 @@ def test_a_token_revoked_from_the_tokens_file_is_refused_without_a_restart(team_
     (tmp_path / "tokens.json").write_text(json.dumps({"bobs-new-token": "bob"}))
     assert _status(url, {"Authorization": f"token {ALICE_TOKEN}"})[0] == 401
     assert _status(url, {"Authorization": "token bobs-new-token"})[0] == 200
+
+
+def test_there_is_no_login_page_nor_any_other_jupyter_route(team_service):
+    token = {"Authorization": f"token {team_service.token}"}
+    for path, method in (("login", "GET"), ("login", "POST"), ("api/contents", "GET"), ("files/service.log", "GET"),
+                         ("api/kernels", "POST"), ("api/sessions", "GET"), ("api/terminals", "GET")):
+        request = urllib.request.Request(f"{team_service.url}/{path}", headers=token, method=method,
+                                         data=b"" if method == "POST" else None)
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(request, timeout=10)
+        assert err.value.code in (404, 405), (path, err.value.code)
+
+
+@pytest.fixture
+def proxied_service(tmp_path):
+    from tests.catalog.service_process import start_service, stop_service
+
+    service = start_service(tmp_path / "proxied", identity={"trusted_header": "X-Forwarded-User"})
+    yield service
+    stop_service(service)
+
+
+def test_behind_a_proxy_the_trusted_header_names_the_user(proxied_service):
+    url = f"{proxied_service.url}/model-catalog/api/models"
+    assert _status(url, {"X-Forwarded-User": "alice"})[0] == 200
+    assert _status(url, {})[0] == 401
+    assert _status(url, {"X-Forwarded-User": "   "})[0] == 401
+    # A wrong token is refused, whatever the header says.
+    assert _status(url, {"X-Forwarded-User": "alice", "Authorization": "token wrong"})[0] == 401
+    # A proxy's user came with a browser session: a change needs the XSRF token, as in Jupyter.
+    status, answer = _status(f"{url}/mdl-x/deactivate", {"X-Forwarded-User": "alice"}, "POST", b"")
+    assert status == 403 and "xsrf" in answer["message"].lower()
