@@ -56,11 +56,11 @@ class HttpBackend(CatalogBackend):
         return ModelEntry.from_dict(self._http.call("GET", "models", model_id))
 
     def list(self, query: ModelQuery) -> Page:
-        data = self._http.call("GET", "models", params=list_params(query))
+        data = self._http.call("GET", "models", params=[*list_params(query), ("include", "manifest")])
         return Page([ModelEntry.from_dict(item) for item in data["items"]], data.get("next_page_token"))
 
     def versions(self, model_id: str) -> builtins.list[ModelEntry]:
-        data = self._http.call("GET", "models", model_id, "versions")
+        data = self._http.call("GET", "models", model_id, "versions", params=[("include", "manifest")])
         return [ModelEntry.from_dict(item) for item in data["items"]]
 
     # --- saving and changing ----------------------------------------------------------------
@@ -140,7 +140,7 @@ class HttpBackend(CatalogBackend):
         found, token = [], None
         while True:
             page = self.list(ModelQuery(state="ALL", limit=1000, page_token=token).normalized())
-            found += [self.get(e.id) for e in page.items]  # listings leave the manifest out
+            found += page.items
             if (token := page.next_page_token) is None:
                 return found
 

@@ -46,10 +46,21 @@ def summary(entry) -> dict:
     return data
 
 
+def listing_row(handler):
+    """How a listing shows each entry: a summary, or (``include=manifest``: a client of the
+    catalog service, whose listings hold whole entries) everything."""
+    include = handler.get_query_argument("include", None)
+    if include in (None, ""):
+        return summary
+    if include != "manifest":
+        raise InvalidInput(f"include may only be 'manifest' (every field of each entry), not '{include}'.")
+    return lambda entry: entry.to_dict()
+
+
 def parse_list_query(handler) -> "object":
     from ...catalog import parse_search
 
-    known = set(LIST_PARAMS) | {"q", "tag"}
+    known = set(LIST_PARAMS) | {"q", "tag", "include"}
     unknown = handler.unknown_query_params(known)
     if unknown:
         raise InvalidInput(
@@ -141,8 +152,9 @@ class ModelsHandler(CatalogAPIHandler):
     @tornado.web.authenticated
     async def get(self):
         query = parse_list_query(self)
+        row = listing_row(self)
         page = await self.run_blocking(self.catalog.list, query)
-        self.write_json({"items": [summary(e) for e in page.items], "next_page_token": page.next_page_token})
+        self.write_json({"items": [row(e) for e in page.items], "next_page_token": page.next_page_token})
 
     @tornado.web.authenticated
     async def post(self):
@@ -242,6 +254,7 @@ class VersionsHandler(CatalogAPIHandler):
 
     @tornado.web.authenticated
     async def get(self, model_id):
+        row = listing_row(self)
         entries = await self.run_blocking(self.catalog.versions, model_id)
-        self.write_json({"items": [summary(e) for e in entries]})
+        self.write_json({"items": [row(e) for e in entries]})
 
