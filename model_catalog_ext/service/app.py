@@ -35,6 +35,10 @@ class CatalogServiceApp(ServerApp):
     def _default_allow_unauthenticated_access(self) -> bool:
         return False  # a handler that forgot @authenticated still refuses strangers
 
+    @default("answer_yes")
+    def _default_answer_yes(self) -> bool:
+        return True  # Ctrl-C stops a service; no "shut down all kernels?" question (it has none)
+
     @default("open_browser")
     def _default_open_browser(self) -> bool:
         return False
