@@ -121,3 +121,13 @@ def test_behind_a_proxy_the_trusted_header_names_the_user(proxied_service):
     # A proxy's user came with a browser session: a change needs the XSRF token, as in Jupyter.
     status, answer = _status(f"{url}/mdl-x/deactivate", {"X-Forwarded-User": "alice"}, "POST", b"")
     assert status == 403 and "xsrf" in answer["message"].lower()
+
+
+@pytest.mark.parametrize("bad", ["two\nlines-secret", "tab\tsecret", "nonascii-é-secret"])
+def test_a_token_that_cannot_be_sent_is_refused_without_showing_it(team_service, monkeypatch, bad):
+    from model_catalog_ext.errors import InvalidInput
+
+    monkeypatch.setenv("MODEL_CATALOG_TOKEN", bad)
+    with pytest.raises(InvalidInput, match="MODEL_CATALOG_TOKEN") as err:
+        open_catalog(team_service.url).list()
+    assert "secret" not in str(err.value) and "secret" not in repr(err.value.details)

@@ -30,6 +30,17 @@ def token_from_environment() -> str | None:
     return None
 
 
+def checked_token(token: str | None) -> str | None:
+    """``token`` as it can go in a header; a token it cannot be is refused without being shown
+    (http.client's own error would quote the whole header)."""
+    if not token:
+        return None
+    if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
+        raise InvalidInput(f"The catalog token (${' or $'.join(TOKEN_ENVS)}) holds spaces, control or non-ASCII "
+                           "characters, which no token has: set it to the token alone, as the service gave it.")
+    return token
+
+
 class Transport:
     """Requests to the API of the service at ``url`` (``http(s)://host[:port][/base]``)."""
 
@@ -48,7 +59,7 @@ class Transport:
         base = parts.path.rstrip("/")
         self.shown = f"{parts.scheme}://{parts.netloc}{base}"
         self.prefix = base if base.endswith(API_PATH) else base + API_PATH
-        self.token = token
+        self.token = checked_token(token)
         self.timeout = timeout
 
     # --- one request ------------------------------------------------------------------------
