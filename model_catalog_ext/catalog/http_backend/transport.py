@@ -1,8 +1,9 @@
 """One HTTP request to the catalog service: the URL, the token and what can go wrong on the way.
 
 Standard library only (``http.client``): the core adds no HTTP client to the dependencies.
-Each request has its own connection, so a backend is safe to share between threads and a
-response may be streamed while another request runs.  The token goes in the
+GETs answered with JSON reuse one kept connection per thread; every other request, and every
+streamed answer, has its own, so a backend is safe to share between threads and a response
+may be streamed while another request runs.  The token goes in the
 ``Authorization`` header only; no message built here contains it.
 """
 from __future__ import annotations
@@ -11,6 +12,7 @@ import http.client
 import json
 import os
 import ssl
+import threading
 from collections.abc import Iterable, Iterator
 from urllib.parse import quote, urlencode, urlsplit
 
@@ -61,6 +63,7 @@ class Transport:
         self.prefix = base if base.endswith(API_PATH) else base + API_PATH
         self.token = checked_token(token)
         self.timeout = timeout
+        self._local = threading.local()  # each thread's kept connection, for GETs
 
     # --- one request ------------------------------------------------------------------------
     def _connection(self) -> http.client.HTTPConnection:
@@ -77,38 +80,63 @@ class Transport:
         query = urlencode(list(params or []))
         return f"{target}?{query}" if query else target
 
-    def open(self, method: str, target: str, body=None, headers: dict | None = None) -> http.client.HTTPResponse:
+    def open(self, method: str, target: str, body=None, headers: dict | None = None, *,
+             keep: bool = False) -> http.client.HTTPResponse:
         """Send a request and return its successful response, open (the caller reads and
-        closes it); an error answer raises its typed error."""
+        closes it); an error answer raises its typed error.  ``keep``: on this thread's kept
+        connection (the caller reads the whole answer), sent again on a new one if the service
+        had closed it meanwhile -- for requests that may safely be sent twice (GET)."""
         sent = {"Accept": "application/json", **(headers or {})}
         if self.token:
             sent["Authorization"] = f"token {self.token}"
-        conn = self._connection()
-        try:
+        response = None
+        if keep and getattr(self._local, "conn", None) is not None:
             try:
-                conn.request(method, target, body=body, headers=sent,
-                             encode_chunked=body is not None and not isinstance(body, (bytes, str)))
-            except (BrokenPipeError, ConnectionResetError):
-                pass  # the service answered before reading the whole body (a refusal): read it below
-            response = conn.getresponse()
-        except CatalogUnavailable:
-            conn.close()
-            raise
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
-            raise self.unreachable(exc) from None
-        except BaseException:
-            conn.close()
-            raise
+                response = self._send(self._local.conn, method, target, body, sent)
+            except (OSError, http.client.HTTPException):
+                self._forget_kept()  # closed by the service while idle: a new connection below
+        if response is None:
+            conn = self._connection()
+            if keep:
+                self._local.conn = conn
+            try:
+                response = self._send(conn, method, target, body, sent)
+            except (OSError, http.client.HTTPException) as exc:
+                self._close(conn)
+                raise self.unreachable(exc) from None
+            except BaseException:
+                self._close(conn)
+                raise
         if response.status >= 400:
             try:
                 answer = response.read(1024 * 1024)
             except (OSError, http.client.HTTPException):
                 answer = b""
             finally:
-                conn.close()
+                response.close()
+                if keep:
+                    self._forget_kept()
             raise error_from_answer(response.status, answer, self.shown, bool(self.token))
         return response
+
+    @staticmethod
+    def _send(conn, method: str, target: str, body, headers: dict) -> http.client.HTTPResponse:
+        try:
+            conn.request(method, target, body=body, headers=headers,
+                         encode_chunked=body is not None and not isinstance(body, (bytes, str)))
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the service answered before reading the whole body (a refusal): read it below
+        return conn.getresponse()
+
+    def _close(self, conn) -> None:
+        conn.close()
+        if getattr(self._local, "conn", None) is conn:
+            self._local.conn = None
+
+    def _forget_kept(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            self._close(conn)
 
     def call(self, method: str, *parts: str, params=None, json_body=None, headers: dict | None = None):
         """A request whose answer is JSON (or nothing, for 204)."""
@@ -118,13 +146,16 @@ class Transport:
             sent["Content-Type"] = "application/json"
         elif method in ("POST", "PATCH", "PUT"):
             body = b""
-        response = self.open(method, self.path(*parts, params=params), body, sent)
+        keep = method == "GET"
+        response = self.open(method, self.path(*parts, params=params), body, sent, keep=keep)
         try:
             data = response.read()
         except (OSError, http.client.HTTPException) as exc:
+            self._forget_kept()
             raise self.unreachable(exc) from None
         finally:
-            response.close()
+            if not keep:
+                response.close()
         if response.status == 204 or not data:
             return None
         try:
