@@ -39,7 +39,7 @@ def free_port() -> int:
 
 def start_service(folder: Path, identity: dict | None = None, extra: tuple[str, ...] = (),
                   catalog_url: str | None = None, artifact_root: str | None = None,
-                  env: dict | None = None) -> RunningService:
+                  env: dict | None = None, scheme: str = "http", ca_file: Path | None = None) -> RunningService:
     """Start a service over ``catalog_url`` (default ``folder``/catalog.db); ``identity``:
     CatalogServiceIdentityProvider settings (default: the service's token is SERVICE_USER, who
     may name a save's author); ``env``: more environment (an object store's endpoint)."""
@@ -62,12 +62,15 @@ def start_service(folder: Path, identity: dict | None = None, extra: tuple[str, 
              "--artifact-root", artifact_root or str(folder / "blobs"), "--port", str(port), f"--config={config}",
              "--ServerApp.allow_root=True", *extra],
             env=env, stdout=out, stderr=subprocess.STDOUT)
-    service = RunningService(f"http://127.0.0.1:{port}", SERVICE_TOKEN, process, log, catalog_url)
-    _wait_until_ready(service)
+    service = RunningService(f"{scheme}://127.0.0.1:{port}", SERVICE_TOKEN, process, log, catalog_url)
+    _wait_until_ready(service, ca_file)
     return service
 
 
-def _wait_until_ready(service: RunningService, timeout: float = 60) -> None:
+def _wait_until_ready(service: RunningService, ca_file: Path | None = None, timeout: float = 60) -> None:
+    import ssl
+
+    context = ssl.create_default_context(cafile=str(ca_file)) if ca_file else None
     deadline = time.monotonic() + timeout
     request = urllib.request.Request(f"{service.url}/model-catalog/api/version",
                                      headers={"Authorization": f"token {service.token}"})
@@ -75,7 +78,7 @@ def _wait_until_ready(service: RunningService, timeout: float = 60) -> None:
         if service.process.poll() is not None:
             raise RuntimeError(f"the catalog service exited ({service.process.returncode}):\n{service.log_text()}")
         try:
-            with urllib.request.urlopen(request, timeout=2) as response:
+            with urllib.request.urlopen(request, timeout=2, context=context) as response:
                 if response.status == 200:
                     return
         except (OSError, urllib.error.URLError):
