@@ -34,6 +34,8 @@ _BUILTIN = {
     "postgresql": "model_catalog_ext.catalog.opening:open_sql_store",
     "postgresql+psycopg": "model_catalog_ext.catalog.opening:open_sql_store",
     "oci": "model_catalog_ext.catalog.oci:open_oci_backend",
+    "http": "model_catalog_ext.catalog.http_backend:open_http_backend",
+    "https": "model_catalog_ext.catalog.http_backend:open_http_backend",
 }
 _registered: dict[str, BackendFactory] = {}
 _lock = threading.Lock()

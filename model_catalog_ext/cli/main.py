@@ -12,6 +12,7 @@
     jupyter model-catalog verify [ID]
     jupyter model-catalog gc [--grace SECONDS]
     jupyter model-catalog db upgrade
+    jupyter model-catalog serve [--ip IP] [--port PORT] [Jupyter server options]
 
 Every command takes ``--json`` (machine-readable output), ``--url`` and ``--artifact-root``
 (default: ``$MODEL_CATALOG_URL`` / ``$MODEL_CATALOG_ARTIFACT_ROOT``, else what the Jupyter
@@ -33,6 +34,7 @@ from ..errors import CatalogError, InvalidInput
 from ..sizes import human_size
 from .edits import edited_custom_metadata, edited_provenance
 from .progress import ProgressBar
+from .serve import add_serve_parser, cmd_serve
 from .table import entry_rows, format_entry, format_table
 
 
@@ -124,6 +126,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="remove what interrupted saves left behind (blobs no model uses, temporary files)")
     p.add_argument("--grace", type=float, default=3600, metavar="SECONDS",
                    help="keep leftovers younger than this: a save may still be writing them (default 3600)")
+
+    add_serve_parser(sub, common)
 
     p = sub.add_parser("db", parents=[common], help="look after a shared catalog's database")
     p.add_argument("action", choices=["upgrade"],
@@ -398,8 +402,13 @@ COMMANDS = {"list": cmd_list, "show": cmd_show, "versions": cmd_versions, "save"
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command line; returns the exit status (also used as the console script)."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "serve":  # only serve passes options on (to the Jupyter server)
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
+        if args.command == "serve":
+            return cmd_serve(args, extra)
         svc = _open(args)
         try:
             return COMMANDS[args.command](args, svc)

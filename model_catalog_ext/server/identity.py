@@ -33,3 +33,27 @@ def created_by(identity_provider, user) -> str | None:
     if is_anonymous(identity_provider, user):
         return current_user()
     return getattr(user, "username", None) or (user if isinstance(user, str) else None)
+
+
+# A client that copies another catalog's models (or a trusted gateway) says whose they are in
+# this header, percent-encoded UTF-8; it counts only for identities the identity provider
+# trusts to say so (``may_record_authors``).  Anyone else's save is recorded as their own.
+AUTHOR_HEADER = "X-Model-Catalog-Author"
+
+
+def may_record_authors(identity_provider, user) -> bool:
+    """Whether ``user`` may name another person as the author of what they save."""
+    check = getattr(identity_provider, "may_record_authors", None)
+    return bool(user is not None and callable(check) and check(user))
+
+
+def requested_author(header: str | None) -> str | None:
+    """The author named by :data:`AUTHOR_HEADER` (None when absent or not UTF-8)."""
+    from urllib.parse import unquote
+
+    if not header:
+        return None
+    try:
+        return unquote(header, errors="strict")
+    except UnicodeDecodeError:
+        return None

@@ -10,7 +10,7 @@ from .handlers.models import ModelHandler, ModelsHandler, ModelStateHandler, Ver
 from .handlers.not_found import NotFoundHandler
 from .handlers.notebooks import NotebookModelsHandler, NotebookSaveHandler
 from .handlers.projects import ProjectsHandler
-from .handlers.version import CapabilitiesHandler, VersionHandler
+from .handlers.version import CapabilitiesHandler, StatsHandler, VersionHandler
 
 API_PREFIX = ("model-catalog", "api")
 MODEL_ID = r"(?P<model_id>[^/]+)"
@@ -21,6 +21,7 @@ def api_routes():
     return [
         (r"version", VersionHandler),
         (r"capabilities", CapabilitiesHandler),
+        (r"stats", StatsHandler),
         (r"models", ModelsHandler),
         (rf"models/{MODEL_ID}", ModelHandler),
         (rf"models/{MODEL_ID}/(?P<action>activate|deactivate)", ModelStateHandler),
@@ -36,11 +37,23 @@ def api_routes():
     ]
 
 
-def setup_routes(web_app) -> None:
+# Routes that touch the server's own files or kernels: a shared catalog service serves none
+# of them (its file tree and kernels are the service's, not its clients').
+SERVER_SIDE_ROUTES = frozenset({DownloadToFolderHandler, NotebookModelsHandler, NotebookSaveHandler, FileSaveHandler,
+                                JobHandler})
+
+
+def catalog_routes():
+    """The routes that only read and write the catalog (what ``jupyter model-catalog serve`` serves)."""
+    return [(pattern, handler) for pattern, handler in api_routes() if handler not in SERVER_SIDE_ROUTES]
+
+
+def setup_routes(web_app, routes=None) -> None:
+    """Register ``routes`` (default: every route of the API) under the server's base URL."""
     base_url = web_app.settings["base_url"]
     handlers = [
         (url_path_join(base_url, *API_PREFIX, pattern) + "$", handler)
-        for pattern, handler in api_routes()
+        for pattern, handler in (api_routes() if routes is None else routes)
     ]
     # Last: whatever else is under the prefix gets a JSON 404, not Jupyter's HTML page.
     handlers.append((url_path_join(base_url, *API_PREFIX) + "(?:/.*)?$", NotFoundHandler))

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).parent))
 from catalog_backends import moto_endpoint, pg_url, postgres_server, s3_root  # noqa: E402,F401
 from memory_backend import memory_catalog_url  # noqa: E402,F401
+from service_process import catalog_service  # noqa: E402,F401
 
 sys.path.insert(0, str(Path(__file__).parent.parent / "oci"))
 from oci_fixtures import oci_catalog_url, oci_config_file, oci_fake, oci_key  # noqa: E402,F401
@@ -53,6 +54,11 @@ def _opener(kind: str, request, tmp_path):
     if kind == "oci":
         url = request.getfixturevalue("oci_catalog_url")
         return lambda: open_catalog(url)
+    if kind == "http":
+        # A client of a real service process (over SQLite), which alone opens the catalog.
+        service = request.getfixturevalue("catalog_service")
+        request.getfixturevalue("monkeypatch").setenv("MODEL_CATALOG_TOKEN", service.token)
+        return lambda: open_catalog(service.url)
     name = request.getfixturevalue("memory_catalog_url")
     return lambda: open_catalog(name)
 
@@ -78,7 +84,7 @@ NOT_ON = {
 }
 
 
-@pytest.fixture(params=["sqlite+file", "postgresql+s3", "memory", "oci"])
+@pytest.fixture(params=["sqlite+file", "postgresql+s3", "memory", "oci", "http"])
 def open_same_catalog(request, tmp_path):
     """``open()`` -> a CatalogService on this test's catalog, the same one at every call: the
     backend contract runs on each backend.  Adding a backend means adding a param here."""

@@ -37,3 +37,16 @@ class TestAProviderThatKnowsItsUsers:
         assert isinstance(jp_serverapp.identity_provider, HubLikeIdentityProvider)
         entry = await upload(jp_fetch, {"display_name": "hers"})
         assert entry["created_by"] == "alice"
+
+
+async def test_an_author_named_by_the_client_is_not_heard(jp_fetch, monkeypatch):
+    """X-Model-Catalog-Author counts only for identities a catalog service trusts to name
+    authors; Jupyter's own providers trust nobody to."""
+    from .helpers import artifact_files, multipart, zip_bytes
+    from .test_models_api import fetch_json
+
+    monkeypatch.delenv("USER_OCID", raising=False)
+    body, content_type = multipart({"display_name": "mine"}, zip_bytes(artifact_files()))
+    entry = await fetch_json(jp_fetch, "models", method="POST", body=body, expect=201,
+                             headers={"Content-Type": content_type, "X-Model-Catalog-Author": "mallory"})
+    assert entry["created_by"] == getpass.getuser()

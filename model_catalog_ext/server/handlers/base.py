@@ -10,7 +10,7 @@ from tornado.ioloop import IOLoop
 
 from ...errors import STATUS_BY_CODE, CatalogError, InvalidInput, PayloadTooLarge  # noqa: F401 (re-exported)
 from ..error_body import error_body, internal_error_message, new_error_id, public_error
-from ..identity import created_by
+from ..identity import AUTHOR_HEADER, created_by, may_record_authors, requested_author
 from ..json_input import parse_json
 
 # Query parameters Jupyter itself reads on any request (URL login, XSRF in a form,
@@ -85,7 +85,11 @@ class CatalogAPIHandler(APIHandler):
                       if not k.isdigit())
 
     def user_name(self) -> str | None:
-        """``created_by`` of what this request saves (see identity.py)."""
+        """``created_by`` of what this request saves (see identity.py): the authenticated user,
+        or the author a trusted client names (X-Model-Catalog-Author), never another's word."""
+        author = requested_author(self.request.headers.get(AUTHOR_HEADER))
+        if author is not None and may_record_authors(self.identity_provider, self.current_user):
+            return author
         return created_by(self.identity_provider, self.current_user)
 
     def send_error_json(self, status: int, code: str, message: str, **details) -> None:
@@ -120,7 +124,13 @@ class CatalogAPIHandler(APIHandler):
 
     def log_exception(self, typ, value, tb) -> None:
         if isinstance(value, web.HTTPError) and value.status_code < 500:
-            return super().log_exception(typ, value, tb)
+            # Tornado's own line shows the whole URI, query included: a wrong ?token= would be
+            # logged in clear. The path says enough.
+            if value.log_message:
+                message = value.log_message % value.args if value.args else value.log_message
+                self.log.warning("%d %s %s (%s): %s", value.status_code, self.request.method, self.request.path,
+                                 self.request.remote_ip, message)
+            return None
         self._error_id = new_error_id()
         self.log.error("model-catalog: error %s: %s %s failed", self._error_id, self.request.method,
                        self.request.path, exc_info=(typ, value, tb))

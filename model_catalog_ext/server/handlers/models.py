@@ -48,10 +48,21 @@ def summary(entry) -> dict:
     return data
 
 
+def listing_row(handler):
+    """How a listing shows each entry: a summary, or (``include=manifest``: a client of the
+    catalog service, whose listings hold whole entries) everything."""
+    include = handler.get_query_argument("include", None)
+    if include in (None, ""):
+        return summary
+    if include != "manifest":
+        raise InvalidInput(f"include may only be 'manifest' (every field of each entry), not '{include}'.")
+    return lambda entry: entry.to_dict()
+
+
 def parse_list_query(handler) -> object:
     from ...catalog import parse_search
 
-    known = set(LIST_PARAMS) | {"q", "tag"}
+    known = set(LIST_PARAMS) | {"q", "tag", "include"}
     unknown = handler.unknown_query_params(known)
     if unknown:
         raise InvalidInput(
@@ -143,8 +154,9 @@ class ModelsHandler(CatalogAPIHandler):
     @tornado.web.authenticated
     async def get(self):
         query = parse_list_query(self)
+        row = listing_row(self)
         page = await self.run_blocking(self.catalog.list, query)
-        items = [summary(e) for e in page.items]
+        items = [row(e) for e in page.items]
         if query.latest_only:
             for item in items:
                 item["version_count"] = page.version_counts.get(item["id"], 1)
@@ -251,6 +263,7 @@ class VersionsHandler(CatalogAPIHandler):
 
     @tornado.web.authenticated
     async def get(self, model_id):
+        row = listing_row(self)
         entries = await self.run_blocking(self.catalog.versions, model_id)
-        self.write_json({"items": [summary(e) for e in entries]})
+        self.write_json({"items": [row(e) for e in entries]})
 

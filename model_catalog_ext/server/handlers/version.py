@@ -1,5 +1,6 @@
-"""GET version (the handshake the frontend checks on start) and GET capabilities (which
-catalog the server serves and what its backend can do, so the panel can hide the rest)."""
+"""GET version (the handshake the frontend checks on start), GET capabilities (which
+catalog the server serves and what its backend can do, so the panel can hide the rest) and
+GET stats (counts for status displays; what a client of a catalog service reports as its own)."""
 from __future__ import annotations
 
 import tornado
@@ -27,3 +28,9 @@ class CapabilitiesHandler(CatalogAPIHandler):
             "backend": {"kind": info.kind, "label": info.label, "location": info.location},
             "capabilities": capabilities.to_dict(),
         })
+
+
+class StatsHandler(CatalogAPIHandler):
+    @tornado.web.authenticated
+    async def get(self):
+        self.write_json(await self.run_blocking(self.catalog.stats))

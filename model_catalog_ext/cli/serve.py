@@ -1,0 +1,45 @@
+"""``jupyter model-catalog serve``: run the catalog as a shared service (see service/).
+
+    jupyter model-catalog serve --url postgresql+psycopg://catalog@db/catalog \\
+        --artifact-root s3://models/catalog --ip 0.0.0.0 --port 8585 \\
+        [--CatalogServiceIdentityProvider.tokens_file=tokens.json] [other Jupyter server options]
+
+The catalog is opened (and checked) before the service starts, so a wrong URL or an
+outdated schema stops it with the catalog's own message instead of failing every request.
+"""
+from __future__ import annotations
+
+import sys
+
+DEFAULT_PORT = 8585
+
+
+def add_serve_parser(sub, common) -> None:
+    p = sub.add_parser("serve", parents=[common],
+                       help="run the catalog as a shared service (REST API) that alone holds its credentials; "
+                            "clients use --url http(s)://HOST:PORT and $MODEL_CATALOG_TOKEN",
+                       epilog="The service's own token is $MODEL_CATALOG_SERVICE_TOKEN (else one is made and "
+                              "logged). Further options go to the Jupyter server the service runs in, e.g. "
+                              "--CatalogServiceIdentityProvider.tokens_file=tokens.json, "
+                              "--CatalogServiceConfig.public_url=https://catalog.example.com, "
+                              "--certfile=... --keyfile=... for https.")
+    p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
+
+
+def cmd_serve(args, extra: list[str]) -> int:
+    """Start the service (runs until stopped); ``extra``: Jupyter server options passed on."""
+    from ..catalog import open_catalog
+    from ..configuration import catalog_location
+    from ..service.app import serve
+
+    url, root = catalog_location(args.url, args.artifact_root)
+    open_catalog(url, root).close()  # its errors say what cannot be opened, before anything listens
+    argv = [f"--ServerApp.ip={args.ip}", f"--ServerApp.port={args.port}", "--ServerApp.port_retries=0"]
+    if url:
+        argv.append(f"--ModelCatalogConfig.backend_url={url}")
+    if root:
+        argv.append(f"--ModelCatalogConfig.artifact_root={root}")
+    sys.argv[1:] = []  # Jupyter reads its options from argv only
+    serve(argv + list(extra))
+    return 0
