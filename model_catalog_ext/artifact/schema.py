@@ -116,7 +116,7 @@ def _stats(values, feature_type: str) -> dict:
         }
     texts = [str(v) for v in values if v is not None]
     uniq, counts = np.unique(np.asarray(texts, dtype=object).astype(str), return_counts=True)
-    stats = {"count": n, "unique": int(uniq.size)}
+    stats: dict[str, int | str] = {"count": n, "unique": int(uniq.size)}
     if uniq.size:
         top = int(counts.argmax())
         stats.update({"mode": str(uniq[top]), "frequency": int(counts[top])})
