@@ -456,9 +456,8 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
         assert stage.path is not None  # inside the with, the stage exists
         files: list[str] = []
         if model is not None:
-            from .serializers import serialize
-
             assert info is not None  # detected above, for the model
+            from .serializers import serialize
 
             serialized = serialize(model, stage.path, prefer="cloudpickle",
                                    file_name=model_file_name)
