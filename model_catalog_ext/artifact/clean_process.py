@@ -133,9 +133,11 @@ class CleanProcess:
 
     def _request(self, payload: dict, timeout: float, meanwhile) -> dict:
         offset = self.log_size()
+        stdin = self._proc.stdin
+        assert stdin is not None  # started with stdin=PIPE
         try:
-            self._proc.stdin.write(json.dumps(payload).encode() + b"\n")
-            self._proc.stdin.flush()
+            stdin.write(json.dumps(payload).encode() + b"\n")
+            stdin.flush()
         except (BrokenPipeError, OSError) as exc:
             raise WorkerFailed(f"the worker process is gone ({exc})", self.log_since(offset)) from None
         if meanwhile is not None:
@@ -167,6 +169,8 @@ class CleanProcess:
         except subprocess.TimeoutExpired:
             pass
         for stream in (self._proc.stdin,):
+            if stream is None:  # never: started with stdin=PIPE
+                continue
             try:
                 stream.close()
             except OSError:

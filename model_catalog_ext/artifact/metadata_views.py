@@ -54,7 +54,7 @@ class MetadataItem:
     """One metadata entry: ``key``, ``value`` (settable), and for custom metadata
     ``category`` and ``description``."""
 
-    _FIELDS = ("value",)
+    _FIELDS: tuple[str, ...] = ("value",)
 
     def __init__(self, owner, key: str):
         object.__setattr__(self, "_owner", owner)
@@ -95,10 +95,18 @@ class CustomItem(MetadataItem):
 
 class _Metadata:
     _item = MetadataItem
-    _columns = ("Key", "Value")
+    _columns: tuple[str, ...] = ("Key", "Value")
 
     def __init__(self, on_change=None):
         self._on_change = on_change
+
+    # Each kind says which keys it has and where their fields live.
+    @property
+    def keys(self) -> tuple:
+        raise NotImplementedError
+
+    def _get(self, key, field):
+        raise NotImplementedError
 
     def _changed(self) -> None:
         if self._on_change is not None:

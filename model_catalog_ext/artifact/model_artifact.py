@@ -6,6 +6,7 @@ import os
 import sys
 import uuid
 from pathlib import Path
+from types import ModuleType
 
 from ..errors import InvalidArtifact
 from . import layout, metadata, schema
@@ -46,7 +47,7 @@ class ModelArtifact:
                 path=str(path),
             )
         self.artifact_dir = path
-        self._score = None
+        self._score: ModuleType | None = None
         self._model = None
         self._loaded = False
         self.model_file_name = model_file_name
@@ -56,7 +57,8 @@ class ModelArtifact:
     def __repr__(self) -> str:
         # What ADS prints on download: where the artifact is and what is in it.
         try:
-            contents = sorted(p.name for p in self.artifact_dir.iterdir() if p.name != "__pycache__")
+            contents: list[str] | str = sorted(p.name for p in self.artifact_dir.iterdir()
+                                               if p.name != "__pycache__")
         except OSError as exc:
             contents = f"<unreadable: {exc.strerror}>"
         return f"ModelArtifact\nArtifact directory: {self.artifact_dir}\nContains: {contents}"
@@ -97,6 +99,7 @@ class ModelArtifact:
         # modules shipped next to it, and pickles may refer to them.
         _put_first_on_path(self.artifact_dir)
         spec = importlib.util.spec_from_file_location(f"score_{uuid.uuid4().hex}", score_path)
+        assert spec is not None and spec.loader is not None  # a .py path always has a loader
         module = importlib.util.module_from_spec(spec)
         # no __pycache__ in the artifact: it would be uploaded with it (and ADS deletes it)
         write_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True

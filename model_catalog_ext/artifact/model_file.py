@@ -144,6 +144,12 @@ def prepare_around_model_file(artifact_dir, file_name: str, data_sample=None, fo
 
     source = Path(artifact_dir).expanduser().absolute() / file_name
     fmt = sniff(source)
+    if fmt is None:  # users_model_file() found a model file there: it was replaced since
+        raise PrepareError(
+            f"{source} is no longer a model file this can package (supported: {_supported()}). "
+            "Save the model there again and call prepare_generic_model() again.",
+            path=str(source), supported=list(FORMATS),
+        )
     staging = Staging(source.parent, force_overwrite, keep={file_name})
     return _build(source, fmt, staging, in_place=True, data_sample=data_sample, y_sample=y_sample,
                   fn_artifact_files_included=fn_artifact_files_included,
@@ -162,6 +168,7 @@ def _build(source: Path, fmt: str, staging: Staging, *, in_place: bool, data_sam
         _record_provenance(doc, training_script_path, target)
     runtime_text = _runtime_text(target, inference_conda_env, inference_python_version)
     with staging as stage:
+        assert stage.path is not None  # inside the with, the stage exists
         copy = stage.path / source.name
         try:
             if in_place:  # only for checking score.py in the stage: a link costs nothing
@@ -250,7 +257,8 @@ def _pickle_parts(path: Path, source: Path, fmt: str, data_sample, y_sample) -> 
                 path=str(source), model_type=type(model).__qualname__,
             )
         info.algorithm = "<callable>"
-    columns, named = [], False
+    columns: list[schema.Column] = []
+    named = False
     if data_sample is not None:
         columns, named = schema.columns_of(data_sample)
         if not columns:
@@ -321,7 +329,7 @@ def _onnx_graph_facts(path: Path, source: Path) -> dict:
             "(onnx.save(model, path, save_as_external_data=False)) and try again.",
             path=str(source),
         )
-    facts = {
+    facts: dict = {
         "producer": " ".join(filter(None, [model.producer_name, model.producer_version])) or None,
         "opsets": {(o.domain or "ai.onnx"): o.version for o in model.opset_import},
         "ir_version": model.ir_version,
@@ -404,6 +412,7 @@ def _run_score(stage: Path, data):
     """Import the staged score.py (outside sys.modules, no bytecode written) and predict."""
     spec = importlib.util.spec_from_file_location(f"_score_check_{uuid.uuid4().hex}",
                                                   stage / layout.SCORE_PY)
+    assert spec is not None and spec.loader is not None  # a .py path always has a loader
     module = importlib.util.module_from_spec(spec)
     write_bytecode, sys.dont_write_bytecode = sys.dont_write_bytecode, True
     try:
@@ -418,7 +427,8 @@ def _onnx_parts(path: Path, source: Path, data_sample, y_sample, stage: Path) ->
     facts = _onnx_graph_facts(path, source)
     inputs = _onnx_inputs(session)
     del session
-    columns, named = [], False
+    columns: list[schema.Column] = []
+    named = False
     if data_sample is not None:
         try:
             columns, named = schema.columns_of(data_sample)
@@ -464,7 +474,7 @@ def _onnx_parts(path: Path, source: Path, data_sample, y_sample, stage: Path) ->
         version = importlib.metadata.version("onnxruntime")
     except importlib.metadata.PackageNotFoundError:
         version = None
-    defined = {
+    defined: dict = {
         "Framework": ONNX,
         "FrameworkVersion": version,
         "Algorithm": facts.get("algorithm") or "onnx",

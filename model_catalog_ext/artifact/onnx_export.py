@@ -77,7 +77,7 @@ _CONVERTER_FAILED = "the converter failed: "
 def _reason(attempts: list[tuple[str, str]]) -> str:
     """One line of at most REASON_LIMIT for the failed attempts ``[(mode, reason)]``: a
     reason once when every attempt failed the same way, else each after its input mode."""
-    unique = {}
+    unique: dict[str, str] = {}
     for mode, reason in attempts:
         unique.setdefault(" ".join(reason.split()), mode)
     if len(unique) == 1:

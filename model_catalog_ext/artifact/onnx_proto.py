@@ -8,6 +8,7 @@ Repeated numbers are written packed, as proto3 does by default.
 from __future__ import annotations
 
 import struct
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -89,7 +90,7 @@ def strings_attribute(name: str, values: list[str]) -> bytes:
     return _text(1, name) + b"".join(encoded[v] for v in values) + _int(20, _ATTR_STRINGS)
 
 
-def node(op_type: str, inputs: list[str], outputs: list[str], attributes: list[bytes] = (),
+def node(op_type: str, inputs: list[str], outputs: list[str], attributes: Sequence[bytes] = (),
          domain: str = "") -> bytes:
     """A NodeProto named after its first output; ``attributes`` as made by attribute()."""
     return (b"".join(_text(1, i) for i in inputs) + b"".join(_text(2, o) for o in outputs)

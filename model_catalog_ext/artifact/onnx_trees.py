@@ -87,25 +87,27 @@ def write(model, n_features: int) -> bytes | None:
             return None
     trees = _trees(model)
     weight = 1.0 / len(trees)  # a regressor's leaves: the mean of the trees' predictions
-    nodes = {key: [] for key in ("treeids", "nodeids", "featureids", "values", "truenodeids",
-                                 "falsenodeids", "missing", "leaf")}
-    leaves = {key: [] for key in ("treeids", "nodeids", "ids", "weights")}
+    # Each tree's arrays, concatenated into one per attribute after the loop.
+    node_parts: dict[str, list[np.ndarray]] = {
+        key: [] for key in ("treeids", "nodeids", "featureids", "values", "truenodeids",
+                            "falsenodeids", "missing", "leaf")}
+    leaf_parts: dict[str, list[np.ndarray]] = {key: [] for key in ("treeids", "nodeids", "ids", "weights")}
     for tree_id, tree in enumerate(trees):
         count = tree.node_count
         left, right = tree.children_left[:count], tree.children_right[:count]
         leaf = left == -1
         branch = ~leaf
         ids = np.arange(count, dtype=np.int64)
-        nodes["treeids"].append(np.full(count, tree_id, dtype=np.int64))
-        nodes["nodeids"].append(ids)
-        nodes["featureids"].append(np.where(branch, tree.feature[:count], 0))
-        nodes["values"].append(np.where(branch, _float32_floor(tree.threshold[:count]), np.float32(0)))
-        nodes["truenodeids"].append(np.where(branch, left, 0))
-        nodes["falsenodeids"].append(np.where(branch, right, 0))
+        node_parts["treeids"].append(np.full(count, tree_id, dtype=np.int64))
+        node_parts["nodeids"].append(ids)
+        node_parts["featureids"].append(np.where(branch, tree.feature[:count], 0))
+        node_parts["values"].append(np.where(branch, _float32_floor(tree.threshold[:count]), np.float32(0)))
+        node_parts["truenodeids"].append(np.where(branch, left, 0))
+        node_parts["falsenodeids"].append(np.where(branch, right, 0))
         missing_left = getattr(tree, "missing_go_to_left", None)
-        nodes["missing"].append(np.zeros(count, dtype=np.int64) if missing_left is None
+        node_parts["missing"].append(np.zeros(count, dtype=np.int64) if missing_left is None
                                 else np.where(branch, np.asarray(missing_left[:count], dtype=np.int64), 0))
-        nodes["leaf"].append(leaf)
+        node_parts["leaf"].append(leaf)
         leaf_ids = ids[leaf]
         if kind == "classifier":
             values = tree.value[leaf_ids, 0, :].astype(np.float64)  # [leaves, classes]
@@ -117,12 +119,12 @@ def write(model, n_features: int) -> bytes | None:
             values = tree.value[leaf_ids, :, 0].astype(np.float64)  # [leaves, outputs]
             values = values * weight
         width = values.shape[1]
-        leaves["treeids"].append(np.full(leaf_ids.size * width, tree_id, dtype=np.int64))
-        leaves["nodeids"].append(np.repeat(leaf_ids, width))
-        leaves["ids"].append(np.tile(np.arange(width, dtype=np.int64), leaf_ids.size))
-        leaves["weights"].append(values.ravel())
-    nodes = {key: np.concatenate(parts) for key, parts in nodes.items()}
-    leaves = {key: np.concatenate(parts) for key, parts in leaves.items()}
+        leaf_parts["treeids"].append(np.full(leaf_ids.size * width, tree_id, dtype=np.int64))
+        leaf_parts["nodeids"].append(np.repeat(leaf_ids, width))
+        leaf_parts["ids"].append(np.tile(np.arange(width, dtype=np.int64), leaf_ids.size))
+        leaf_parts["weights"].append(values.ravel())
+    nodes = {key: np.concatenate(parts) for key, parts in node_parts.items()}
+    leaves = {key: np.concatenate(parts) for key, parts in leaf_parts.items()}
     modes = np.where(nodes["leaf"], "LEAF", "BRANCH_LEQ").tolist()
     attributes = [
         onnx_proto.attribute("nodes_treeids", nodes["treeids"]),
@@ -137,6 +139,7 @@ def write(model, n_features: int) -> bytes | None:
     ]
     graph_input = [onnx_proto.tensor_value(INPUT, onnx_proto.FLOAT, [None, n_features])]
     if kind == "classifier":
+        assert labels is not None  # a classifier without them returned None above
         label_attribute, label_values, label_type = labels
         attributes += [
             onnx_proto.attribute(label_attribute, label_values),

@@ -262,7 +262,8 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
     target = staging.target
     want_onnx = as_onnx is not False
 
-    columns, named, prediction = [], False, None
+    columns: list[schema.Column] = []
+    named, prediction = False, None
     if type(X_sample).__name__ == "DMatrix":
         raise PrepareError("Pass X_sample as a DataFrame or an array of a few training rows, not an "
                            "xgboost DMatrix: the artifact keeps it as JSON.")
@@ -303,6 +304,7 @@ def prepare(model, artifact_dir, X_sample=None, y_sample=None, as_onnx=None,
 
     with staging as stage:
         stage_dir = stage.path
+        assert stage_dir is not None  # inside the with, the stage exists
         files: list[str] = []
         if onnx_model is not None:
             (stage_dir / layout.ONNX_MODEL).write_bytes(onnx_model.data)
@@ -415,8 +417,9 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
                 capture_git=capture_git)
     staging = Staging(artifact_dir, force_overwrite)
     target = staging.target
-    doc = {"defined_metadata": {}, "preparation": {}}
-    columns, named = [], False
+    doc: dict[str, dict] = {"defined_metadata": {}, "preparation": {}}
+    columns: list[schema.Column] = []
+    named = False
     if data_sample is not None:
         columns, named = schema.columns_of(data_sample)
     input_schema = schema.schema_from_columns(columns) if columns else None
@@ -450,8 +453,10 @@ def prepare_generic_model(artifact_dir, model=None, data_sample=None, force_over
         _record_provenance(doc, training_script_path, target)
     runtime_text = _runtime_text(target, inference_conda_env, inference_python_version)
     with staging as stage:
+        assert stage.path is not None  # inside the with, the stage exists
         files: list[str] = []
         if model is not None:
+            assert info is not None  # detected above, for the model
             from .serializers import serialize
 
             serialized = serialize(model, stage.path, prefer="cloudpickle",

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import sys
+from collections.abc import Mapping
 from functools import lru_cache
 
 # Modules that belong to the interpreter, not to a distribution.
@@ -48,7 +49,7 @@ def _statements(nodes):
 def _optional_imports(tree) -> set[int]:
     """ids of the import nodes in ``try: import x`` / ``except ImportError: import y``: the
     code copes without them (or imports one of two alternatives)."""
-    optional = set()
+    optional: set[int] = set()
     for node in _statements(tree.body):
         if isinstance(node, _TRY_NODES) and any(_catches_import_errors(h) for h in node.handlers):
             optional.update(id(inner) for inner in _statements(node.body + node.handlers)
@@ -59,7 +60,7 @@ def _optional_imports(tree) -> set[int]:
 def imports_of_source(source: str, skip_optional: bool = False) -> set[str]:
     """Top-level module names imported anywhere in a Python source text (module level and
     inside functions); ``skip_optional`` leaves out those guarded by ``except ImportError``."""
-    found = set()
+    found: set[str] = set()
     tree = ast.parse(source)
     optional = _optional_imports(tree) if skip_optional else set()
     for node in _statements(tree.body):
@@ -120,7 +121,7 @@ _KNOWN = {"sklearn": ["scikit-learn"], "yaml": ["PyYAML"], "git": ["GitPython"]}
 
 
 @lru_cache(maxsize=1)
-def _packages_distributions() -> dict:
+def _packages_distributions() -> Mapping[str, list[str]]:
     import importlib.metadata
 
     return importlib.metadata.packages_distributions()

@@ -9,8 +9,12 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from . import layout
+
+if TYPE_CHECKING:  # numpy is imported where a sample is read, not with the catalog
+    import numpy as np
 
 
 @dataclass
@@ -19,7 +23,7 @@ class Column:
 
     name: str
     dtype: str
-    values: object  # numpy.ndarray
+    values: np.ndarray
     # A pandas category column's full category list (the model was trained on exactly these;
     # LightGBM and XGBoost refuse a column whose categories differ), when JSON can hold it.
     categories: list | None = None
@@ -116,7 +120,7 @@ def _stats(values, feature_type: str) -> dict:
         }
     texts = [str(v) for v in values if v is not None]
     uniq, counts = np.unique(np.asarray(texts, dtype=object).astype(str), return_counts=True)
-    stats = {"count": n, "unique": int(uniq.size)}
+    stats: dict[str, int | str] = {"count": n, "unique": int(uniq.size)}
     if uniq.size:
         top = int(counts.argmax())
         stats.update({"mode": str(uniq[top]), "frequency": int(counts[top])})

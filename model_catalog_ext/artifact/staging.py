@@ -12,6 +12,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Literal
 
 from ..errors import PrepareError, TargetNotEmpty
 from . import layout, metadata
@@ -67,7 +68,7 @@ class Staging:
         os.chmod(self.path, 0o777 & ~_umask())  # mkdtemp makes it private; the artifact is not
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type, exc, tb) -> Literal[False]:
         if exc_type is None:
             try:
                 self._commit()
@@ -89,6 +90,7 @@ class Staging:
 
     def _commit(self) -> None:
         target, stage = self.target, self.path
+        assert stage is not None  # only __exit__ commits, after __enter__ made the stage
         if not target.exists():
             os.rename(stage, target)
             self._created_parents.clear()

@@ -136,25 +136,26 @@ def _venv_python(artifact_dir: Path, timeout: float) -> tuple[str | None, str]:
     if python.exists():
         return str(python), ""
     root.mkdir(parents=True, exist_ok=True)
-    building = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
+    staged = Path(tempfile.mkdtemp(prefix=f".{key}-", dir=root))
+    building: Path | None = staged  # removed at the end unless it became the venv
     try:
         base = getattr(sys, "_base_executable", sys.executable)
-        subprocess.run([base, "-m", "venv", str(building)], check=True, capture_output=True,
+        subprocess.run([base, "-m", "venv", str(staged)], check=True, capture_output=True,
                        timeout=timeout)
         if text.strip():
             done = subprocess.run(
-                [str(building / "bin" / "python"), "-m", "pip", "install", "-q",
+                [str(staged / "bin" / "python"), "-m", "pip", "install", "-q",
                  "--disable-pip-version-check", "-r", str(req)],
                 capture_output=True, text=True, timeout=timeout)
             if done.returncode != 0:
                 return None, (f"pip install -r requirements.txt failed in a fresh venv:\n"
                               f"{done.stderr.strip()[-2000:]}")
         # venvs hard-code their path: rename before anything is run from the final one
-        shutil.rmtree(building / "bin" / "__pycache__", ignore_errors=True)
+        shutil.rmtree(staged / "bin" / "__pycache__", ignore_errors=True)
         try:
-            os.rename(building, venv)
+            os.rename(staged, venv)
         except OSError:  # another process made it first
-            shutil.rmtree(building, ignore_errors=True)
+            shutil.rmtree(staged, ignore_errors=True)
             return str(python), ""
         building = None
         # the venv's scripts point at the temporary path; python itself does not care
@@ -192,7 +193,7 @@ def run(artifact_dir, data=None, use_venv: bool = False, timeout: float = 300.0)
                            "least one row (for example X_test[:5]), or call verify() without data "
                            "to use the artifact's data-sample.json.",
             }])
-    python = sys.executable
+    python: str | None = sys.executable
     if use_venv:
         python, error = _venv_python(artifact_dir, timeout)
         if python is None:

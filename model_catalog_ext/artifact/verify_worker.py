@@ -65,6 +65,7 @@ def _requirements_module():
     model_catalog_ext itself is not installed."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "requirements.py")
     spec = importlib.util.spec_from_file_location("_model_catalog_requirements", path)
+    assert spec is not None and spec.loader is not None  # a .py path always has a loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -74,6 +75,7 @@ def _model_format_module():
     """model_format.py (standard library only), loaded by path like requirements.py."""
     path = os.path.join(os.path.dirname(os.path.abspath(__file__)), "model_format.py")
     spec = importlib.util.spec_from_file_location("_model_catalog_model_format", path)
+    assert spec is not None and spec.loader is not None  # a .py path always has a loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -273,6 +275,7 @@ def import_score(artifact_dir: str, report: dict):
         )
         return None
     spec = importlib.util.spec_from_file_location("score", path)
+    assert spec is not None and spec.loader is not None  # a .py path always has a loader
     module = importlib.util.module_from_spec(spec)
     sys.modules["score"] = module
     try:
@@ -477,7 +480,7 @@ def check_fitted(model, report: dict) -> None:
 
 
 def run(artifact_dir: str, data_path: str | None) -> dict:
-    report = {"checks": [], "prediction": None, "timings": {}}
+    report: dict = {"checks": [], "prediction": None, "timings": {}}
     started = time.perf_counter()
     artifact_dir = os.path.abspath(artifact_dir)
     if not check_files(artifact_dir, report) and not os.path.isfile(
@@ -639,7 +642,7 @@ def serve(reply_fd: int, preload: list[str], idle_timeout: float, own_dir: str |
         line, _, pending = pending.partition(b"\n")
         request = json.loads(line)
         if verified:
-            answer = {"error": "this process has served its verification; start a new one"}
+            answer: dict = {"error": "this process has served its verification; start a new one"}
         elif request.get("op") == "onnx_run":
             answer = onnx_run(request)
         elif request.get("op") == "verify":

@@ -7,6 +7,7 @@ import functools
 import os
 import sys
 import warnings
+from types import FrameType
 
 
 def warn_once(function):
@@ -41,7 +42,8 @@ def _warn_distinct(caught) -> None:
 def _first_frame_outside_package() -> int:
     """The stacklevel of the user's own line: the first caller outside model_catalog_ext."""
     package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
-    frame, level = sys._getframe(1), 1  # level 1: the function calling warnings.warn
+    frame: FrameType | None = sys._getframe(1)
+    level = 1  # level 1: the function calling warnings.warn
     while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
         frame, level = frame.f_back, level + 1
     return level
