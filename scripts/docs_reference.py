@@ -37,8 +37,8 @@ ENVIRONMENT = {
                                "kernel to reuse. Default: `~/.cache/model-catalog-ext/artifacts`.",
     "MODEL_CATALOG_REFUSE_FAILED_VERIFY": "`1`: refuse to save an artifact whose last `verify()` failed, instead of "
                                           "saving it with `ArtifactTestResults` `ok: false` and a warning.",
-    "MODEL_CATALOG_TOKEN": "The token a client of a catalog service (an `http(s)://` catalog URL) sends; "
-                           "else `JUPYTERHUB_API_TOKEN`. Never logged or shown.",
+    "MODEL_CATALOG_TOKEN": "The token a client of a catalog service (an `http(s)://` catalog URL) sends. "
+                           "Never logged or shown.",
     "MODEL_CATALOG_SERVICE_TOKEN": "`jupyter model-catalog serve`: the service's own token (for its "
                                    "`service_user`); personal tokens live in its tokens file.",
 }

@@ -57,10 +57,11 @@ def test_the_client_is_refused_without_showing_its_token(team_service, monkeypat
     with pytest.raises(CatalogUnavailable, match="does not know the token") as err:
         open_catalog(team_service.url).list()
     assert wrong not in str(err.value) and wrong not in json.dumps(err.value.to_dict())
-    # In a JupyterHub single-user server, the user's own hub token is used without any set-up.
+    # A JupyterHub user's own API token opens the whole hub account: it is never sent.
     monkeypatch.delenv("MODEL_CATALOG_TOKEN")
     monkeypatch.setenv("JUPYTERHUB_API_TOKEN", ALICE_TOKEN)
-    assert open_catalog(team_service.url).list().items == []
+    with pytest.raises(CatalogUnavailable, match="no token was sent"):
+        open_catalog(team_service.url).list()
 
 
 def test_an_unreachable_service_is_named_without_the_token(monkeypatch):

@@ -2,8 +2,9 @@
 ``https://`` catalog URLs.
 
 Every door then is a client of the service, which alone holds the catalog's credentials.
-The client sends a token (``$MODEL_CATALOG_TOKEN``, or in a JupyterHub single-user server
-``$JUPYTERHUB_API_TOKEN``) and never shows it: not in messages, logs or provenance.
+The client sends a token (``$MODEL_CATALOG_TOKEN``) and never shows it: not in messages, logs
+or provenance.  (A JupyterHub user's own API token is never sent: it opens the user's whole
+hub account.)
 
 - ``transport.py``: one HTTP request at a time, the token, connection failures;
 - ``remote_errors.py``: an error answer back into the typed errors of ``errors.py``;

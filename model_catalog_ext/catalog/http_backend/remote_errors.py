@@ -46,10 +46,9 @@ def error_from_answer(status: int, body: bytes, service: str, sent_token: bool) 
 def not_let_in(status: int, service: str, sent_token: bool, reason: str = "") -> CatalogUnavailable:
     """The service refused this client's credentials: for the door, its catalog cannot be used."""
     if not sent_token:
-        hint = ("no token was sent: set MODEL_CATALOG_TOKEN to a token of the service (in a JupyterHub "
-                "single-user server, JUPYTERHUB_API_TOKEN is used)")
+        hint = "no token was sent: set MODEL_CATALOG_TOKEN to a token of the service"
     elif status == 401:
-        hint = "the service does not know the token in MODEL_CATALOG_TOKEN (or JUPYTERHUB_API_TOKEN): ask for a new one"
+        hint = "the service does not know the token in MODEL_CATALOG_TOKEN: ask for a new one"
     else:
         hint = reason or "the service does not let this identity do that"
     return CatalogUnavailable(f"The catalog service at {service} refused the request ({status}): {hint}.",

@@ -21,11 +21,14 @@ from .remote_errors import error_from_answer
 
 API_PATH = "/model-catalog/api"
 CHUNK = 1024 * 1024
-TOKEN_ENVS = ("MODEL_CATALOG_TOKEN", "JUPYTERHUB_API_TOKEN")
+# Only the catalog's own token: a JupyterHub user's API token opens the user's whole hub
+# account, and would go to whatever http(s) URL is configured. Until the service checks hub
+# tokens with the hub (issue 23), a hub user sets MODEL_CATALOG_TOKEN to a catalog token.
+TOKEN_ENVS = ("MODEL_CATALOG_TOKEN",)
 
 
 def token_from_environment() -> str | None:
-    """``$MODEL_CATALOG_TOKEN``, else (in a JupyterHub single-user server) ``$JUPYTERHUB_API_TOKEN``."""
+    """``$MODEL_CATALOG_TOKEN``."""
     for name in TOKEN_ENVS:
         if os.environ.get(name):
             return os.environ[name].strip()
