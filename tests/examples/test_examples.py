@@ -19,6 +19,8 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.notebook_output import printed
+
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = sorted((REPO_ROOT / "examples").glob("*.ipynb"))
 GIT_IDENTITY = {"GIT_AUTHOR_NAME": "Example Runner", "GIT_AUTHOR_EMAIL": "examples@example.invalid",
@@ -53,25 +55,16 @@ def _kernel_environment(tmp: Path, notebook: Path) -> dict:
     return env
 
 
-def _printed(cell) -> str:
-    out = []
-    for o in cell.get("outputs", []):
-        if o.get("output_type") == "stream":
-            out.append(o.get("text", ""))
-        elif o.get("output_type") in ("execute_result", "display_data"):
-            out.append(o.get("data", {}).get("text/plain", ""))
-    return "".join(out)
-
 
 def unexpected_outputs(nb) -> list[str]:
     """One line per expected text a cell did not print."""
     wrong = []
     for index, cell in enumerate(nb.cells):
-        printed = _printed(cell) if cell.cell_type == "code" else ""
+        shown = printed(cell) if cell.cell_type == "code" else ""
         for expected in cell.metadata.get("expected_output", []):
-            if expected not in printed:
+            if expected not in shown:
                 wrong.append(f"cell {index} ({cell.source.splitlines()[0]!r}) did not print {expected!r}; it printed:\n"
-                             f"{printed}")
+                             f"{shown}")
     return wrong
 
 

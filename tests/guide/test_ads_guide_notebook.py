@@ -17,18 +17,11 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
+from tests.notebook_output import printed
+
 NOTEBOOK = Path(__file__).with_name("ads_model_catalog_guide.ipynb")
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
-
-def _text(cell) -> str:
-    out = []
-    for o in cell.get("outputs", []):
-        if o.get("output_type") == "stream":
-            out.append(o.get("text", ""))
-        elif o.get("output_type") in ("execute_result", "display_data"):
-            out.append(o.get("data", {}).get("text/plain", ""))
-    return "".join(out)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +45,7 @@ def ran(tmp_path_factory):
                 os.environ.pop(k, None)
             else:
                 os.environ[k] = v
-    return {tag: _text(c) for c in nb.cells if c.cell_type == "code" for tag in c.metadata.get("tags", [])}
+    return {tag: printed(c) for c in nb.cells if c.cell_type == "code" for tag in c.metadata.get("tags", [])}
 
 
 def _last_literal(text: str):
