@@ -5,6 +5,7 @@ import importlib.util
 import os
 import sys
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 from types import ModuleType
 
@@ -203,6 +204,7 @@ class ModelArtifact:
             "checks": report.checks,
             "skipped": [c["name"] for c in report.skipped],
             "files": verified_files,  # so a later edit shows the result as stale
+            "time": datetime.now(timezone.utc).isoformat(timespec="seconds"),  # when it was checked
         }
         if record:
             try:

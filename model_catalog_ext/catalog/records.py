@@ -75,13 +75,16 @@ def _legacy_constant(name: str) -> str:
 
 
 _EMPTY: dict[str, Callable[[], Any]] = {"{}": dict, "[]": list, "null": lambda: None}
+# One decoder for every row: json.loads() with an argument builds a new one per call, which
+# cost a listing of 50 models a tenth of a millisecond.
+_DECODER = json.JSONDecoder(parse_constant=_legacy_constant)
 
 
 def loads(value):
     if value is None:
         return None
     empty = _EMPTY.get(value)  # most metadata columns are empty: skip the JSON parser
-    return empty() if empty is not None else json.loads(value, parse_constant=_legacy_constant)
+    return empty() if empty is not None else _DECODER.decode(value)
 
 
 def row_to_entry(row, manifest: list[dict] | None) -> ModelEntry:

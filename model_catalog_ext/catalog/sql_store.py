@@ -52,6 +52,8 @@ from .verified import BLOB_MISSING, check_blob, iter_verified
 
 _JSON_FIELDS = ("freeform_tags", "defined_metadata", "custom_metadata", "provenance")
 _MAX_COMMIT_ATTEMPTS = 5
+# The same for every SQL store; asked on every listing, so made once.
+_CAPABILITIES = Capabilities(deduplicates=True, verify_stored=True, garbage_collection=True)
 
 
 class _MissingBlobs(Exception):
@@ -81,7 +83,7 @@ class SqlStore(CatalogBackend):
         return self.blobs.spool_folder()
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(deduplicates=True, verify_stored=True, garbage_collection=True)
+        return _CAPABILITIES
 
     # --- plumbing -------------------------------------------------------------------
     def _has_fts(self) -> bool:
@@ -152,7 +154,8 @@ class SqlStore(CatalogBackend):
             items = self._entries(conn, rows)
             total = conn.execute(self._listing.count_statement(query)).scalar() if query.count_total else None
         token = self._listing.next_token(query, rows[-1]) if more else None
-        return Page(items=items, next_page_token=token, total=total, version_counts=version_counts(rows))
+        counts = version_counts(rows) if query.latest_only else {}
+        return Page(items=items, next_page_token=token, total=total, version_counts=counts)
 
     def versions(self, model_id: str) -> builtins.list[ModelEntry]:
         """Every entry of the model's version set (all states), by ascending version."""

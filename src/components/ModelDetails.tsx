@@ -304,6 +304,12 @@ function Verification(props: { results: any }): JSX.Element {
         {' '}
         in a clean {results.use_venv ? 'virtual environment' : 'process'}
         {results.python ? ` (Python ${results.python})` : ''}
+        {typeof results.time === 'string' && (
+          <time dateTime={results.time} title={results.time}>
+            {' '}
+            on {new Date(results.time).toLocaleString()}
+          </time>
+        )}
       </span>
       {checks.length > 0 && (
         <ul className="mc-Checks">

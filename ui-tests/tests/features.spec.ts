@@ -119,6 +119,11 @@ test.describe('Issue 21: what a data scientist misses', () => {
     // Seeded after verify(): the result and each check are shown.
     await expect(model.locator('.mc-Verification .mc-Badge')).toHaveText(/passed|failed/);
     expect(await model.locator('.mc-Checks li').count()).toBeGreaterThan(0);
+    // ... and when it ran.
+    await expect(model.locator('.mc-Verification time')).toHaveAttribute(
+      'datetime',
+      /^\d{4}-\d\d-\d\dT/
+    );
     await expect(
       details.getByRole('link', { name: 'https://github.com/example/models.git' })
     ).toHaveAttribute('href', 'https://github.com/example/models');
