@@ -30,8 +30,8 @@ def jupyter_config_values() -> dict[str, str]:
     merged = Config()
     # jupyter_config_path() lists the most important folder first: load the others before it.
     for folder in reversed(jupyter_config_path()):
-        loaders: list[Any] = [JSONFileConfigLoader(p.name, str(p.parent))
-                   for p in sorted(Path(folder, "jupyter_server_config.d").glob("*.json"))]
+        dropins = sorted(Path(folder, "jupyter_server_config.d").glob("*.json"))
+        loaders: list[Any] = [JSONFileConfigLoader(p.name, str(p.parent)) for p in dropins]
         loaders.append(JSONFileConfigLoader("jupyter_server_config.json", folder))
         loaders.append(PyFileConfigLoader("jupyter_server_config.py", folder))
         for loader in loaders:
