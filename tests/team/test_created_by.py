@@ -28,11 +28,9 @@ def test_the_services_own_token_is_the_service_user(team_service, artifact, monk
 
 
 def test_created_by_in_a_raw_uploads_metadata_is_refused(team_service, artifact):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
-    from helpers import artifact_files, multipart, zip_bytes
+    # By its package name: a bare "helpers" may be another module of that name already
+    # imported (an artifact's helpers.py that a reload() test loaded).
+    from tests.server.helpers import artifact_files, multipart, zip_bytes
 
     body, content_type = multipart({"display_name": "forged", "created_by": MALLORY}, zip_bytes(artifact_files()))
     request = urllib.request.Request(f"{team_service.url}/model-catalog/api/models", data=body, method="POST",

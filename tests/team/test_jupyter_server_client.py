@@ -34,11 +34,9 @@ async def _json(jp_fetch, *parts, expect=200, **kwargs):
 
 
 async def test_the_panel_api_is_served_from_the_service(jp_fetch, team_service):
-    import sys
-    from pathlib import Path
-
-    sys.path.insert(0, str(Path(__file__).parents[1] / "server"))
-    from helpers import artifact_files, multipart, zip_bytes
+    # By its package name: a bare "helpers" may be another module of that name already
+    # imported (an artifact's helpers.py that a reload() test loaded).
+    from tests.server.helpers import artifact_files, multipart, zip_bytes
 
     capabilities = await _json(jp_fetch, "capabilities")
     assert capabilities["backend"] == {"kind": "http", "label": "Team catalog service", "location": team_service.url}
