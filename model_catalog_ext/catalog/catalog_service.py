@@ -12,7 +12,6 @@ import builtins
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from ..errors import ImmutableArtifact, InvalidInput, Unsupported
 from . import defaults, downloads, fields, validation
@@ -68,7 +67,7 @@ class CatalogService:
     # --- reading ----------------------------------------------------------------------------
     def get(self, model_id: str) -> ModelEntry:
         """The entry with this id (ModelNotFound if there is none)."""
-        _check_id(model_id)
+        validation.check_model_id(model_id)
         return self.backend.get(model_id)
 
     def list(self, query: ModelQuery | None = None, **filters) -> Page:
@@ -91,14 +90,11 @@ class CatalogService:
         if query.sort not in capabilities.sorts:
             raise Unsupported(f"The catalog at {self.url} cannot sort by {query.sort}; sort by one of "
                               f"{', '.join(capabilities.sorts)}.")
-        page = self.backend.list(query)
-        if not query.count_total:
-            page.total = None
-        return page
+        return self.backend.list(query)
 
     def versions(self, model_id: str) -> builtins.list[ModelEntry]:
         """Every entry of the model's version set (all states), by ascending version."""
-        _check_id(model_id)
+        validation.check_model_id(model_id)
         return self.backend.versions(model_id)
 
     # --- saving -----------------------------------------------------------------------------
@@ -141,7 +137,7 @@ class CatalogService:
         custom_metadata, provenance, compartment_id, project_id.  With ``etag`` the update
         only applies if the entry still has that etag (else :class:`Conflict`).
         """
-        _check_id(model_id)
+        validation.check_model_id(model_id)
         artifact_keys = sorted(k for k in changes if k in fields.ARTIFACT)
         if artifact_keys:
             raise ImmutableArtifact(
@@ -175,12 +171,12 @@ class CatalogService:
 
     def _set_state(self, model_id: str, state: str) -> ModelEntry:
         assert state in LIFECYCLE_STATES
-        _check_id(model_id)
+        validation.check_model_id(model_id)
         return self.backend.set_state(model_id, state)
 
     def delete(self, model_id: str) -> None:
         """Remove the entry; its bytes go too unless another entry uses them."""
-        _check_id(model_id)
+        validation.check_model_id(model_id)
         self.backend.delete(model_id)
 
     # --- reading artifacts back -------------------------------------------------------------
@@ -245,7 +241,7 @@ class CatalogService:
         means every checked byte is intact.  ``model_id=None`` checks the whole catalog.
         """
         if model_id is not None:
-            _check_id(model_id)
+            validation.check_model_id(model_id)
         return self.backend.verify(model_id)
 
     def collect_garbage(self, tmp_grace_seconds: float = 3600) -> dict:
@@ -262,10 +258,6 @@ class CatalogService:
     def stats(self) -> dict:
         """Counts for status displays: models (by state) and what the backend adds."""
         return self.backend.stats()
-
-
-def _check_id(model_id: Any) -> None:
-    validation.check_model_id(model_id)
 
 
 def _fill_schemas(values: dict, source: ArtifactSource) -> None:

@@ -25,7 +25,6 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import Conflict, DamagedArtifact, ModelNotFound
-from . import validation
 from .blobstore import BlobStore, LocalBlobStore, StoredBlob
 from .engine import is_sqlite
 from .entry import ModelEntry
@@ -119,7 +118,6 @@ class SqlStore(CatalogBackend):
 
     # --- reading --------------------------------------------------------------------
     def _row(self, conn, model_id: str, *, for_update: bool = False):
-        validation.check_model_id(model_id)
         stmt = sa.select(models).where(models.c.id == model_id)
         if for_update and not is_sqlite(self.engine):
             stmt = stmt.with_for_update()

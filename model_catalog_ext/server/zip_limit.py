@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .handlers.base import PayloadTooLarge
+from ..errors import PayloadTooLarge
 
 SETTING = "c.ModelCatalogConfig.max_upload_unpacked_size"
 

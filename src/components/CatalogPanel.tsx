@@ -222,6 +222,7 @@ export function CatalogView(props: {
   const helpButtonRef = useRef<HTMLButtonElement>(null);
   const options = model.options;
   const parsed = parseSearch(options.search);
+  const slowFilters = slowFiltersOf(parsed, props.capabilities ?? null);
   const items = model.items;
   const active = Math.min(activeIndex, Math.max(items.length - 1, 0));
 
@@ -418,11 +419,11 @@ export function CatalogView(props: {
             ))}
           </div>
         )}
-        {slowFiltersOf(parsed, props.capabilities ?? null).length > 0 && (
+        {slowFilters.length > 0 && (
           <div className="mc-Search-note">
             This catalog ({props.capabilities?.backend.label || 'its backend'}) applies{' '}
-            {slowFiltersOf(parsed, props.capabilities ?? null).join(', ')} filters after fetching
-            models: this search may take a while on a large catalog.
+            {slowFilters.join(', ')} filters after fetching models: this search may take a while on
+            a large catalog.
           </div>
         )}
         {(parsed.error || (model.error && !failure?.blocking)) && (

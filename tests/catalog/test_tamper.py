@@ -7,6 +7,7 @@ import pytest
 
 from model_catalog_ext.catalog.blobstore import LocalBlobStore
 from model_catalog_ext.errors import DamagedArtifact, ModelNotFound
+from tests.damage import flip_byte
 
 CHUNK = 4 * 1024 * 1024
 
@@ -20,13 +21,7 @@ def catalog(sql_catalog):
 def _flip(svc, sha256: str, offset: int) -> None:
     store = svc.backend.blobs
     if isinstance(store, LocalBlobStore):
-        path = store.location(sha256)
-        os.chmod(path, 0o644)
-        with open(path, "r+b") as f:
-            f.seek(offset)
-            byte = f.read(1)
-            f.seek(offset)
-            f.write(bytes([byte[0] ^ 0xFF]))
+        flip_byte(store.location(sha256), offset)
     else:
         path = store._path(sha256)
         data = bytearray(store.fs.cat_file(path))

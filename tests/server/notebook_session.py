@@ -61,3 +61,29 @@ async def run_in_kernel(kernel_manager, kernel_id: str, code: str, timeout: floa
                 return
     finally:
         client.stop_channels()
+
+
+async def execute(kernel_manager, kernel_id: str, code: str, timeout: float = 120) -> str:
+    """Run ``code`` in the kernel as a cell; the text it printed or displayed."""
+    client = kernel_manager.get_kernel(kernel_id).client()
+    client.start_channels()
+    out = []
+    try:
+        await client.wait_for_ready(timeout=60)
+        msg_id = client.execute(code)
+        deadline = time.monotonic() + timeout
+        while True:
+            msg = await client.get_iopub_msg(timeout=deadline - time.monotonic())
+            if msg["parent_header"].get("msg_id") != msg_id:
+                continue
+            content = msg["content"]
+            if msg["msg_type"] == "stream":
+                out.append(content["text"])
+            elif msg["msg_type"] in ("display_data", "execute_result"):
+                out.append(content["data"].get("text/plain", ""))
+            elif msg["msg_type"] == "error":
+                out.append("\n".join(content["traceback"]))
+            elif msg["msg_type"] == "status" and content["execution_state"] == "idle":
+                return "".join(out)
+    finally:
+        client.stop_channels()

@@ -3,12 +3,11 @@ server starts (as JupyterLab does for a notebook) opens the same catalog as the 
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from .helpers import write_artifact
-from .notebook_session import start_session
+from .notebook_session import execute, start_session
 
 
 @pytest.fixture
@@ -16,32 +15,6 @@ def only_the_traitlet(monkeypatch):
     """No environment variable names a catalog: only c.ModelCatalogConfig does."""
     monkeypatch.delenv("MODEL_CATALOG_URL", raising=False)
     monkeypatch.delenv("MODEL_CATALOG_ARTIFACT_ROOT", raising=False)
-
-
-async def execute(kernel_manager, kernel_id: str, code: str, timeout: float = 120) -> str:
-    """Run ``code`` in the kernel as a cell; the text it printed or displayed."""
-    client = kernel_manager.get_kernel(kernel_id).client()
-    client.start_channels()
-    out = []
-    try:
-        await client.wait_for_ready(timeout=60)
-        msg_id = client.execute(code)
-        deadline = time.monotonic() + timeout
-        while True:
-            msg = await client.get_iopub_msg(timeout=deadline - time.monotonic())
-            if msg["parent_header"].get("msg_id") != msg_id:
-                continue
-            content = msg["content"]
-            if msg["msg_type"] == "stream":
-                out.append(content["text"])
-            elif msg["msg_type"] in ("display_data", "execute_result"):
-                out.append(content["data"].get("text/plain", ""))
-            elif msg["msg_type"] == "error":
-                out.append("\n".join(content["traceback"]))
-            elif msg["msg_type"] == "status" and content["execution_state"] == "idle":
-                return "".join(out)
-    finally:
-        client.stop_channels()
 
 
 async def test_a_kernel_the_server_starts_lists_what_the_panel_lists(only_the_traitlet, jp_fetch, jp_serverapp,

@@ -8,18 +8,14 @@ import pytest
 
 from model_catalog_ext.catalog import open_catalog
 from model_catalog_ext.errors import DamagedArtifact
+from tests.damage import flip_byte
 
 from .conftest import ALICE_TOKEN
 
 
 def _damage(blobs_root, sha256: str, offset: int) -> None:
     [path] = [p for p in blobs_root.rglob(sha256) if p.is_file()]
-    os.chmod(path, 0o644)
-    with open(path, "r+b") as f:
-        f.seek(offset)
-        byte = f.read(1)
-        f.seek(offset)
-        f.write(bytes([byte[0] ^ 0xFF]))
+    flip_byte(path, offset)
 
 
 @pytest.mark.parametrize("offset", [0, 6 * 1024 * 1024], ids=["first chunk", "a later chunk"])

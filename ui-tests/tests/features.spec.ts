@@ -5,7 +5,7 @@
  */
 import { expect, test } from '@jupyterlab/galata';
 
-import { openCatalog, row, search, shoot, uploadCopy } from './helpers';
+import { openCatalog, reloadWithCapabilities, row, search, shoot, uploadCopy } from './helpers';
 
 test.describe('Issue 21: what a data scientist misses', () => {
   test('one row per model with its version count, and the total', async ({ page }, info) => {
@@ -172,24 +172,11 @@ test.describe('Issue 21: what a data scientist misses', () => {
   });
 
   test('the panel header says which catalog it shows', async ({ page }, info) => {
-    await page.route('**/model-catalog/api/capabilities', route =>
-      route.fulfill({
-        status: 200,
-        contentType: 'application/json',
-        body: JSON.stringify({
-          version: '0.1.0',
-          api: 1,
-          backend: {
-            kind: 'sqlite',
-            label: 'SQLite',
-            location: '/home/me/.model-catalog/catalog.db'
-          },
-          capabilities: null
-        })
-      })
+    await reloadWithCapabilities(
+      page,
+      { kind: 'sqlite', label: 'SQLite', location: '/home/me/.model-catalog/catalog.db' },
+      null
     );
-    await page.reload({ waitForIsReady: false });
-    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
     await openCatalog(page);
     await expect(page.locator('.mc-Panel-source')).toHaveText(
       'SQLite · /home/me/.model-catalog/catalog.db'
@@ -210,41 +197,29 @@ test.describe('Issue 21: what a data scientist misses', () => {
 
     // A backend that cannot list one row per model, count, sort by update or filter tags
     // natively (the OCI service, say).
-    await page.route('**/model-catalog/api/capabilities', route =>
-      route.fulfill({
-        status: 200,
-        contentType: 'application/json',
-        body: JSON.stringify({
-          version: '0.1.0',
-          api: 1,
-          backend: {
-            kind: 'oci',
-            label: 'OCI Data Science',
-            location: 'oci://eu-frankfurt-1/compartment'
-          },
-          capabilities: {
-            filters: { text: 'slow', tags: 'slow', name: 'native', created_by: 'native' },
-            sorts: ['time_created', 'name'],
-            latest_only: false,
-            count_total: false,
-            deduplicates: false,
-            verify_stored: false,
-            garbage_collection: false,
-            versions: true,
-            history: false,
-            projects: true
-          }
-        })
-      })
-    );
+    const capabilities = {
+      filters: { text: 'slow', tags: 'slow', name: 'native', created_by: 'native' },
+      sorts: ['time_created', 'name'],
+      latest_only: false,
+      count_total: false,
+      deduplicates: false,
+      verify_stored: false,
+      garbage_collection: false,
+      versions: true,
+      history: false,
+      projects: true
+    };
     const queries: string[] = [];
     page.on('request', request => {
       if (request.url().includes('/model-catalog/api/models?')) {
         queries.push(request.url());
       }
     });
-    await page.reload({ waitForIsReady: false });
-    await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+    await reloadWithCapabilities(
+      page,
+      { kind: 'oci', label: 'OCI Data Science', location: 'oci://eu-frankfurt-1/compartment' },
+      capabilities
+    );
     await openCatalog(page);
     await expect(page.locator('.mc-Panel-source')).toHaveText(
       'OCI Data Science · oci://eu-frankfurt-1/compartment'

@@ -133,3 +133,20 @@ export async function uploadCopy(
     { seededName, name, metadata }
   );
 }
+
+/** Reload the lab with GET capabilities answering for another backend (what it is and can do). */
+export async function reloadWithCapabilities(
+  page: IJupyterLabPageFixture,
+  backend: { kind: string; label: string; location: string },
+  capabilities: Record<string, unknown> | null
+): Promise<void> {
+  await page.route('**/model-catalog/api/capabilities', route =>
+    route.fulfill({
+      status: 200,
+      contentType: 'application/json',
+      body: JSON.stringify({ version: '0.1.0', api: 1, backend, capabilities })
+    })
+  );
+  await page.reload({ waitForIsReady: false });
+  await page.locator('#jupyterlab-splash').waitFor({ state: 'detached' });
+}

@@ -8,7 +8,7 @@ from jupyter_server.base.handlers import APIHandler
 from tornado import web
 from tornado.ioloop import IOLoop
 
-from ...errors import STATUS_BY_CODE, CatalogError, InvalidInput, PayloadTooLarge  # noqa: F401 (re-exported)
+from ...errors import CatalogError, InvalidInput, PayloadTooLarge
 from ..error_body import error_body, internal_error_message, new_error_id, public_error
 from ..identity import AUTHOR_HEADER, created_by, may_record_authors, requested_author
 from ..json_input import parse_json

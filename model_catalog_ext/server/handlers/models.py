@@ -7,10 +7,10 @@ import sys
 import tornado
 
 from ...catalog import fields
-from ...errors import CatalogError, InvalidArtifact, InvalidInput
+from ...errors import CatalogError, InvalidArtifact, InvalidInput, PayloadTooLarge
 from ..upload import ArtifactUpload, spool_folder_of
 from ..zip_limit import unpack_guard
-from .base import CatalogAPIHandler, NotAuthenticated, PayloadTooLarge
+from .base import CatalogAPIHandler, NotAuthenticated
 
 # Query parameters of GET models -> ModelQuery fields.
 LIST_PARAMS = {

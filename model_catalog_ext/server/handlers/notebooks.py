@@ -7,11 +7,12 @@ from pathlib import Path
 
 import tornado
 
-from ...errors import InvalidInput
+from ...errors import InvalidInput, RemoteError
+from ...workflows.saving import pending_changes
 from ..kernel_bridge import describe_namespace, find_kernel_id, prepare_in_kernel
 from ..paths import resolve_api_path
 from .base import CatalogAPIHandler
-from .saving import SAVE_METADATA_FIELDS, RemoteError, SaveJobHandler, pending_changes
+from .saving import SAVE_METADATA_FIELDS, SaveJobHandler
 
 NOTEBOOK_SAVE_FIELDS = SAVE_METADATA_FIELDS | {"path", "variable", "X_sample", "y_sample", "as_onnx"}
 

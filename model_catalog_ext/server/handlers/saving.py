@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from ...catalog import validation
-from ...errors import InvalidInput, PendingChanges, RemoteError  # noqa: F401 (re-exported)
+from ...errors import InvalidInput, PendingChanges
 from ...workflows.saving import SaveRequest, capture_provenance, check_request, pending_changes, save_folder
 from .base import CatalogAPIHandler
 
@@ -34,22 +34,22 @@ Prepare = Callable[[object, Path], Awaitable[dict | None]]
 class SaveJobHandler(CatalogAPIHandler):
     """Base of the handlers that prepare an artifact and save it as a job."""
 
-    def save_request(self, body: dict, script: Path) -> SaveRequest:
-        """The workflow's request for this body (fields checked by json_body already)."""
+    def save_request(self, body: dict, script: Path | None = None) -> SaveRequest:
+        """The workflow's request for this body, its values as sent: the workflow checks them."""
+        base = body.get("as_new_version_of")
         return SaveRequest(
-            display_name=body.get("display_name"), description=body.get("description") or "",
-            freeform_tags=body.get("freeform_tags") or None, project_id=body.get("project_id") or None,
-            compartment_id=body.get("compartment_id") or None, as_new_version_of=body.get("as_new_version_of") or None,
-            training_script_path=str(script), ignore_pending_changes=bool(body.get("ignore_pending_changes")),
+            display_name=body.get("display_name"), description=body.get("description"),
+            freeform_tags=body.get("freeform_tags"), project_id=body.get("project_id"),
+            compartment_id=body.get("compartment_id"), as_new_version_of=None if base == "" else base,
+            training_script_path=None if script is None else str(script),
+            ignore_pending_changes=bool(body.get("ignore_pending_changes")),
             created_by=self.user_name(), spelling=REST_SPELLING, door="server")
 
     async def check_save_metadata(self, body: dict) -> None:
         """Refuse bad metadata now (400, or 404 for an unknown as_new_version_of), with the
         checks the catalog's save would make, rather than in the job once the model is prepared."""
-        validation.check_display_name(body.get("display_name"))
-        base = body.get("as_new_version_of")
-        request = self.save_request({**body, "as_new_version_of": None if base == "" else base}, Path("."))
-        await self.run_blocking(check_request, self.catalog, request)
+        validation.check_display_name(body.get("display_name"))  # required here: no folder to name it after
+        await self.run_blocking(check_request, self.catalog, self.save_request(body))
 
     async def refuse_pending_changes(self, body: dict, script: Path) -> None:
         """Fail fast, before any job starts, when the script's repository has changes."""
