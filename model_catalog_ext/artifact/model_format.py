@@ -97,42 +97,44 @@ def pickle_modules(path) -> set[str] | None:
     return {m for m in modules if _MODULE_NAME.match(m)}
 
 
-def _varint(data: bytes, pos: int) -> tuple[int, int]:
+def _read_varint(f, first: bytes = b"") -> int:
+    """The protobuf varint at ``f``'s position (``first``: its first byte, already read)."""
     value = shift = 0
     while True:
-        if pos >= len(data) or shift > 63:
+        byte = first or f.read(1)
+        first = b""
+        if not byte or shift > 63:
             raise ValueError("bad varint")
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
+        value |= (byte[0] & 0x7F) << shift
         shift += 7
-        if not byte & 0x80:
-            return value, pos
+        if not byte[0] & 0x80:
+            return value
 
 
 def _is_onnx_model(path: Path) -> bool:
-    """Whether the file parses, at its top level, as an ONNX ModelProto with a graph."""
+    """Whether the file parses, at its top level, as an ONNX ModelProto with a graph.  Only
+    the top-level keys are read: the graph and weights are seeked over, never loaded."""
     size = path.stat().st_size
     if size > 2 * 1024 ** 3:  # protobuf's own limit; no ONNX file we could load
         return False
-    data = path.read_bytes()
-    pos, fields = 0, set()
+    fields = set()
     try:
-        while pos < len(data):
-            key, pos = _varint(data, pos)
-            number, wire = key >> 3, key & 7
-            if number not in _MODEL_PROTO_FIELDS:
-                return False
-            if wire == 0:
-                _, pos = _varint(data, pos)
-            elif wire == 2:
-                length, pos = _varint(data, pos)
-                pos += length
-            else:
-                return False
-            if pos > len(data):
-                return False
-            fields.add(number)
+        with open(path, "rb") as f:
+            while first := f.read(1):
+                key = _read_varint(f, first)
+                number, wire = key >> 3, key & 7
+                if number not in _MODEL_PROTO_FIELDS:
+                    return False
+                if wire == 0:
+                    _read_varint(f)
+                elif wire == 2:
+                    length = _read_varint(f)
+                    if f.tell() + length > size:
+                        return False
+                    f.seek(length, 1)
+                else:
+                    return False
+                fields.add(number)
     except ValueError:
         return False
     return 1 in fields and _GRAPH in fields
