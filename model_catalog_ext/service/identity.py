@@ -18,6 +18,7 @@ from jupyter_server.auth.identity import IdentityProvider, User
 from traitlets import Dict, List, Unicode, default
 
 from ..catalog.defaults import current_user
+from .caller import CatalogUser
 
 
 class CatalogServiceIdentityProvider(IdentityProvider):
@@ -87,11 +88,11 @@ class CatalogServiceIdentityProvider(IdentityProvider):
             if name is None:
                 return None  # a wrong token is refused, not tried as something else
             handler._token_authenticated = True  # a token request needs no XSRF check
-            return User(username=name)
+            return CatalogUser(username=name)
         if self.trusted_header:
             name = handler.request.headers.get(self.trusted_header, "").strip()
             if name:
-                return User(username=name)  # cookie-based behind the proxy: XSRF still applies
+                return CatalogUser(username=name)  # cookie-based behind the proxy: XSRF still applies
         return None
 
     def may_record_authors(self, user) -> bool:
