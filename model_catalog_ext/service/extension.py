@@ -9,7 +9,9 @@ from __future__ import annotations
 from traitlets import Unicode
 from traitlets.config import Configurable
 
+from ..catalog.interface import BackendInfo
 from ..server.app import JOBS_KEY, SETTINGS_KEY, ModelCatalogConfig, ServiceHolder
+from ..server.handlers.version import PUBLIC_INFO_KEY
 from ..server.jobs import JobRegistry
 from ..server.routes import catalog_routes, setup_routes
 
@@ -37,4 +39,7 @@ def _load_jupyter_server_extension(server_app) -> None:
     server_app.log.info("model-catalog service: serving %s under /model-catalog/api/", catalog.url)
     # A backend names its catalog in messages (a model not found "in the catalog at ..."): to
     # the service's clients, that is the service, not its database.
-    catalog.backend.url = CatalogServiceConfig(parent=server_app).public_url or "this catalog service"
+    public_url = CatalogServiceConfig(parent=server_app).public_url
+    catalog.backend.url = public_url or "this catalog service"
+    # Nor does GET capabilities tell the service's callers where its database lives.
+    web_app.settings[PUBLIC_INFO_KEY] = BackendInfo("service", "Team catalog service", public_url)

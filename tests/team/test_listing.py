@@ -30,3 +30,16 @@ def test_include_takes_manifest_only(team_service):
             raise AssertionError(f"{path} was answered")
         except urllib.error.HTTPError as exc:
             assert exc.code == 400 and "include" in json.loads(exc.read())["message"]
+
+
+def test_capabilities_name_the_service_not_its_database(team_service):
+    # The service's callers learn what it can do, never where its database or files live.
+    import json
+    import urllib.request
+
+    request = urllib.request.Request(f"{team_service.url}/model-catalog/api/capabilities",
+                                     headers={"Authorization": f"token {ALICE_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=30) as reply:
+        body = json.load(reply)
+    assert body["backend"]["label"] == "Team catalog service"
+    assert team_service.catalog_url.split("///")[-1] not in json.dumps(body)

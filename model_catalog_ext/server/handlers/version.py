@@ -9,6 +9,8 @@ from ... import __version__
 from .base import CatalogAPIHandler
 
 API_VERSION = 1
+# The BackendInfo a catalog service shows its callers instead of its own backend's.
+PUBLIC_INFO_KEY = "model_catalog_public_info"
 
 
 class VersionHandler(CatalogAPIHandler):
@@ -22,6 +24,8 @@ class CapabilitiesHandler(CatalogAPIHandler):
     async def get(self):
         catalog = self.catalog
         info, capabilities = await self.run_blocking(lambda: (catalog.info(), catalog.capabilities()))
+        # A catalog service names itself to its callers, never its database (see service/extension.py).
+        info = self.settings.get(PUBLIC_INFO_KEY) or info
         self.write_json({
             "version": __version__,
             "api": API_VERSION,
