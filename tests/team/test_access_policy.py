@@ -183,3 +183,33 @@ def test_the_policy_is_read_again_and_a_broken_one_keeps_the_last_good(policy_se
     policy_service.policy.unlink()
     assert _names(policy_service, "mallory")[1] == 4
     assert "is gone" in policy_service.log_text()
+
+
+@pytest.fixture
+def pg_policy_service(tmp_path, pg_url, s3_root, moto_endpoint):
+    """The policy service over PostgreSQL + S3 (moto), as a team deploys it."""
+    from tests.catalog.service_process import start_service, stop_service
+
+    from .policy_fixtures import POLICY, write_tokens
+
+    root, options = s3_root
+    open_catalog(pg_url, root, storage_options=options, upgrade=True).close()
+    tokens, policy = tmp_path / "tokens.json", tmp_path / "policy.yaml"
+    write_tokens(tokens)
+    policy.write_text(POLICY)
+    service = start_service(tmp_path / "service", identity={"tokens_file": str(tokens)},
+                            extra=("--policy", str(policy)), catalog_url=pg_url, artifact_root=root,
+                            env={"FSSPEC_S3_ENDPOINT_URL": moto_endpoint, "AWS_ENDPOINT_URL": moto_endpoint})
+    yield service
+    stop_service(service)
+
+
+def test_on_postgresql_and_s3_listing_and_reading_follow_the_policy(pg_policy_service):
+    for i in range(3):
+        saved(pg_policy_service, "alice", display_name=f"research-{i}", compartment_id="research")
+    hidden = saved(pg_policy_service, "bob", display_name="finance-0", compartment_id="finance")
+    saved(pg_policy_service, "ann", display_name="shared-0")
+    assert _names(pg_policy_service, "alice") == (["research-0", "research-1", "research-2", "shared-0"], 4)
+    assert _names(pg_policy_service, "mallory", latest="true") == (["shared-0"], 1)
+    assert call(pg_policy_service, "alice", "GET", f"models/{hidden['id']}/artifact")[0] == 404
+    assert call(pg_policy_service, "bob", "GET", f"models/{hidden['id']}/artifact")[0] == 200
