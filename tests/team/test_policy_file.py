@@ -123,3 +123,17 @@ def test_the_tokens_file_names_groups_and_keeps_plain_names(tmp_path):
             assert status == 200 and ("stored_bytes" in stats) is admin
     finally:
         stop_service(service)
+
+
+def test_the_documented_example_policy_reads_as_documented():
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).parents[2] / "docs" / "access-policy.md").read_text()
+    example = re.search(r"## An example\n\n```yaml\n(.*?)```", page, re.S).group(1)
+    policy = parse_policy(example, "access-policy.md")
+    assert policy.default_compartment == "shared"
+    assert policy.level(Caller("alice"), "research") == WRITE
+    assert policy.level(Caller("carol"), "research", "ocid1.datascienceproject.oc1..churn") == WRITE
+    assert policy.level(Caller("zed", frozenset({"ml-admins"})), "research") == ADMIN
+    assert policy.level(Caller("zed"), None) == READ  # "*" reads the default compartment
