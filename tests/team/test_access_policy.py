@@ -213,3 +213,18 @@ def test_on_postgresql_and_s3_listing_and_reading_follow_the_policy(pg_policy_se
     assert _names(pg_policy_service, "mallory", latest="true") == (["shared-0"], 1)
     assert call(pg_policy_service, "alice", "GET", f"models/{hidden['id']}/artifact")[0] == 404
     assert call(pg_policy_service, "bob", "GET", f"models/{hidden['id']}/artifact")[0] == 200
+
+
+def test_the_cli_shows_the_reason_of_a_refusal(policy_service, models):
+    import os
+    import subprocess
+    import sys
+
+    theirs = models["research"][0]["id"]
+    env = {**os.environ, "MODEL_CATALOG_TOKEN": TOKENS["bob"][0]}
+    env.pop("MODEL_CATALOG_URL", None)
+    done = subprocess.run([sys.executable, "-m", "model_catalog_ext.cli", "--url", policy_service.url, "delete",
+                           theirs, "--yes"], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode != 0
+    assert "bob may read compartment 'research' but not write it" in done.stderr
+    assert call(policy_service, "bob", "GET", f"models/{theirs}")[0] == 200  # still there
