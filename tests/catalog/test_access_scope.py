@@ -46,3 +46,14 @@ def test_a_newer_version_outside_the_scope_does_not_hide_the_one_inside(scoped_c
     scope = AccessScope(compartments=frozenset({"research"}))
     page = scoped_catalog.list(scope=scope, latest_only=True, count_total=True)
     assert [e.id for e in page.items] == [first.id] and page.total == 1
+
+
+def test_a_backend_that_cannot_filter_by_scope_refuses_one_rather_than_ignore_it(catalog_service, monkeypatch):
+    from model_catalog_ext.catalog import open_catalog
+    from model_catalog_ext.errors import Unsupported
+
+    monkeypatch.setenv("MODEL_CATALOG_TOKEN", catalog_service.token)
+    client = open_catalog(catalog_service.url)  # the service's client backend sends no scope
+    with pytest.raises(Unsupported, match="access scope"):
+        client.list(scope=AccessScope())
+    assert client.list().items == []
