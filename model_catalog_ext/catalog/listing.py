@@ -118,11 +118,12 @@ class ListingCompiler:
         return ~sub.exists()
 
     @staticmethod
-    def _version_count():
+    def _version_count(q: ModelQuery):
         every = models.alias("every_version")
-        return (sa.select(sa.func.count()).select_from(every)
-                .where(every.c.version_set_id == models.c.version_set_id)
-                .scalar_subquery().label("version_count"))
+        sub = sa.select(sa.func.count()).select_from(every).where(every.c.version_set_id == models.c.version_set_id)
+        if q.scope is not None:  # versions the caller may not read are not counted either
+            sub = sub.where(in_scope(q.scope, every))
+        return sub.scalar_subquery().label("version_count")
 
     def _filtered(self, q: ModelQuery, ordered: bool = True):
         """(FROM clause, WHERE conditions, the seq column that drives the walk) of a query.
@@ -176,7 +177,7 @@ class ListingCompiler:
                 left, right = sa.tuple_(*key_columns), sa.tuple_(*[sa.literal(v) for v in after])
                 where.append(left < right if q.order == "desc" else left > right)
         order = [c.desc() if q.order == "desc" else c.asc() for c in key_columns]
-        columns = [models, self._version_count()] if q.latest_only else [models]
+        columns = [models, self._version_count(q)] if q.latest_only else [models]
         return sa.select(*columns).select_from(source).where(*where).order_by(*order).limit(q.limit + 1)
 
     def count_statement(self, q: ModelQuery) -> sa.Select:

@@ -83,7 +83,8 @@ class MemoryBackend(CatalogBackend):
         if query.latest_only:
             for r in page:
                 vs = r["entry"].version_set_id
-                counts[r["entry"].id] = sum(1 for o in every if o["entry"].version_set_id == vs)
+                counts[r["entry"].id] = sum(1 for o in every if o["entry"].version_set_id == vs and (
+                    query.scope is None or query.scope.admits(o["entry"].compartment_id, o["entry"].project_id)))
         return Page([copy.deepcopy(r["entry"]) for r in page], token, total=total, version_counts=counts)
 
     def versions(self, model_id: str) -> list[ModelEntry]:

@@ -46,6 +46,7 @@ def test_a_newer_version_outside_the_scope_does_not_hide_the_one_inside(scoped_c
     scope = AccessScope(compartments=frozenset({"research"}))
     page = scoped_catalog.list(scope=scope, latest_only=True, count_total=True)
     assert [e.id for e in page.items] == [first.id] and page.total == 1
+    assert page.version_counts == {first.id: 1}  # the version it may not read is not counted
 
 
 def test_a_backend_that_cannot_filter_by_scope_refuses_one_rather_than_ignore_it(catalog_service, monkeypatch):
