@@ -165,6 +165,10 @@ class PolicedCatalog:
         self.policy.check_admin(self.caller, compartment, "create projects in it")
         return self._catalog.create_project(display_name, description, compartment)
 
+    def acting_as(self, *args, **kwargs) -> PolicedCatalog:
+        """The catalog acting for someone (the history's author), under the same policy."""
+        return PolicedCatalog(self._catalog.acting_as(*args, **kwargs), self.policy, self.caller)
+
     # --- everything else: the admins' ----------------------------------------------------
     def __getattr__(self, name: str):
         if name.startswith("_"):
