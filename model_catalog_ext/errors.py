@@ -25,6 +25,7 @@ __all__ = [
     "Unsupported",
     "FailedVerification",
     "ForbiddenPath",
+    "Forbidden",
     "PayloadTooLarge",
     "RouteNotFound",
     "NoKernel",
@@ -167,6 +168,14 @@ class ForbiddenPath(CatalogError):
     """A client path that leaves the server's root, or goes where it is hidden (HTTP 403)."""
 
     code = "forbidden_path"
+    http_status = 403
+
+
+class Forbidden(CatalogError):
+    """The caller is known but the catalog's access policy does not let them do this (HTTP 403);
+    the message names the compartment, the right that is missing and whom to ask."""
+
+    code = "forbidden"
     http_status = 403
 
 

@@ -338,6 +338,7 @@ def configuration_page() -> str:
         shown = f"{default!r}" if default == trait.default_value else f"{default!r} (computed)"
         lines.append(f"### `c.ModelCatalogConfig.{name}`\n\n{type(trait).__name__}, default {shown}.\n\n"
                      f"{trait.help.strip()}\n\n")
+    lines += service_options()
     lines.append("## Environment variables\n\n"
                  "Found in the code by their names; the files that read each are listed.\n\n"
                  "| variable | meaning | read in |\n|---|---|---|\n")
@@ -347,6 +348,24 @@ def configuration_page() -> str:
                              "scripts/docs_reference.py's ENVIRONMENT: add one.")
         lines.append(f"| `{name}` | {ENVIRONMENT[name]} | {', '.join(f'`{f}`' for f in files)} |\n")
     return "".join(lines)
+
+
+def service_options() -> list[str]:
+    """The options of the catalog service (``jupyter model-catalog serve``) that it defines itself."""
+    from model_catalog_ext.service.extension import CatalogServiceConfig, CatalogServicePolicy
+    from model_catalog_ext.service.identity import CatalogServiceIdentityProvider
+
+    lines = ["## Catalog service options\n\n",
+             "Options of `jupyter model-catalog serve`, in `jupyter_model_catalog_service_config.py` or on its "
+             "command line (`--CatalogServicePolicy.policy_file=...`). See [the access policy](../access-policy.md).\n\n"]
+    for cls in (CatalogServiceConfig, CatalogServicePolicy, CatalogServiceIdentityProvider):
+        for name, trait in sorted(cls.class_own_traits(config=True).items()):
+            # A default computed at start (the OS user) is not this machine's to print.
+            computed = name in cls._trait_default_generators
+            shown = "computed at start" if computed else repr(trait.default())
+            lines.append(f"### `c.{cls.__name__}.{name}`\n\n{type(trait).__name__}, default {shown}.\n\n"
+                         f"{trait.help.strip()}\n\n")
+    return lines
 
 
 # --- main ---------------------------------------------------------------------------------------

@@ -87,6 +87,9 @@ class CatalogService:
         if query.latest_only and not capabilities.latest_only:
             raise Unsupported(f"The catalog at {self.url} cannot list one row per model; list every version "
                               "(leave latest_only out).")
+        if query.scope is not None and not self.backend.filters_by_scope:
+            # Ignored, a scope would list what it was meant to hide.
+            raise Unsupported(f"The catalog at {self.url} cannot narrow a listing to an access scope.")
         if query.sort not in capabilities.sorts:
             raise Unsupported(f"The catalog at {self.url} cannot sort by {query.sort}; sort by one of "
                               f"{', '.join(capabilities.sorts)}.")

@@ -95,6 +95,9 @@ class CatalogBackend(abc.ABC):
     url: str = ""
     #: Where artifact bytes live (a path or URL), when the backend has such a place.
     artifact_root: str | None = None
+    #: Whether list() honours ModelQuery.scope in its own query (a catalog service enforces
+    #: an access policy only over a backend that does).
+    filters_by_scope: bool = False
 
     @abc.abstractmethod
     def info(self) -> BackendInfo:

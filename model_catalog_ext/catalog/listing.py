@@ -16,7 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from . import pagetoken
-from .query import ModelQuery
+from .query import AccessScope, ModelQuery
 from .records import datetime_to_us, normalize_framework
 from .tables import model_tags, models
 
@@ -101,6 +101,8 @@ class ListingCompiler:
             out.append(models.c.time_created >= datetime_to_us(q.created_after))
         if q.created_before:
             out.append(models.c.time_created < datetime_to_us(q.created_before))
+        if q.scope is not None:
+            out.append(in_scope(q.scope, models))
         return out
 
     @staticmethod
@@ -111,14 +113,17 @@ class ListingCompiler:
             newer.c.version_set_id == models.c.version_set_id, newer.c.version > models.c.version)
         if q.state != "ALL":
             sub = sub.where(newer.c.lifecycle_state == q.state)
+        if q.scope is not None:  # a newer version the caller may not read does not hide this one
+            sub = sub.where(in_scope(q.scope, newer))
         return ~sub.exists()
 
     @staticmethod
-    def _version_count():
+    def _version_count(q: ModelQuery):
         every = models.alias("every_version")
-        return (sa.select(sa.func.count()).select_from(every)
-                .where(every.c.version_set_id == models.c.version_set_id)
-                .scalar_subquery().label("version_count"))
+        sub = sa.select(sa.func.count()).select_from(every).where(every.c.version_set_id == models.c.version_set_id)
+        if q.scope is not None:  # versions the caller may not read are not counted either
+            sub = sub.where(in_scope(q.scope, every))
+        return sub.scalar_subquery().label("version_count")
 
     def _filtered(self, q: ModelQuery, ordered: bool = True):
         """(FROM clause, WHERE conditions, the seq column that drives the walk) of a query.
@@ -172,7 +177,7 @@ class ListingCompiler:
                 left, right = sa.tuple_(*key_columns), sa.tuple_(*[sa.literal(v) for v in after])
                 where.append(left < right if q.order == "desc" else left > right)
         order = [c.desc() if q.order == "desc" else c.asc() for c in key_columns]
-        columns = [models, self._version_count()] if q.latest_only else [models]
+        columns = [models, self._version_count(q)] if q.latest_only else [models]
         return sa.select(*columns).select_from(source).where(*where).order_by(*order).limit(q.limit + 1)
 
     def count_statement(self, q: ModelQuery) -> sa.Select:
@@ -182,6 +187,20 @@ class ListingCompiler:
 
     def next_token(self, q: ModelQuery, last_row) -> str:
         return pagetoken.encode(q.fingerprint(), sort_key(q, last_row))
+
+
+def in_scope(scope: AccessScope, table) -> sa.ColumnElement[bool]:
+    """The rows of ``table`` (models or an alias of it) inside an access scope."""
+    named = sorted(c for c in scope.compartments if c is not None)
+    conditions: list[sa.ColumnElement[bool]] = []
+    if named:
+        conditions.append(table.c.compartment_id.in_(named))
+    if None in scope.compartments:
+        conditions.append(table.c.compartment_id.is_(None))
+    for compartment, project in sorted(scope.projects, key=lambda p: (p[0] or "", p[1])):
+        where = table.c.compartment_id.is_(None) if compartment is None else table.c.compartment_id == compartment
+        conditions.append(sa.and_(where, table.c.project_id == project))
+    return sa.or_(*conditions) if conditions else sa.false()
 
 
 def version_counts(rows) -> dict[str, int]:

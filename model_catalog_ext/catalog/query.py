@@ -27,6 +27,22 @@ class TagFilter:
     prefix: bool = False
 
 
+@dataclass(frozen=True)
+class AccessScope:
+    """The part of a catalog a caller may read: entries in one of ``compartments`` (``None``
+    stands for entries saved without a compartment), or in one of ``projects``, each a
+    ``(compartment_id, project_id)`` pair.  A catalog service's access policy sets it on the
+    queries it runs for a caller; backends filter on it in their own query, so pages and totals
+    count only what the caller may read."""
+
+    compartments: frozenset[str | None] = frozenset()
+    projects: frozenset[tuple[str | None, str]] = frozenset()
+
+    def admits(self, compartment_id: str | None, project_id: str | None) -> bool:
+        """Whether an entry in this compartment and project is inside the scope."""
+        return compartment_id in self.compartments or (compartment_id, project_id) in self.projects
+
+
 @dataclass
 class ModelQuery:
     """A listing request; every field narrows the result (AND)."""
@@ -50,6 +66,9 @@ class ModelQuery:
     latest_only: bool = False
     # Also count every match (Page.total); costs one more query, so only when asked.
     count_total: bool = False
+    # Only entries inside this scope (None: anywhere): what a catalog service's access policy
+    # lets the caller read.  Never a client's filter: the service sets it.
+    scope: AccessScope | None = None
 
     @classmethod
     def from_filters(cls, **filters: Any) -> ModelQuery:
@@ -92,6 +111,8 @@ class ModelQuery:
                 setattr(q, name, None)  # an empty search box means "no filter"
         for name in ("created_after", "created_before"):
             setattr(q, name, _as_utc(name, getattr(q, name)))
+        if q.scope is not None and not isinstance(q.scope, AccessScope):
+            raise InvalidInput(f"scope must be an AccessScope, not {type(q.scope).__name__}.")
         return q
 
     def fingerprint(self) -> list:
@@ -100,6 +121,7 @@ class ModelQuery:
         data.pop("limit")
         data.pop("page_token")
         data.pop("count_total")  # counting does not change which rows come next
+        data.pop("scope")  # the caller's rights, not their question: a policy change keeps paging
         data["tags"] = [[t.key, t.value, t.prefix] for t in self.tags]
         for name in ("created_after", "created_before"):
             if data[name] is not None:

@@ -66,6 +66,8 @@ class SqlStore(CatalogBackend):
     Build one with ``open_catalog()``.  Thread-safe; share one per process.
     """
 
+    filters_by_scope = True  # ModelQuery.scope is a WHERE condition of the listing (listing.in_scope)
+
     def __init__(self, engine: sa.Engine, blob_store: BlobStore):
         self.engine = engine
         self.blobs = blob_store

@@ -2,13 +2,15 @@
 
     jupyter model-catalog serve --url postgresql+psycopg://catalog@db/catalog \\
         --artifact-root s3://models/catalog --ip 0.0.0.0 --port 8585 \\
-        [--CatalogServiceIdentityProvider.tokens_file=tokens.json] [other Jupyter server options]
+        [--policy policy.yaml] [--CatalogServiceIdentityProvider.tokens_file=tokens.json] \\
+        [other Jupyter server options]
 
 The catalog is opened (and checked) before the service starts, so a wrong URL or an
 outdated schema stops it with the catalog's own message instead of failing every request.
 """
 from __future__ import annotations
 
+import os
 import sys
 
 DEFAULT_PORT = 8585
@@ -25,6 +27,10 @@ def add_serve_parser(sub, common) -> None:
                               "--certfile=... --keyfile=... for https.")
     p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
+    p.add_argument("--policy", metavar="FILE",
+                   help="the access policy: a YAML file saying who may read, write or administer each compartment "
+                        "(docs/access-policy.md; read again when it changes). Without one, every authenticated "
+                        "caller may do everything")
 
 
 def cmd_serve(args, extra: list[str]) -> int:
@@ -40,6 +46,8 @@ def cmd_serve(args, extra: list[str]) -> int:
         argv.append(f"--ModelCatalogConfig.backend_url={url}")
     if root:
         argv.append(f"--ModelCatalogConfig.artifact_root={root}")
+    if args.policy:
+        argv.append(f"--CatalogServicePolicy.policy_file={os.path.abspath(args.policy)}")
     sys.argv[1:] = []  # Jupyter reads its options from argv only
     serve(argv + list(extra))
     return 0

@@ -35,6 +35,10 @@ class CatalogServiceApp(ServerApp):
     def _default_allow_unauthenticated_access(self) -> bool:
         return False  # a handler that forgot @authenticated still refuses strangers
 
+    @default("reraise_server_extension_failures")
+    def _default_reraise_server_extension_failures(self) -> bool:
+        return True  # a service whose catalog or access policy fails to load must not start without it
+
     @default("answer_yes")
     def _default_answer_yes(self) -> bool:
         return True  # Ctrl-C stops a service; no "shut down all kernels?" question (it has none)

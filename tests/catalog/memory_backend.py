@@ -30,6 +30,8 @@ _catalogs: dict[str, MemoryBackend] = {}
 class MemoryBackend(CatalogBackend):
     """Entries in dicts, file bytes by sha256 (so identical bytes are kept once)."""
 
+    filters_by_scope = True
+
     def __init__(self, url: str):
         self.url = url
         self.artifact_root = None
@@ -63,7 +65,8 @@ class MemoryBackend(CatalogBackend):
             newest: dict[str, int] = {}
             for r in every:
                 e = r["entry"]
-                if query.state == "ALL" or e.lifecycle_state == query.state:
+                if (query.state == "ALL" or e.lifecycle_state == query.state) and \
+                        (query.scope is None or query.scope.admits(e.compartment_id, e.project_id)):
                     newest[e.version_set_id] = max(newest.get(e.version_set_id, 0), e.version)
             rows = [r for r in rows if r["entry"].version == newest.get(r["entry"].version_set_id)]
         total = len(rows) if query.count_total else None
@@ -80,7 +83,8 @@ class MemoryBackend(CatalogBackend):
         if query.latest_only:
             for r in page:
                 vs = r["entry"].version_set_id
-                counts[r["entry"].id] = sum(1 for o in every if o["entry"].version_set_id == vs)
+                counts[r["entry"].id] = sum(1 for o in every if o["entry"].version_set_id == vs and (
+                    query.scope is None or query.scope.admits(o["entry"].compartment_id, o["entry"].project_id)))
         return Page([copy.deepcopy(r["entry"]) for r in page], token, total=total, version_counts=counts)
 
     def versions(self, model_id: str) -> list[ModelEntry]:
@@ -207,6 +211,7 @@ def _matches(e: ModelEntry, q: ModelQuery) -> bool:
         not q.project_id or e.project_id == q.project_id,
         not q.created_after or e.time_created >= q.created_after,
         not q.created_before or e.time_created < q.created_before,
+        q.scope is None or q.scope.admits(e.compartment_id, e.project_id),
     ]
     for tag in q.tags:
         value = e.freeform_tags.get(tag.key)

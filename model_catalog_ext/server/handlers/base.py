@@ -37,7 +37,10 @@ class CatalogAPIHandler(APIHandler):
 
     @property
     def catalog(self):
-        return self.settings["model_catalog"].service
+        catalog = self.settings["model_catalog"].service
+        # The catalog service's access policy, when it has one, wraps the catalog per caller.
+        access = self.settings.get("model_catalog_access")
+        return access(catalog, self.current_user) if access is not None else catalog
 
     @property
     def catalog_config(self):
