@@ -8,6 +8,7 @@ from model_catalog_ext.catalog import CatalogService, open_catalog
 from model_catalog_ext.workflows.copying import COPIED_FROM
 
 AUTHORS = ("alice", "bob", "chandra")
+SMALL = 13  # entries of fill_catalog(8): 8 series of 3, 1, 1, 2, 1, 1, 2, 2 versions
 SCORE = "def load_model():\n    return 1\n\ndef predict(data, model=load_model()):\n    return {'prediction': [model]}\n"
 
 

@@ -3,8 +3,6 @@ embedded catalog into SQLite, PostgreSQL + S3 and a catalog service, compared fi
 a second run copies nothing; edits, deletions and damaged bytes in the source."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from service_process import SERVICE_TOKEN, SERVICE_USER, start_service, stop_service
 
@@ -13,35 +11,7 @@ from model_catalog_ext.errors import InvalidInput
 from model_catalog_ext.workflows.copying import COPIED_FROM, CopyOptions, NamespaceMap, copy_catalog
 from tests.damage import flip_byte
 
-from .catalogs import all_entries, assert_copied, copies_by_source, fill_catalog, open_sqlite
-
-MODELS = 200
-SMALL = 13  # entries of fill_catalog(8): 8 series of 3, 1, 1, 2, 1, 1, 2, 2 versions
-
-
-@pytest.fixture(scope="module")
-def full_source(tmp_path_factory):
-    """The folder of an embedded catalog of 200 model series (296 entries), made once."""
-    folder = tmp_path_factory.mktemp("full-source")
-    with open_sqlite(folder) as catalog:
-        fill_catalog(catalog, folder, MODELS)
-    return folder
-
-
-@pytest.fixture
-def source(full_source, tmp_path):
-    """A catalog of its own for each test, as the full source (copied files: quick)."""
-    folder = tmp_path / "source"
-    shutil.copytree(full_source, folder, ignore=shutil.ignore_patterns("artifact"))
-    with open_sqlite(folder) as catalog:
-        yield catalog
-
-
-@pytest.fixture
-def small_source(tmp_path):
-    with open_sqlite(tmp_path / "small") as catalog:
-        fill_catalog(catalog, tmp_path / "small", 8)
-        yield catalog
+from .catalogs import SMALL, all_entries, assert_copied, copies_by_source, open_sqlite
 
 
 def _copy_twice(source, target, **options):
