@@ -14,7 +14,7 @@ import argparse
 import json
 import sys
 
-from ..errors import CatalogError
+from ..errors import CatalogError, InvalidInput
 from ..sizes import human_size
 from .progress import ProgressBar
 
@@ -32,9 +32,11 @@ def add_copy_parser(sub, common) -> None:
                    help="the catalog to copy from (default: --url, else the configured or embedded catalog)")
     p.add_argument("--to", dest="target", required=True, metavar="URL", help="the catalog to copy into")
     p.add_argument("--from-artifact-root", default=None, metavar="ROOT",
-                   help="where the source keeps its artifact bytes, when its URL alone does not say")
+                   help="where the source keeps its artifact files (a folder or s3://...): needed with a database URL "
+                        "other than the configured catalog's")
     p.add_argument("--to-artifact-root", default=None, metavar="ROOT",
-                   help="where the target keeps its artifact bytes, when its URL alone does not say")
+                   help="where the target keeps its artifact files (a folder or s3://...): needed with a database URL "
+                        "other than the configured catalog's")
     p.add_argument("--filter", action="append", default=[], metavar="SEARCH",
                    help="only models matching this search, as `list` takes it (e.g. 'churn tag:team=ml'); a "
                         "model is copied with all its versions when one of them matches")
@@ -99,6 +101,8 @@ def _open(option: str, url: str | None, artifact_root: str | None, *, create: bo
 
     if configured:
         url, artifact_root = catalog_location(url, artifact_root)
+    elif url is not None and not artifact_root:
+        artifact_root = _artifact_root_of(option, url)
     try:
         catalog = open_catalog(url, artifact_root, create=create)
     except CatalogError as exc:
@@ -113,6 +117,25 @@ def _open(option: str, url: str | None, artifact_root: str | None, *, create: bo
         exc.args = (exc.message,)
         raise
     return catalog
+
+
+def _artifact_root_of(option: str, url: str) -> str | None:
+    """The configured artifact root when ``url`` is the configured catalog; else a catalog
+    that keeps its bytes apart (SQL) needs its own: the default one is the embedded catalog's,
+    and copying a catalog's blobs into another's store (whose gc would remove them) or
+    reading them from the wrong one must not happen by omission."""
+    from ..catalog.defaults import default_url
+    from ..catalog.registry import scheme_of
+    from ..configuration import catalog_location
+
+    configured_url, configured_root = catalog_location()
+    if url == (configured_url or default_url()):
+        return configured_root
+    if scheme_of(url) in ("sqlite", "postgresql", "postgresql+psycopg"):
+        raise InvalidInput(f"{option}: give {option}-artifact-root too: where that catalog keeps its artifact "
+                           "files (a folder, or an fsspec URL such as s3://bucket/prefix). Without it they would "
+                           "be those of the configured catalog.")
+    return None
 
 
 class _Reporter:

@@ -139,19 +139,37 @@ def test_a_service_that_records_the_caller_is_named(small_source, tmp_path, monk
 
 def test_unreachable_catalogs_and_bad_usage(small_source, tmp_path, capsys):
     source_args = _sqlite_args(tmp_path / "small", "from")
-    code = main(["copy", *source_args, "--to", "postgresql+psycopg://copier:s3cret@127.0.0.1:9/team"])
+    code = main(["copy", *source_args, "--to", "postgresql+psycopg://copier:s3cret@127.0.0.1:9/team",
+                 "--to-artifact-root", str(tmp_path / "team-blobs")])
     err = capsys.readouterr().err
     assert code == 1 and err.startswith("error: --to: Cannot open the catalog database") and "s3cret" not in err
     assert main(["copy", *source_args, "--to", "http://127.0.0.1:9"]) == 1
     assert "error: --to http://127.0.0.1:9: The catalog service at http://127.0.0.1:9 cannot be reached" in \
         capsys.readouterr().err
-    assert main(["copy", "--from", f"sqlite:///{tmp_path}/missing.db", "--to", f"sqlite:///{tmp_path}/t.db"]) == 2
+    assert main(["copy", *_sqlite_args(tmp_path / "missing", "from"), *_sqlite_args(tmp_path, "to")]) == 2
     assert "error: --from: There is no catalog at" in capsys.readouterr().err
-    assert not (tmp_path / "missing.db").exists()
+    assert not (tmp_path / "missing" / "catalog.db").exists()
     assert main(["copy", *source_args, *_sqlite_args(tmp_path / "small", "to")]) == 2
     assert "same catalog" in capsys.readouterr().err
-    assert main(["copy", *source_args, "--to", f"sqlite:///{tmp_path}/t.db", "--compartment", "=x"]) == 2
+    assert main(["copy", *source_args, *_sqlite_args(tmp_path, "to"), "--compartment", "=x"]) == 2
     assert "OLD=NEW" in capsys.readouterr().err
     with pytest.raises(SystemExit) as exited:
         main(["copy", *source_args])  # no --to
     assert exited.value.code == 2
+
+
+def test_a_database_url_needs_its_artifact_root(small_source, tmp_path, capsys):
+    # Without it the target's blobs would go to the configured catalog's store (whose gc would
+    # remove them), and a source's would be looked for there.
+    source_args = _sqlite_args(tmp_path / "small", "from")
+    assert main(["copy", *source_args, "--to", f"sqlite:///{tmp_path}/target.db"]) == 2
+    assert "error: --to: give --to-artifact-root too" in capsys.readouterr().err
+    assert not (tmp_path / "target.db").exists()
+    assert main(["copy", "--from", f"sqlite:///{tmp_path}/small/catalog.db", "--to", f"sqlite:///{tmp_path}/t.db",
+                 "--to-artifact-root", str(tmp_path / "blobs")]) == 2
+    assert "error: --from: give --from-artifact-root too" in capsys.readouterr().err
+    # The configured catalog (here $MODEL_CATALOG_URL) comes with its configured root.
+    with open_catalog() as configured:
+        configured.save(tmp_path / "small" / "artifact", display_name="configured")
+    assert main(["copy", "--from", os.environ["MODEL_CATALOG_URL"], *_sqlite_args(tmp_path / "t", "to")]) == 0
+    assert "Copied 1 model version(s)" in capsys.readouterr().out
