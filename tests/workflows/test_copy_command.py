@@ -173,3 +173,23 @@ def test_a_database_url_needs_its_artifact_root(small_source, tmp_path, capsys):
         configured.save(tmp_path / "small" / "artifact", display_name="configured")
     assert main(["copy", "--from", os.environ["MODEL_CATALOG_URL"], *_sqlite_args(tmp_path / "t", "to")]) == 0
     assert "Copied 1 model version(s)" in capsys.readouterr().out
+
+
+def test_into_postgresql_and_s3_without_showing_the_password(small_source, tmp_path, pg_url, s3_root, moto_endpoint,
+                                                             monkeypatch, capsys):
+    root, options = s3_root
+    open_catalog(pg_url, root, storage_options=options, upgrade=True).close()  # `db upgrade`, once
+    # The test cluster trusts every connection, so the password is sent and ignored: only its
+    # absence from the output is checked. The object store's endpoint comes from the environment.
+    with_password = pg_url.replace("postgres@", "postgres:s3cret-pw@")
+    monkeypatch.setenv("FSSPEC_S3_ENDPOINT_URL", moto_endpoint)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_endpoint)
+    args = ["copy", *_sqlite_args(tmp_path / "small", "from"), "--to", with_password, "--to-artifact-root", root]
+    assert main([*args, "--json"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["totals"]["copied"] == SMALL and "s3cret-pw" not in out + err
+    assert main(args) == 0
+    out, err = capsys.readouterr()
+    assert "Copied 0 model version(s)" in out and "postgres:***@" in out and "s3cret-pw" not in out + err
+    with open_catalog(pg_url, root, storage_options=options) as copied:
+        assert_copied(small_source, copied)
