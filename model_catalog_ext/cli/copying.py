@@ -161,7 +161,8 @@ class _Reporter:
             return
         done = sum(self.seen.values())
         if self.terminal and outcome.status not in ("failed", "skipped"):
-            self.stream.write(f"\rcopy: {done}/{self.total} models, {self.summary()}   ")
+            # Padded: it overwrites the byte bar of a large model drawn on the same line.
+            self.stream.write(f"\rcopy: {done}/{self.total} models, {self.summary()}".ljust(100))
             self._drawn = True
         else:
             self._end_line()
