@@ -8,7 +8,7 @@ import pytest
 from service_process import SERVICE_TOKEN, SERVICE_USER, start_service, stop_service
 
 from model_catalog_ext.catalog import open_catalog
-from model_catalog_ext.errors import InvalidInput
+from model_catalog_ext.errors import CatalogUnavailable, InvalidInput
 from model_catalog_ext.workflows.copying import COPIED_FROM, CopyOptions, NamespaceMap, copy_catalog
 from tests.damage import flip_byte
 
@@ -154,3 +154,26 @@ def test_namespace_mapping_options():
         NamespaceMap.parse(["a=", "b"], "--compartment")
     with pytest.raises(InvalidInput, match="second"):
         NamespaceMap.parse(["a", "b"], "--project")
+
+
+def test_a_service_that_goes_away_stops_the_run_and_a_later_run_resumes(small_source, tmp_path, monkeypatch):
+    monkeypatch.setenv("MODEL_CATALOG_TOKEN", SERVICE_TOKEN)
+    service = start_service(tmp_path / "service")
+    seen = []
+
+    def stop_after_three(outcome):
+        seen.append(outcome)
+        if len(seen) == 3:
+            stop_service(service)
+
+    with open_catalog(service.url) as target, pytest.raises(CatalogUnavailable, match="cannot be reached"):
+        copy_catalog(small_source, target, on_outcome=stop_after_three)
+    assert [o.status for o in seen] == ["copied"] * 3  # stopped, not a failure per remaining model
+    service = start_service(tmp_path / "service")  # the same catalog, on another port
+    try:
+        with open_catalog(service.url) as target:
+            report = copy_catalog(small_source, target)
+            assert report.ok and report.count("present") == 3 and report.count("copied") == SMALL - 3
+            assert_copied(small_source, target)
+    finally:
+        stop_service(service)
