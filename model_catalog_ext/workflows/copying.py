@@ -31,7 +31,7 @@ from typing import Any
 from ..catalog import CatalogService, ModelEntry, TagFilter, parse_search
 from ..catalog.query import MAX_LIMIT
 from ..catalog.validation import MAX_TAGS
-from ..errors import CatalogError, CatalogUnavailable, DamagedArtifact, InvalidInput, StorageFull
+from ..errors import CatalogError, CatalogUnavailable, InvalidArtifact, InvalidInput, StorageFull
 
 # The freeform tag a copy carries: the id of the model it was copied from.
 COPIED_FROM = "copied-from"
@@ -279,10 +279,11 @@ def _copy_one(source: CatalogService, target: CatalogService, entry: ModelEntry,
                            as_new_version_of=base.id if base is not None else None, progress=progress)
     if _files(copy.manifest) != _files(entry.manifest):
         _remove(target, copy)
-        raise DamagedArtifact(f"The copy of {entry.id} ({entry.display_name!r} version {entry.version}) does not hold "
-                              f"the source's files (paths, sizes or sha256 differ), so it was removed from "
-                              f"{target.url}. Run `jupyter model-catalog verify {entry.id}` on the source.",
-                              model_id=entry.id)
+        raise InvalidArtifact(f"The copy of {entry.id} ({entry.display_name!r} version {entry.version}) did not hold "
+                              f"the source's files ({_difference(entry.manifest, copy.manifest)}), so it was "
+                              f"removed from {target.url}. The target stores an artifact's files by its own rules "
+                              "(it leaves out .git folders and what .model-ignore lists): download the model, "
+                              "check those files and save it into the target by hand.", model_id=entry.id)
     if entry.lifecycle_state != copy.lifecycle_state:
         copy = _set_state(target, copy, entry.lifecycle_state)
     return copy
@@ -290,6 +291,17 @@ def _copy_one(source: CatalogService, target: CatalogService, entry: ModelEntry,
 
 def _files(manifest: list[dict]) -> list[tuple]:
     return sorted((item.get("path"), item.get("size"), item.get("sha256")) for item in manifest)
+
+
+def _difference(source_manifest: list[dict], copy_manifest: list[dict]) -> str:
+    """Which files differ, in words: 'not in the copy: a, b; in the copy only: c'."""
+    source_files, copy_files = set(_files(source_manifest)), set(_files(copy_manifest))
+    parts = []
+    for label, files in (("not in the copy", source_files - copy_files), ("in the copy only", copy_files - source_files)):
+        if files:
+            names = sorted(str(f[0]) for f in files)
+            parts.append(f"{label}: {', '.join(names[:5])}{' ...' if len(names) > 5 else ''}")
+    return "; ".join(parts)
 
 
 def _remove(target: CatalogService, copy: ModelEntry) -> None:
