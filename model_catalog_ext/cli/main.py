@@ -13,6 +13,7 @@
     jupyter model-catalog gc [--grace SECONDS]
     jupyter model-catalog db upgrade
     jupyter model-catalog serve [--ip IP] [--port PORT] [Jupyter server options]
+    jupyter model-catalog copy --to URL [--from URL] [--filter SEARCH] [--dry-run] [--update-metadata]
 
 Every command takes ``--json`` (machine-readable output), ``--url`` and ``--artifact-root``
 (default: ``$MODEL_CATALOG_URL`` / ``$MODEL_CATALOG_ARTIFACT_ROOT``, else what the Jupyter
@@ -32,6 +33,7 @@ from ..catalog.entry import PROVENANCE_KEYS
 from ..catalog.filewrite import write_all
 from ..errors import CatalogError, InvalidInput
 from ..sizes import human_size
+from .copying import add_copy_parser, cmd_copy
 from .edits import edited_custom_metadata, edited_provenance
 from .progress import ProgressBar
 from .serve import add_serve_parser, cmd_serve
@@ -128,6 +130,7 @@ def _parser() -> argparse.ArgumentParser:
                    help="keep leftovers younger than this: a save may still be writing them (default 3600)")
 
     add_serve_parser(sub, common)
+    add_copy_parser(sub, common)
 
     p = sub.add_parser("db", parents=[common], help="look after a shared catalog's database")
     p.add_argument("action", choices=["upgrade"],
@@ -409,6 +412,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "serve":
             return cmd_serve(args, extra)
+        if args.command == "copy":  # opens two catalogs of its own
+            return cmd_copy(args)
         svc = _open(args)
         try:
             return COMMANDS[args.command](args, svc)
