@@ -37,7 +37,10 @@ class CatalogAPIHandler(APIHandler):
 
     @property
     def catalog(self):
-        return self.settings["model_catalog"].service
+        # Changes are recorded in the history as the authenticated caller's, never as a name
+        # the client sends (not even X-Model-Catalog-Author, which only says whose a save is).
+        return self.settings["model_catalog"].service.acting_as(
+            created_by(self.identity_provider, self.current_user))
 
     @property
     def catalog_config(self):
