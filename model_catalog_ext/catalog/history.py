@@ -58,3 +58,27 @@ def record(model_id: str, version_set_id: str, version: int, sequence: int, at: 
     """One history record, as :meth:`CatalogBackend.history` returns it."""
     return {"model_id": model_id, "version_set_id": version_set_id, "version": version, "sequence": sequence,
             "at": at, "actor": actor, "action": action, "changes": changes}
+
+
+def describe(change: dict[str, Any], width: int = 60) -> str:
+    """What a record changed, in one line for tables (the CLI, ``%catalog history``):
+    ``description: "" → "tuned"; freeform_tags: stage:dev → stage:production``."""
+    changes = change.get("changes") or {}
+    if change.get("action") == "saved":
+        return ", ".join(f"{name}={_shown(new, width)}" for name, (_, new) in changes.items()
+                         if name not in ("version", "lifecycle_state"))
+    return "; ".join(f"{name}: {_shown(old, width)} → {_shown(new, width)}" for name, (old, new) in changes.items())
+
+
+def _shown(value: Any, width: int) -> str:
+    import json
+
+    if value is None:
+        text = "(none)"
+    elif isinstance(value, str):
+        text = json.dumps(value, ensure_ascii=False)
+    elif isinstance(value, dict) and all(isinstance(v, str) for v in value.values()):
+        text = " ".join(f"{k}:{v}" for k, v in sorted(value.items())) or "{}"  # tags read as on the command line
+    else:
+        text = json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+    return text if len(text) <= width else text[: width - 1] + "…"
