@@ -126,3 +126,21 @@ def test_the_actor_is_a_user_name(catalog):
         with pytest.raises(InvalidInput):
             catalog.acting_as(bad)
     assert catalog.acting_as(None).actor == catalog.actor
+
+
+def test_sql_a_change_whose_record_cannot_be_written_is_not_made(sql_catalog, make_artifact, monkeypatch):
+    """The record is written in the change's transaction: when it fails, so does the change."""
+    entry = sql_catalog.save(make_artifact(), display_name="m")
+
+    def cannot_record(*args, **kwargs):
+        raise RuntimeError("the history table refused the row")
+
+    monkeypatch.setattr(type(sql_catalog.backend), "_record", staticmethod(cannot_record))
+    for change in (lambda: sql_catalog.update(entry.id, description="x"), lambda: sql_catalog.deactivate(entry.id),
+                   lambda: sql_catalog.delete(entry.id), lambda: sql_catalog.save(make_artifact(), display_name="n")):
+        with pytest.raises(RuntimeError, match="refused the row"):
+            change()
+    monkeypatch.undo()
+    assert sql_catalog.get(entry.id) == entry
+    assert [e.id for e in sql_catalog.list(state="ALL").items] == [entry.id]
+    assert [r["action"] for r in sql_catalog.history(entry.id)] == ["saved"]

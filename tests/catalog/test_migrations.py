@@ -163,3 +163,12 @@ def test_upgrading_to_0008_starts_the_history_of_existing_models(tmp_path):
     assert [(r["version"], r["action"]) for r in svc.history(new.id, all_versions=True)] == [
         (1, "edited"), (2, "saved"), (1, "deleted")]
     svc.close()
+
+
+def test_history_reads_walk_their_indexes(sqlite_catalog):
+    with sqlite_catalog.backend.engine.connect() as conn:
+        for where, index in (("model_id = 'x'", "ix_model_history_model"),
+                             ("version_set_id = 'x'", "ix_model_history_set")):
+            plan = " ".join(r[-1] for r in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN SELECT * FROM model_history WHERE {where} ORDER BY seq"))
+            assert index in plan and "TEMP B-TREE" not in plan, plan
