@@ -320,6 +320,21 @@ export interface IProject {
   created_by: string | null;
 }
 
+/** One change of a model (GET models/{id}/history): who, when, what. */
+export interface IHistoryRecord {
+  model_id: string;
+  version_set_id: string;
+  version: number;
+  /** Grows with every record of the catalog: orders the records of several versions. */
+  sequence: number;
+  /** ISO-8601, UTC. */
+  at: string;
+  actor: string;
+  action: 'saved' | 'edited' | 'activated' | 'deactivated' | 'deleted';
+  /** {field: [old, new]}; a save lists the values the version started with as [null, value]. */
+  changes: Record<string, [unknown, unknown]>;
+}
+
 /**
  * The one typed client of the catalog's REST API. Components and the model talk to the
  * server only through an instance of this class (tests hand in a fake one).
@@ -403,6 +418,27 @@ export class CatalogClient {
   async deleteModel(id: string): Promise<void> {
     await this.json<void>(`models/${encodeURIComponent(id)}`, { method: 'DELETE' });
   }
+
+  /**
+   * Who changed the model, when and what, oldest first (`allVersions`: every version's
+   * changes); null when the catalog keeps no history (capabilities.history is false).
+   */
+  async history(id: string, allVersions = false): Promise<IHistoryRecord[] | null> {
+    // Whether there is a history does not change while the server runs: ask once.
+    this._keepsHistory ??= this.capabilities().then(caps => !!caps.capabilities?.history);
+    this._keepsHistory.catch(() => (this._keepsHistory = undefined));
+    if (!(await this._keepsHistory)) {
+      return null;
+    }
+    const answer = await this.json<{ items: IHistoryRecord[] }>(
+      `models/${encodeURIComponent(id)}/history`,
+      {},
+      allVersions ? { all_versions: 'true' } : {}
+    );
+    return answer.items;
+  }
+
+  private _keepsHistory?: Promise<boolean>;
 
   async versions(id: string): Promise<IModelEntry[]> {
     const answer = await this.json<{ items: IModelEntry[] }>(

@@ -2,6 +2,7 @@ import { ISignal, Signal } from '@lumino/signaling';
 
 import {
   ICapabilities,
+  IHistoryRecord,
   IListQuery,
   IModelChanges,
   IModelEntry,
@@ -379,6 +380,8 @@ export interface IDetailsSource {
   getModel(id: string): Promise<IModelEntry>;
   versions(id: string): Promise<IModelEntry[]>;
   updateModel(id: string, changes: IModelChanges, etag?: string): Promise<IModelEntry>;
+  /** Who changed the model, when and what; null when the catalog keeps no history. */
+  history?(id: string, allVersions?: boolean): Promise<IHistoryRecord[] | null>;
 }
 
 /** Outcome of an inline edit. */
@@ -433,11 +436,47 @@ export class ModelDetailsModel {
   get deleted(): boolean {
     return this._deleted;
   }
+  /**
+   * The recorded changes of the entry (or, with `historyOfAllVersions`, of its whole model),
+   * oldest first; null while unknown or when the catalog keeps no history.
+   */
+  get history(): readonly IHistoryRecord[] | null {
+    return this._history;
+  }
+  get historyOfAllVersions(): boolean {
+    return this._historyOfAllVersions;
+  }
+
+  /** Show the changes of every version (true) or of this entry only. */
+  async showHistoryOfAllVersions(all: boolean): Promise<void> {
+    this._historyOfAllVersions = all;
+    this._changed.emit(); // the checkbox follows the click at once, the records when they come
+    await this.loadHistory();
+  }
+
+  /** (Re)read the history; a failure leaves the section as it was (it is not the entry). */
+  async loadHistory(): Promise<void> {
+    const id = this._id;
+    const all = this._historyOfAllVersions;
+    if (!this.source.history) {
+      return;
+    }
+    try {
+      const records = await this.source.history(id, all);
+      if (id === this._id && all === this._historyOfAllVersions) {
+        this._history = records;
+        this._changed.emit();
+      }
+    } catch {
+      // Nothing to add: the entry itself still shows, and the next change reloads it.
+    }
+  }
 
   /** Show another entry (a version of the same set, usually). */
   async show(id: string): Promise<void> {
     this._id = id;
     this._entry = null;
+    this._history = null;
     await this.load();
   }
 
@@ -449,7 +488,8 @@ export class ModelDetailsModel {
     try {
       const [entry, versions] = await Promise.all([
         this.source.getModel(id),
-        this.source.versions(id).catch(() => [] as IModelEntry[])
+        this.source.versions(id).catch(() => [] as IModelEntry[]),
+        this.loadHistory()
       ]);
       if (id !== this._id) {
         return;
@@ -487,6 +527,7 @@ export class ModelDetailsModel {
       this._versions = this._versions.map(v => (v.id === updated.id ? updated : v));
       this._changed.emit();
       this.events.emitChanged(this._entry);
+      void this.loadHistory();
       return 'saved';
     } catch (error) {
       const status = (error as { status?: number }).status;
@@ -529,6 +570,7 @@ export class ModelDetailsModel {
     this._entry = { ...entry, manifest: entry.manifest ?? this._entry?.manifest };
     this._versions = this._versions.map(v => (v.id === entry.id ? entry : v));
     this._changed.emit();
+    void this.loadHistory();
   }
 
   dispose(): void {
@@ -549,6 +591,7 @@ export class ModelDetailsModel {
     if (id === this._id) {
       this._deleted = true;
       this._changed.emit();
+      void this.loadHistory(); // the delete is the history's last record
     } else if (this._versions.some(v => v.id === id)) {
       this._versions = this._versions.filter(v => v.id !== id);
       this._changed.emit();
@@ -565,5 +608,7 @@ export class ModelDetailsModel {
   private _failure: IUserError | null = null;
   private _saveError: unknown = null;
   private _full = new Map<string, Promise<IModelEntry>>();
+  private _history: IHistoryRecord[] | null = null;
+  private _historyOfAllVersions = false;
   private _changed = new Signal<this, void>(this);
 }

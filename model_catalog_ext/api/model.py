@@ -11,6 +11,9 @@ from ..catalog.fields import ARTIFACT as ARTIFACT_FIELDS
 from ..catalog.fields import EDITABLE, READ_ONLY
 from ..errors import ImmutableArtifact
 
+# Model.history()'s columns: what people scan for first, the keys last.
+HISTORY_COLUMNS = ("at", "version", "action", "actor", "changes", "model_id", "version_set_id", "sequence")
+
 # ADS attribute names that map onto ours.
 _ALIASES = {"provenance_metadata": "provenance", "metadata_custom": "custom_metadata",
             "metadata_taxonomy": "defined_metadata", "schema_input": "input_schema",
@@ -200,6 +203,25 @@ class Model:
     def versions(self) -> list[Model]:
         """Every version of this model (its version set), by ascending version."""
         return [Model(e, self._service) for e in self._service.versions(self._entry.id)]
+
+    def history(self, all_versions: bool = False):
+        """Who changed this model, when and what, oldest first, as a pandas DataFrame (one row
+        per save, edit, activation, deactivation and delete; also after the model was deleted).
+
+        Columns: ``at`` (UTC timestamps), ``version``, ``action`` (saved, edited, activated,
+        deactivated, deleted), ``actor`` (who), ``changes`` (``{field: [old, new]}``; a save
+        lists the values the version started with as ``[None, value]``), ``model_id``,
+        ``version_set_id``, ``sequence``.  ``all_versions=True``: the changes of every version
+        of the model, so that replaying the rows up to a date tells which version was active
+        (or tagged for production) then, and who made it so (docs/journey.md shows how).
+        Catalogs that keep no history (OCI) raise Unsupported.
+        """
+        import pandas as pd
+
+        records = self._service.history(self._entry.id, all_versions=all_versions)
+        frame = pd.DataFrame.from_records(records, columns=list(HISTORY_COLUMNS))
+        frame["at"] = pd.to_datetime(frame["at"], utc=True, format="ISO8601")
+        return frame
 
     def to_dict(self) -> dict:
         """The model's fields as JSON-ready data (uncommitted changes included)."""

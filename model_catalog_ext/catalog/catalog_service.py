@@ -9,6 +9,7 @@ folders and zips (``downloads.py``); a :class:`~.interface.CatalogBackend` store
 from __future__ import annotations
 
 import builtins
+import copy
 import dataclasses
 from collections.abc import Iterator
 from pathlib import Path
@@ -34,6 +35,28 @@ class CatalogService:
 
     def __init__(self, backend: CatalogBackend):
         self.backend = backend
+        self._actor: str | None = None
+
+    # --- who changes it ---------------------------------------------------------------------
+    def acting_as(self, actor: str | None) -> CatalogService:
+        """A view of this catalog (the same backend, nothing to close) whose saves, edits, state
+        changes and deletes are recorded in the history as ``actor``'s (None: the OS user)."""
+        if actor is not None:
+            if not isinstance(actor, str) or not actor.strip() or len(actor) > 255:
+                raise InvalidInput("The actor of a change must be a user name of 1 to 255 characters.")
+            validation.check_text("The actor", actor)
+        view = copy.copy(self)
+        view._actor = actor
+        return view
+
+    @property
+    def actor(self) -> str:
+        """Who this view's changes are recorded as: the ``acting_as`` user, else the OS user."""
+        return self._actor or defaults.current_user()
+
+    def _recorded(self) -> dict:
+        # Only a backend that keeps a history is handed the actor (interface.py).
+        return {"actor": self.actor} if self.backend.capabilities().history else {}
 
     # --- which catalog ----------------------------------------------------------------------
     @property
@@ -130,7 +153,7 @@ class CatalogService:
             _fill_schemas(values, source)
             if progress:
                 progress(0, source.total_size)
-            return self.backend.save(values, source, base, progress)
+            return self.backend.save(values, source, base, progress, **self._recorded())
 
     # --- changing metadata ------------------------------------------------------------------
     def update(self, model_id: str, *, etag: str | None = None, **changes) -> ModelEntry:
@@ -162,7 +185,7 @@ class CatalogService:
             # Test results never change once saved, so reading them first cannot race an edit.
             checked["defined_metadata"] = _keep_test_results(self.backend.get(model_id),
                                                              checked["defined_metadata"])
-        return self.backend.update(model_id, checked, etag)
+        return self.backend.update(model_id, checked, etag, **self._recorded())
 
     def deactivate(self, model_id: str) -> ModelEntry:
         """Hide the entry from default listings (it stays downloadable)."""
@@ -175,12 +198,23 @@ class CatalogService:
     def _set_state(self, model_id: str, state: str) -> ModelEntry:
         assert state in LIFECYCLE_STATES
         validation.check_model_id(model_id)
-        return self.backend.set_state(model_id, state)
+        return self.backend.set_state(model_id, state, **self._recorded())
 
     def delete(self, model_id: str) -> None:
         """Remove the entry; its bytes go too unless another entry uses them."""
         validation.check_model_id(model_id)
-        self.backend.delete(model_id)
+        self.backend.delete(model_id, **self._recorded())
+
+    # --- history ----------------------------------------------------------------------------
+    def history(self, model_id: str, all_versions: bool = False) -> builtins.list[dict]:
+        """Who changed the entry, when and what, oldest first: one dict per save, edit, state
+        change and delete (``catalog/history.py`` describes them), also after a delete.
+        ``all_versions``: the records of every version of the model, in the order they were
+        made.  Unsupported when the backend keeps no history (``capabilities().history``)."""
+        validation.check_model_id(model_id)
+        if not isinstance(all_versions, bool):
+            raise InvalidInput("all_versions must be True or False.")
+        return self.backend.history(model_id, all_versions)
 
     # --- reading artifacts back -------------------------------------------------------------
     def iter_file(self, model_id: str, path: str, reuse_buffers: bool = False) -> Iterator[bytes]:

@@ -119,6 +119,9 @@ class CatalogBackend(abc.ABC):
     def versions(self, model_id: str) -> builtins.list[ModelEntry]:
         """Every entry of the model's version set, ascending by version."""
 
+    # A backend whose capabilities say history=True is also handed ``actor=<user name>`` by
+    # save, update, set_state and delete, and records the change in its history (see
+    # history.py) in the same transaction; other backends are never passed it.
     @abc.abstractmethod
     def save(self, values: dict[str, Any], source: ArtifactSource, base: ModelEntry | None,
              progress: ProgressCallback | None) -> ModelEntry:
@@ -137,6 +140,12 @@ class CatalogBackend(abc.ABC):
     @abc.abstractmethod
     def delete(self, model_id: str) -> None:
         """Remove the entry (its bytes go when nothing else uses them)."""
+
+    def history(self, model_id: str, all_versions: bool = False) -> builtins.list[dict]:
+        """The entry's history records, oldest first (``history.py`` says what a record holds),
+        also after it was deleted; ``all_versions``: those of its whole version set.
+        ModelNotFound when the id has neither an entry nor a history (``capabilities().history``)."""
+        raise Unsupported(f"The catalog at {self.url} keeps no history of its models.")
 
     @abc.abstractmethod
     def artifact_files(self, entry: ModelEntry, reuse_buffers: bool = False) -> builtins.list[ArtifactFile]:

@@ -25,7 +25,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from ..errors import Conflict, DamagedArtifact, ModelNotFound
+from . import history as hist
 from .blobstore import BlobStore, LocalBlobStore, StoredBlob
+from .defaults import current_user
 from .engine import is_sqlite
 from .entry import ModelEntry
 from .hashing import CHUNK_HASH
@@ -43,16 +45,17 @@ from .records import (
     normalize_framework,
     now_us,
     row_to_entry,
+    us_to_datetime,
 )
 from .source import ArtifactSource
 from .sql_errors import typed_write_errors
-from .tables import artifact_blobs, artifacts, blobs, model_tags, models, version_sets
+from .tables import artifact_blobs, artifacts, blobs, model_history, model_tags, models, version_sets
 from .verified import BLOB_MISSING, check_blob, iter_verified
 
 _JSON_FIELDS = ("freeform_tags", "defined_metadata", "custom_metadata", "provenance")
 _MAX_COMMIT_ATTEMPTS = 5
 # The same for every SQL store; asked on every listing, so made once.
-_CAPABILITIES = Capabilities(deduplicates=True, verify_stored=True, garbage_collection=True)
+_CAPABILITIES = Capabilities(deduplicates=True, verify_stored=True, garbage_collection=True, history=True)
 
 
 class _MissingBlobs(Exception):
@@ -167,13 +170,13 @@ class SqlStore(CatalogBackend):
 
     # --- saving ---------------------------------------------------------------------
     def save(self, values: dict[str, Any], source: ArtifactSource, base: ModelEntry | None,
-             progress: ProgressCallback | None) -> ModelEntry:
+             progress: ProgressCallback | None, actor: str | None = None) -> ModelEntry:
         """Every file is hashed while it streams into the blob store; identical bytes are
         stored once."""
         stored: dict[str, StoredBlob] = {}
         try:
             self._store_files(source, progress, stored)
-            return self._commit_save(values, source, stored, base)
+            return self._commit_save(values, source, stored, base, actor or current_user())
         except BaseException:
             # A failed save (a file that changed, a full disk...) takes back the blobs it wrote
             # that no entry uses; a killed one leaves them to collect_garbage().
@@ -182,11 +185,11 @@ class SqlStore(CatalogBackend):
             raise
 
     def _commit_save(self, values: dict, source, stored: dict[str, StoredBlob],
-                     base: ModelEntry | None) -> ModelEntry:
+                     base: ModelEntry | None, actor: str) -> ModelEntry:
         manifest = [{"path": f.path, "size": f.size, "sha256": stored[f.path].sha256} for f in source.files]
         for attempt in range(_MAX_COMMIT_ATTEMPTS):
             try:
-                return self._insert_entry(values, manifest, stored, base)
+                return self._insert_entry(values, manifest, stored, base, actor)
             except _MissingBlobs as missing:
                 # A concurrent delete collected a blob we rely on: store it again.
                 for f in source.files:
@@ -237,7 +240,7 @@ class SqlStore(CatalogBackend):
                                             known_chunks=known_chunks.get(f.size), progress=tick)
 
     def _insert_entry(self, values: dict, manifest: builtins.list[dict], stored: dict[str, StoredBlob],
-                      base: ModelEntry | None) -> ModelEntry:
+                      base: ModelEntry | None, actor: str) -> ModelEntry:
         digest = manifest_digest(manifest)
         size = sum(m["size"] for m in manifest)
         by_sha = {b.sha256: b for b in stored.values()}
@@ -289,7 +292,17 @@ class SqlStore(CatalogBackend):
             }
             seq = conn.execute(models.insert().values(**row).returning(models.c.seq)).scalar_one()
             self._write_tags(conn, seq, values["freeform_tags"])
-            return self._entries(conn, [conn.execute(sa.select(models).where(models.c.seq == seq)).first()])[0]
+            entry = self._entries(conn, [conn.execute(sa.select(models).where(models.c.seq == seq)).first()])[0]
+            self._record(conn, entry, now, actor, "saved", hist.saved_changes(entry))
+            return entry
+
+    @staticmethod
+    def _record(conn, row, at: int, actor: str, action: str, changes: dict) -> None:
+        """One history row for a change of ``row`` (an entry or a models row), in the
+        change's own transaction: a change that rolls back takes its record with it."""
+        conn.execute(model_history.insert().values(
+            model_id=row.id, version_set_id=row.version_set_id, version=row.version, at=at, actor=actor,
+            action=action, changes=dumps(changes)))
 
     @staticmethod
     def _write_tags(conn, seq: int, tags: dict[str, str]) -> None:
@@ -298,10 +311,11 @@ class SqlStore(CatalogBackend):
             conn.execute(model_tags.insert(), [{"seq": seq, "key": k, "value": v} for k, v in tags.items()])
 
     # --- changing metadata -------------------------------------------------------------
-    def update(self, model_id: str, changes: dict[str, Any], etag: str | None) -> ModelEntry:
-        return self._apply(model_id, etag, changes)
+    def update(self, model_id: str, changes: dict[str, Any], etag: str | None,
+               actor: str | None = None) -> ModelEntry:
+        return self._apply(model_id, etag, changes, actor or current_user())
 
-    def _apply(self, model_id: str, etag: str | None, changes: dict) -> ModelEntry:
+    def _apply(self, model_id: str, etag: str | None, changes: dict, actor: str) -> ModelEntry:
         with self._write() as conn:
             row = self._row(conn, model_id, for_update=True)
             if etag is not None and etag != row.etag:
@@ -322,23 +336,31 @@ class SqlStore(CatalogBackend):
                 conn.execute(models.update().where(models.c.seq == row.seq).values(**values))
                 if "freeform_tags" in changes:
                     self._write_tags(conn, row.seq, changes["freeform_tags"])
+                old = {key: loads(row._mapping[key]) if key in _JSON_FIELDS else row._mapping[key] for key in changes}
+                edited = hist.edited_changes(old, changes)
+                if edited:
+                    self._record(conn, row, values["time_updated"], actor, "edited", edited)
                 row = conn.execute(sa.select(models).where(models.c.seq == row.seq)).first()
             return self._entries(conn, [row])[0]
 
-    def set_state(self, model_id: str, state: str) -> ModelEntry:
+    def set_state(self, model_id: str, state: str, actor: str | None = None) -> ModelEntry:
         with self._write() as conn:
             row = self._row(conn, model_id, for_update=True)
             if row.lifecycle_state != state:
+                at = max(now_us(), row.time_updated + 1)
                 conn.execute(models.update().where(models.c.seq == row.seq).values(
-                    lifecycle_state=state, time_updated=max(now_us(), row.time_updated + 1), etag=new_etag()))
+                    lifecycle_state=state, time_updated=at, etag=new_etag()))
+                self._record(conn, row, at, actor or current_user(), hist.state_action(state),
+                             hist.state_changes(row.lifecycle_state, state))
                 row = conn.execute(sa.select(models).where(models.c.seq == row.seq)).first()
             return self._entries(conn, [row])[0]
 
     # --- deleting -----------------------------------------------------------------------
-    def delete(self, model_id: str) -> None:
-        """Remove the entry; its blobs go too unless another entry uses them."""
+    def delete(self, model_id: str, actor: str | None = None) -> None:
+        """Remove the entry; its blobs go too unless another entry uses them.  Its history stays."""
         with self._write() as conn:
             row = self._row(conn, model_id, for_update=True)
+            self._record(conn, row, now_us(), actor or current_user(), "deleted", {})
             conn.execute(model_tags.delete().where(model_tags.c.seq == row.seq))
             conn.execute(models.delete().where(models.c.seq == row.seq))
             if conn.execute(sa.select(models.c.seq).where(models.c.version_set_id == row.version_set_id)
@@ -347,6 +369,22 @@ class SqlStore(CatalogBackend):
             candidates = self._release_artifact(conn, row.artifact_digest)
         # A crash here leaves unreferenced blobs only; collect_garbage() finds them.
         self._collect(candidates)
+
+    # --- history ----------------------------------------------------------------------------
+    def history(self, model_id: str, all_versions: bool = False) -> builtins.list[dict]:
+        """The entry's (or its version set's) history records, oldest first."""
+        with self.engine.connect() as conn:
+            where = model_history.c.model_id == model_id
+            if all_versions:
+                # The set of a deleted entry is still named by its own records.
+                set_id = (conn.execute(sa.select(models.c.version_set_id).where(models.c.id == model_id)).scalar()
+                          or conn.execute(sa.select(model_history.c.version_set_id).where(where).limit(1)).scalar())
+                where = model_history.c.version_set_id == (set_id or "")
+            rows = conn.execute(sa.select(model_history).where(where).order_by(model_history.c.seq)).fetchall()
+            if not rows:
+                self._row(conn, model_id)  # ModelNotFound unless it is an entry saved before history began
+        return [hist.record(r.model_id, r.version_set_id, r.version, r.seq, us_to_datetime(r.at).isoformat(),
+                            r.actor, r.action, loads(r.changes)) for r in rows]
 
     def _release_artifact(self, conn, digest: str) -> builtins.list[str]:
         still_used = conn.execute(sa.select(models.c.seq).where(models.c.artifact_digest == digest).limit(1)).first()

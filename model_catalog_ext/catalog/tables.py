@@ -14,6 +14,9 @@ checks that the migrated schema and these definitions agree.
 - ``blobs``: stored blobs with their size and per-chunk digests, so a download can
   check each chunk before serving it.  Rows are also the lock a save and a blob deletion
   take on a digest.
+- ``model_history``: one row per change of an entry (history.py), written in the change's
+  transaction; no foreign key, so a deleted entry's history stays.  Indexed by entry and by
+  version set, each in ``seq`` order.
 """
 from __future__ import annotations
 
@@ -112,4 +115,19 @@ blobs = sa.Table(
     # CRC-32 of the bytes (zip headers need it; NULL for blobs stored before migration 0003)
     sa.Column("crc32", sa.BigInteger),
     sa.Index("ix_blobs_size", "size"),
+)
+
+model_history = sa.Table(
+    "model_history",
+    metadata,
+    sa.Column("seq", SeqType, primary_key=True, autoincrement=True),
+    sa.Column("model_id", sa.String(64), nullable=False),
+    sa.Column("version_set_id", sa.String(64), nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("at", sa.BigInteger, nullable=False),  # microseconds since the epoch (UTC)
+    sa.Column("actor", sa.String(255), nullable=False),
+    sa.Column("action", sa.String(16), nullable=False),
+    sa.Column("changes", sa.Text, nullable=False),  # JSON {field: [old, new]}
+    sa.Index("ix_model_history_model", "model_id", "seq"),
+    sa.Index("ix_model_history_set", "version_set_id", "seq"),
 )

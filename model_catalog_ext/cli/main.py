@@ -5,6 +5,7 @@
     jupyter model-catalog save PATH --name NAME [--tag key:value]... [--version-of ID]
     jupyter model-catalog download ID TARGET [--force] [--zip]
     jupyter model-catalog versions ID
+    jupyter model-catalog history ID [--all-versions]
     jupyter model-catalog edit ID [--name N] [--description D] [--tag key:value]... [--remove-tag KEY]...
                                   [--metadata KEY=VALUE]... [--remove-metadata KEY]... [--provenance KEY=VALUE]...
     jupyter model-catalog deactivate|activate ID
@@ -37,7 +38,7 @@ from .copying import add_copy_parser, cmd_copy
 from .edits import edited_custom_metadata, edited_provenance
 from .progress import ProgressBar
 from .serve import add_serve_parser, cmd_serve
-from .table import entry_rows, format_entry, format_table
+from .table import entry_rows, format_entry, format_table, history_rows
 
 
 def _common(suppress: bool) -> argparse.ArgumentParser:
@@ -79,6 +80,11 @@ def _parser() -> argparse.ArgumentParser:
                        ("activate", "show an inactive model again")]:
         p = sub.add_parser(name, parents=[common], help=text)
         p.add_argument("model_id")
+
+    p = sub.add_parser("history", parents=[common],
+                       help="who changed a model, when and what, oldest first (also after a delete)")
+    p.add_argument("model_id")
+    p.add_argument("--all-versions", action="store_true", help="the changes of every version of the model")
 
     p = sub.add_parser("save", parents=[common], help="save an artifact folder or .zip as a new model")
     p.add_argument("path")
@@ -217,6 +223,16 @@ def cmd_show(args, svc) -> int:
 
 def cmd_versions(args, svc) -> int:
     _show_entries(args, svc.versions(args.model_id))
+    return 0
+
+
+def cmd_history(args, svc) -> int:
+    records = svc.history(args.model_id, all_versions=args.all_versions)
+    if args.json:
+        _print_json(records)
+    else:
+        print(format_table(*history_rows(records), max_width=80) if records else
+              f"No recorded changes of {args.model_id} (it was saved before the catalog kept a history).")
     return 0
 
 
@@ -398,7 +414,7 @@ def cmd_db(args, svc) -> int:
     return 0
 
 
-COMMANDS = {"list": cmd_list, "show": cmd_show, "versions": cmd_versions, "save": cmd_save,
+COMMANDS = {"list": cmd_list, "show": cmd_show, "versions": cmd_versions, "history": cmd_history, "save": cmd_save,
             "download": cmd_download, "edit": cmd_edit, "deactivate": cmd_state, "activate": cmd_state,
             "delete": cmd_delete, "verify": cmd_verify, "gc": cmd_gc, "db": cmd_db}
 

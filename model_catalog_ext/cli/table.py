@@ -32,6 +32,16 @@ def entry_rows(entries) -> tuple[list[str], list[list]]:
     return headers, rows
 
 
+def history_rows(records) -> tuple[list[str], list[list]]:
+    """A model's history as table rows: when, which version, what happened, who, what changed."""
+    from ..catalog.history import describe
+
+    headers = ["WHEN", "VER", "ACTION", "BY", "CHANGES"]
+    rows = [[short_time(datetime.fromisoformat(r["at"])), r["version"], r["action"], r["actor"], describe(r)]
+            for r in records]
+    return headers, rows
+
+
 def format_entry(entry) -> str:
     """Every field of an entry, one per line, the manifest as a small table."""
     e = entry

@@ -34,7 +34,7 @@ class CatalogMagics(Magics):
     @line_cell_magic
     def catalog(self, line: str, cell: str | None = None):
         """Work with the model catalog: list, show, save, load, predict, download, edit,
-        deactivate, activate, delete, versions.
+        deactivate, activate, delete, versions, history.
 
         Run ``%catalog --help`` for the subcommands and ``%catalog SUBCOMMAND --help`` for
         the options of one. As a cell magic (``%%catalog save VAR --name N`` or

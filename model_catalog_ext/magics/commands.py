@@ -119,6 +119,14 @@ def cmd_versions(ctx: MagicContext, args, cell):
     _display(render.models_table_html(entries, caption), render.models_table_text(entries, caption))
 
 
+def cmd_history(ctx: MagicContext, args, cell):
+    """Who changed the model (or, --all-versions, each of its versions), when and what, as a table."""
+    _no_cell("history", cell)
+    records = ctx.service.history(args.id, all_versions=args.all_versions)
+    caption = f"{len(records)} recorded change(s) of {args.id}{' and its other versions' if args.all_versions else ''}"
+    _display(render.history_table_html(records, caption), render.history_table_text(records, caption))
+
+
 # --- save -----------------------------------------------------------------------------------
 
 # How %catalog save spells the save's options, for the workflow's messages.
@@ -325,4 +333,5 @@ COMMANDS = {
     "activate": cmd_activate,
     "delete": cmd_delete,
     "versions": cmd_versions,
+    "history": cmd_history,
 }

@@ -162,4 +162,8 @@ def build_parser() -> MagicArgumentParser:
 
     p = add("versions", "List every version of a model.")
     p.add_argument("id", metavar="ID")
+
+    p = add("history", "Who changed a model, when and what, oldest first (also after a delete).")
+    p.add_argument("id", metavar="ID")
+    p.add_argument("--all-versions", action="store_true", help="the changes of every version of the model")
     return parser

@@ -119,6 +119,37 @@ def _text_table(header, rows, caption=None, max_width: int = 40) -> str:
     return "\n".join(out)
 
 
+# --- a model's history ------------------------------------------------------------------------
+
+HISTORY_COLUMNS = ["When", "Version", "Action", "By", "Changes"]
+
+
+def _history_row(change: dict) -> list[str]:
+    from ..catalog.history import describe
+
+    return [when(change.get("at")), str(change.get("version", "")), str(change.get("action", "")),
+            str(change.get("actor", "")), describe(change)]
+
+
+def history_table_html(records, caption: str) -> str:
+    """A model's history (``CatalogService.history``) as an HTML table, oldest first."""
+    if not records:
+        return f"<p><em>{escape(caption)}</em></p>"
+    out = [_TABLE_STYLE, '<table class="mc-table">', f"<caption style='text-align:left'>{escape(caption)}</caption>",
+           "<thead><tr>" + "".join(f"<th>{c}</th>" for c in HISTORY_COLUMNS) + "</tr></thead><tbody>"]
+    for change in records:
+        out.append("<tr>" + "".join(f"<td>{escape(c)}</td>" for c in _history_row(change)) + "</tr>")
+    out.append("</tbody></table>")
+    return "".join(out)
+
+
+def history_table_text(records, caption: str) -> str:
+    """The same table in fixed-width text."""
+    if not records:
+        return caption
+    return _text_table(HISTORY_COLUMNS, [_history_row(r) for r in records], caption, max_width=80)
+
+
 # --- one model ----------------------------------------------------------------------------
 
 def _overview(d: dict) -> list[tuple[str, str]]:

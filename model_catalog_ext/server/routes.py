@@ -6,7 +6,7 @@ from jupyter_server.utils import url_path_join
 from .handlers.artifacts import ArtifactFileHandler, ArtifactZipHandler, DownloadToFolderHandler
 from .handlers.files import FileSaveHandler
 from .handlers.jobs import JobHandler
-from .handlers.models import ModelHandler, ModelsHandler, ModelStateHandler, VersionsHandler
+from .handlers.models import HistoryHandler, ModelHandler, ModelsHandler, ModelStateHandler, VersionsHandler
 from .handlers.not_found import NotFoundHandler
 from .handlers.notebooks import NotebookModelsHandler, NotebookSaveHandler
 from .handlers.projects import ProjectsHandler
@@ -26,6 +26,7 @@ def api_routes():
         (rf"models/{MODEL_ID}", ModelHandler),
         (rf"models/{MODEL_ID}/(?P<action>activate|deactivate)", ModelStateHandler),
         (rf"models/{MODEL_ID}/versions", VersionsHandler),
+        (rf"models/{MODEL_ID}/history", HistoryHandler),
         (rf"models/{MODEL_ID}/artifact", ArtifactZipHandler),
         (rf"models/{MODEL_ID}/artifact/files/(?P<path>.+)", ArtifactFileHandler),
         (rf"models/{MODEL_ID}/download", DownloadToFolderHandler),

@@ -17,6 +17,7 @@ import { catalogIcon } from '../icons';
 import { ModelDetailsModel, SaveOutcome } from '../model';
 import { commitUrl, repositoryWebUrl } from '../provenance';
 import { ErrorState } from './ErrorState';
+import { HistorySection } from './HistorySection';
 import { useModelChanges } from './useModelChanges';
 import { TagChips, TagEditor } from './TagChips';
 
@@ -807,6 +808,8 @@ export function ModelDetailsView(props: {
           </p>
         )}
       </section>
+
+      <HistorySection model={model} />
     </div>
   );
 }

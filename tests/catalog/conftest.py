@@ -18,7 +18,7 @@ from oci_fixtures import oci_catalog_url, oci_config_file, oci_fake, oci_key  # 
 
 from model_catalog_ext.catalog import open_catalog  # noqa: E402
 
-TABLES = ("models", "model_tags", "artifacts", "artifact_blobs", "blobs")
+TABLES = ("models", "model_tags", "artifacts", "artifact_blobs", "blobs", "model_history")
 
 
 @pytest.fixture

@@ -16,7 +16,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
+from model_catalog_ext.catalog import history as hist
 from model_catalog_ext.catalog import pagetoken
+from model_catalog_ext.catalog.defaults import current_user
 from model_catalog_ext.catalog.entry import ModelEntry
 from model_catalog_ext.catalog.interface import ArtifactFile, BackendInfo, Capabilities, CatalogBackend
 from model_catalog_ext.catalog.query import ModelQuery, Page
@@ -40,12 +42,13 @@ class MemoryBackend(CatalogBackend):
         self._blobs: dict[str, tuple[bytes, list[bytes]]] = {}  # sha256 -> (bytes, chunk digests)
         self._last_version: dict[str, int] = {}
         self._seq = 0
+        self._history: list[dict] = []  # every record, oldest first (kept after a delete)
 
     def info(self) -> BackendInfo:
         return BackendInfo("memory", "In-memory catalog (tests)", self.url)
 
     def capabilities(self) -> Capabilities:
-        return Capabilities(deduplicates=True, verify_stored=True, garbage_collection=False)
+        return Capabilities(deduplicates=True, verify_stored=True, garbage_collection=False, history=True)
 
     def _row(self, model_id: str) -> dict:
         row = self._rows.get(model_id)
@@ -93,7 +96,7 @@ class MemoryBackend(CatalogBackend):
             found = [r["entry"] for r in self._rows.values() if r["entry"].version_set_id == vs]
         return [copy.deepcopy(e) for e in sorted(found, key=lambda e: e.version)]
 
-    def save(self, values, source, base, progress) -> ModelEntry:
+    def save(self, values, source, base, progress, actor=None) -> ModelEntry:
         manifest, total, done = [], source.total_size, 0
         for f in source.files:
             h, data = hashlib.sha256(), bytearray()
@@ -125,7 +128,22 @@ class MemoryBackend(CatalogBackend):
                                artifact_size=sum(m["size"] for m in manifest), etag=uuid.uuid4().hex,
                                **copy.deepcopy(values))
             self._rows[entry.id] = {"entry": entry, "seq": self._seq}
+            self._record(entry, now, actor, "saved", hist.saved_changes(entry))
             return copy.deepcopy(entry)
+
+    def _record(self, entry: ModelEntry, at: datetime, actor, action: str, changes: dict) -> None:
+        # Under self._lock, with the change itself: nothing can see one without the other.
+        self._history.append(hist.record(entry.id, entry.version_set_id, entry.version, len(self._history) + 1,
+                                         at.isoformat(), actor or current_user(), action, copy.deepcopy(changes)))
+
+    def history(self, model_id, all_versions=False) -> list[dict]:
+        with self._lock:
+            mine = [r for r in self._history if r["model_id"] == model_id]
+            if not mine:
+                self._row(model_id)
+            if all_versions and mine:
+                mine = [r for r in self._history if r["version_set_id"] == mine[0]["version_set_id"]]
+            return copy.deepcopy(mine)
 
     def _change(self, model_id: str, **changes) -> ModelEntry:
         row = self._row(model_id)
@@ -134,22 +152,31 @@ class MemoryBackend(CatalogBackend):
         row["entry"] = replace(old, **copy.deepcopy(changes), time_updated=later, etag=uuid.uuid4().hex)
         return copy.deepcopy(row["entry"])
 
-    def update(self, model_id, changes, etag) -> ModelEntry:
+    def update(self, model_id, changes, etag, actor=None) -> ModelEntry:
         with self._lock:
-            current = self._row(model_id)["entry"].etag
-            if etag is not None and etag != current:
-                raise Conflict.stale(model_id, etag, current)
-            return self._change(model_id, **changes) if changes else self.get(model_id)
-
-    def set_state(self, model_id, state) -> ModelEntry:
-        with self._lock:
-            if self._row(model_id)["entry"].lifecycle_state == state:
+            old = self._row(model_id)["entry"]
+            if etag is not None and etag != old.etag:
+                raise Conflict.stale(model_id, etag, old.etag)
+            if not changes:
                 return self.get(model_id)
-            return self._change(model_id, lifecycle_state=state)
+            new = self._change(model_id, **changes)
+            edited = hist.edited_changes({k: getattr(old, k) for k in changes}, changes)
+            if edited:
+                self._record(new, new.time_updated, actor, "edited", edited)
+            return new
 
-    def delete(self, model_id) -> None:
+    def set_state(self, model_id, state, actor=None) -> ModelEntry:
         with self._lock:
-            self._row(model_id)
+            old_state = self._row(model_id)["entry"].lifecycle_state
+            if old_state == state:
+                return self.get(model_id)
+            new = self._change(model_id, lifecycle_state=state)
+            self._record(new, new.time_updated, actor, hist.state_action(state), hist.state_changes(old_state, state))
+            return new
+
+    def delete(self, model_id, actor=None) -> None:
+        with self._lock:
+            self._record(self._row(model_id)["entry"], datetime.now(timezone.utc), actor, "deleted", {})
             del self._rows[model_id]
             used = {m["sha256"] for r in self._rows.values() for m in r["entry"].manifest}
             for sha in set(self._blobs) - used:

@@ -148,3 +148,27 @@ def test_a_catalog_that_cannot_be_opened_says_what_and_why(tmp_path, monkeypatch
     monkeypatch.setenv("MODEL_CATALOG_URL", f"sqlite:///{a_file}/catalog.db")
     with pytest.raises(CatalogError, match=r"\(from \$MODEL_CATALOG_URL\).*folder exists"):
         open_catalog(artifact_root=str(tmp_path / "blobs"))
+
+
+def test_upgrading_to_0008_starts_the_history_of_existing_models(tmp_path):
+    def one_model(svc, art):
+        return svc.save(art, display_name="m")
+
+    svc, art, old = _upgraded_from(tmp_path, "0007_updated_sort", one_model)
+    assert svc.history(old.id) == []  # saved before there was a history: nothing invented
+    svc.acting_as("alice").update(old.id, description="after the upgrade")
+    new = svc.acting_as("bob").save(art, display_name="m", as_new_version_of=old.id)
+    svc.acting_as("bob").delete(old.id)
+    assert [(r["action"], r["actor"]) for r in svc.history(old.id)] == [("edited", "alice"), ("deleted", "bob")]
+    assert [(r["version"], r["action"]) for r in svc.history(new.id, all_versions=True)] == [
+        (1, "edited"), (2, "saved"), (1, "deleted")]
+    svc.close()
+
+
+def test_history_reads_walk_their_indexes(sqlite_catalog):
+    with sqlite_catalog.backend.engine.connect() as conn:
+        for where, index in (("model_id = 'x'", "ix_model_history_model"),
+                             ("version_set_id = 'x'", "ix_model_history_set")):
+            plan = " ".join(r[-1] for r in conn.exec_driver_sql(
+                f"EXPLAIN QUERY PLAN SELECT * FROM model_history WHERE {where} ORDER BY seq"))
+            assert index in plan and "TEMP B-TREE" not in plan, plan

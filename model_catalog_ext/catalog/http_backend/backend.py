@@ -67,8 +67,9 @@ class HttpBackend(CatalogBackend):
         return [ModelEntry.from_dict(item) for item in data["items"]]
 
     # --- saving and changing ----------------------------------------------------------------
+    # ``actor`` is not sent: the service records the user it authenticated (never a client's word).
     def save(self, values: dict[str, Any], source: ArtifactSource, base: ModelEntry | None,
-             progress: ProgressCallback | None) -> ModelEntry:
+             progress: ProgressCallback | None, actor: str | None = None) -> ModelEntry:
         metadata = {k: v for k, v in values.items() if k != "created_by"}
         if base is not None:
             metadata["as_new_version_of"] = base.id
@@ -82,7 +83,8 @@ class HttpBackend(CatalogBackend):
         finally:
             response.close()
 
-    def update(self, model_id: str, changes: dict[str, Any], etag: str | None) -> ModelEntry:
+    def update(self, model_id: str, changes: dict[str, Any], etag: str | None,
+               actor: str | None = None) -> ModelEntry:
         if not changes:  # the API refuses an empty edit; the contract answers with the entry
             entry = self.get(model_id)
             if etag is not None and etag != entry.etag:
@@ -91,12 +93,16 @@ class HttpBackend(CatalogBackend):
         headers = {"If-Match": f'"{etag}"'} if etag is not None else {}
         return ModelEntry.from_dict(self._http.call("PATCH", "models", model_id, json_body=changes, headers=headers))
 
-    def set_state(self, model_id: str, state: str) -> ModelEntry:
+    def set_state(self, model_id: str, state: str, actor: str | None = None) -> ModelEntry:
         action = "activate" if state == "ACTIVE" else "deactivate"
         return ModelEntry.from_dict(self._http.call("POST", "models", model_id, action))
 
-    def delete(self, model_id: str) -> None:
+    def delete(self, model_id: str, actor: str | None = None) -> None:
         self._http.call("DELETE", "models", model_id)
+
+    def history(self, model_id: str, all_versions: bool = False) -> builtins.list[dict]:
+        params = [("all_versions", "true")] if all_versions else []
+        return self._http.call("GET", "models", model_id, "history", params=params)["items"]
 
     # --- reading artifacts back -------------------------------------------------------------
     def artifact_files(self, entry: ModelEntry, reuse_buffers: bool = False) -> builtins.list[ArtifactFile]:

@@ -37,7 +37,10 @@ class CatalogAPIHandler(APIHandler):
 
     @property
     def catalog(self):
-        catalog = self.settings["model_catalog"].service
+        # Changes are recorded in the history as the authenticated caller's, never as a name
+        # the client sends (not even X-Model-Catalog-Author, which only says whose a save is).
+        catalog = self.settings["model_catalog"].service.acting_as(
+            created_by(self.identity_provider, self.current_user))
         # The catalog service's access policy, when it has one, wraps the catalog per caller.
         access = self.settings.get("model_catalog_access")
         return access(catalog, self.current_user) if access is not None else catalog

@@ -1,4 +1,4 @@
-"""Models: list, get, edit, (de)activate, delete, versions, upload."""
+"""Models: list, get, edit, (de)activate, delete, versions, history, upload."""
 from __future__ import annotations
 
 import dataclasses
@@ -267,3 +267,19 @@ class VersionsHandler(CatalogAPIHandler):
         entries = await self.run_blocking(self.catalog.versions, model_id)
         self.write_json({"items": [row(e) for e in entries]})
 
+
+
+class HistoryHandler(CatalogAPIHandler):
+    """GET models/{id}/history: who changed the entry, when and what (``all_versions=true``:
+    every version of the model), oldest first; also for a deleted entry."""
+
+    @tornado.web.authenticated
+    async def get(self, model_id):
+        unknown = self.unknown_query_params({"all_versions"})
+        if unknown:
+            raise InvalidInput(f"Unknown query parameter(s) {', '.join(unknown)}; known: all_versions.")
+        flag = self.get_query_argument("all_versions", "false")
+        if flag not in ("true", "false"):
+            raise InvalidInput(f"all_versions must be 'true' or 'false', not '{flag[:40]}'.")
+        records = await self.run_blocking(self.catalog.history, model_id, flag == "true")
+        self.write_json({"items": records})
