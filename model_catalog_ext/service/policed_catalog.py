@@ -79,10 +79,31 @@ class PolicedCatalog:
         self.get(model_id)
         return [e for e in self._catalog.versions(model_id) if self.policy.may_read(self.caller, e)]
 
-    def history(self, model_id: str, *args, **kwargs):
-        """A readable model's history."""
-        self.get(model_id)
-        return self._catalog.history(model_id, *args, **kwargs)
+    def history(self, model_id: str, all_versions: bool = False) -> builtins.list[dict]:
+        """The records of a model (of its whole version set with ``all_versions``) the caller may
+        read. A deleted model is judged by where its records last put it: its history stays
+        readable to those who could read it, and is 404 to everyone else."""
+        records = self._catalog.history(model_id, all_versions=all_versions)
+        readable = {entry_id for entry_id in {r["model_id"] for r in records}
+                    if self.policy.level(self.caller, *self._place_of(entry_id, records)) >= READ}
+        if model_id not in readable:
+            raise self._not_found(model_id)
+        return [r for r in records if r["model_id"] in readable]
+
+    def _place_of(self, entry_id: str, records: builtins.list[dict]) -> tuple[str | None, str | None]:
+        """(compartment, project) of an entry: its own while it exists, else the last its
+        records name (a save lists where it went, an edit where it moved)."""
+        try:
+            entry = self._catalog.get(entry_id)
+        except ModelNotFound:
+            place: dict[str, str | None] = {"compartment_id": None, "project_id": None}
+            for record in records:
+                if record["model_id"] == entry_id:
+                    for name in place:
+                        if name in record["changes"]:
+                            place[name] = record["changes"][name][1]
+            return place["compartment_id"], place["project_id"]
+        return entry.compartment_id, entry.project_id
 
     def iter_file(self, model_id: str, path: str, reuse_buffers: bool = False):
         self.get(model_id)

@@ -228,3 +228,24 @@ def test_the_cli_shows_the_reason_of_a_refusal(policy_service, models):
     assert done.returncode != 0
     assert "bob may read compartment 'research' but not write it" in done.stderr
     assert call(policy_service, "bob", "GET", f"models/{theirs}")[0] == 200  # still there
+
+
+def test_history_follows_the_policy_for_deleted_models_and_other_versions(policy_service, models):
+    first = models["research"][0]["id"]
+    status, second = upload(policy_service, "alice", {"display_name": "v2", "as_new_version_of": first})
+    assert status == 201
+    # carol moves the second version into finance, which alice may not read.
+    assert call(policy_service, "carol", "PATCH", f"models/{second['id']}", {"compartment_id": "finance"})[0] == 200
+    status, answer = call(policy_service, "alice", "GET", f"models/{first}/history?all_versions=true")
+    assert status == 200 and {r["model_id"] for r in answer["items"]} == {first}
+    status, answer = call(policy_service, "bob", "GET", f"models/{first}/history?all_versions=true")
+    assert {r["model_id"] for r in answer["items"]} == {first, second["id"]}
+    # A deleted model's history stays readable to its readers and is 404 to everyone else.
+    assert call(policy_service, "alice", "DELETE", f"models/{first}")[0] == 204
+    status, answer = call(policy_service, "bob", "GET", f"models/{first}/history")
+    assert status == 200 and [r["action"] for r in answer["items"]][-1] == "deleted"
+    assert call(policy_service, "carol", "GET", f"models/{first}/history")[0] == 200
+    hidden = call(policy_service, "alice", "GET", f"models/{second['id']}/history")
+    missing = call(policy_service, "alice", "GET", f"models/mdl-{'0' * 32}/history")
+    assert hidden[0] == missing[0] == 404
+    assert call(policy_service, "mallory", "GET", f"models/{first}/history")[0] == 404

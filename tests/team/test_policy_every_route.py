@@ -27,6 +27,7 @@ EXPECTED = {
     ("post", "/models/{model_id}/activate"): {404},
     ("post", "/models/{model_id}/deactivate"): {404},
     ("get", "/models/{model_id}/versions"): {404},
+    ("get", "/models/{model_id}/history"): {404},
     ("get", "/models/{model_id}/artifact"): {404},
     ("get", "/models/{model_id}/artifact/files/{path}"): {404},
     # Routes onto a server's own files and kernels: the service serves none of them.
