@@ -39,6 +39,7 @@ from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote, urlsplit
 
+import jwt
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
@@ -94,6 +95,7 @@ class FakeDataScience:
         self.work_requests: dict[str, dict] = {}
         self.objects: dict[tuple[str, str, str], str] = {}  # (namespace, bucket, name) -> file
         self.retry_tokens: dict[str, tuple] = {}
+        self.sessions: dict[str, tuple] = {}  # security token -> (session public key, principal)
         self.faults: list[Fault] = []
         self.calls: list[tuple[str, str]] = []  # (method, path) of every request, for assertions
         self.retry_tokens_seen: list[str] = []
@@ -106,6 +108,21 @@ class FakeDataScience:
         self.server.fake = self  # type: ignore[attr-defined]
         self._thread = threading.Thread(target=self.server.serve_forever, name="fake-oci", daemon=True)
         self._thread.start()
+
+    def accept_session(self, token: str, public_key, principal: str) -> None:
+        """Accept requests signed with ``public_key`` under ``keyId = ST$<token>`` (what the Auth
+        service's federation issues to an instance principal) until the token expires."""
+        self.sessions[token] = (public_key, principal)
+
+    def public_key_of(self, key_id: str):
+        """The key that signs for ``key_id``: the test user's API key, or a live session's."""
+        if key_id == self.key_id:
+            return self.public_key
+        if key_id.startswith("ST$") and key_id[3:] in self.sessions:
+            claims = jwt.decode(key_id[3:], options={"verify_signature": False})
+            if claims["exp"] > time.time():
+                return self.sessions[key_id[3:]][0]
+        return None
 
     @property
     def endpoint(self) -> str:
@@ -239,7 +256,8 @@ class FakeDataScience:
             raise _Reply(401, "NotAuthenticated", "The required information to complete authentication was "
                                                   "not provided or was incorrect.")
         params = dict(_SIGNATURE_PARAM.findall(auth))
-        if params.get("keyId") != self.key_id or params.get("algorithm") != "rsa-sha256":
+        public_key = self.public_key_of(params.get("keyId", ""))
+        if public_key is None or params.get("algorithm") != "rsa-sha256":
             raise _Reply(401, "NotAuthenticated", f"Unknown key {params.get('keyId')!r}.")
         names = params.get("headers", "").split()
         required = {"date", "(request-target)", "host"}
@@ -258,7 +276,7 @@ class FakeDataScience:
                     raise _Reply(401, "NotAuthenticated", f"The signed header {name} is missing.")
                 lines.append(f"{name}: {value}")
         try:
-            self.public_key.verify(base64.b64decode(params.get("signature", "")), "\n".join(lines).encode(),
+            public_key.verify(base64.b64decode(params.get("signature", "")), "\n".join(lines).encode(),
                                    padding.PKCS1v15(), hashes.SHA256())
         except (InvalidSignature, ValueError):
             raise _Reply(401, "NotAuthenticated", "The signature does not verify.") from None

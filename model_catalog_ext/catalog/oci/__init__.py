@@ -16,7 +16,10 @@ notebook session, ``$NB_SESSION_COMPARTMENT_OCID`` and ``$PROJECT_OCID``.  Optio
 - ``retries=`` (attempts per call, 5), ``backoff=`` (seconds, 1), ``timeout=`` (seconds, 60);
 - ``upload_limit=`` (bytes, 2 GiB), ``bucket=`` and ``namespace=``: larger artifacts go
   through that Object Storage bucket;
-- ``endpoint=``: another service endpoint than the region's (the tests' loopback fake).
+- ``endpoint=``: another service endpoint than the region's (the tests' loopback fake);
+- ``auth_endpoint=``: for ``instance_principal``, another Auth federation endpoint than the
+  region's (the instance's region, certificate and key come from its metadata service,
+  ``$OCI_METADATA_BASE_URL`` if set).
 
 The ``oci`` SDK is the optional extra ``[oci]``: it is imported only when an ``oci://``
 catalog is opened, and its absence is one clear error.

@@ -47,7 +47,8 @@ def _config_and_signer(settings: OciSettings) -> tuple[dict, object | None]:
         return {"region": settings.region or signer.region}, signer
     if settings.auth == "instance_principal":
         try:
-            signer = oci.auth.signers.InstancePrincipalsSecurityTokenSigner()
+            signer = oci.auth.signers.InstancePrincipalsSecurityTokenSigner(
+                federation_endpoint=settings.auth_endpoint)
         except Exception as exc:
             raise CatalogUnavailable(
                 f"Cannot use instance principals for {settings.location()} ({exc}); they work only on an OCI "

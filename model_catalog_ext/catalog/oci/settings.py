@@ -13,7 +13,7 @@ from ...errors import InvalidInput
 from .. import defaults
 
 AUTH_KINDS = ("api_key", "resource_principal", "instance_principal")
-_OPTIONS = ("project", "profile", "config", "auth", "endpoint", "retries", "backoff", "timeout",
+_OPTIONS = ("project", "profile", "config", "auth", "endpoint", "auth_endpoint", "retries", "backoff", "timeout",
             "upload_limit", "bucket", "namespace")
 DEFAULT_UPLOAD_LIMIT = 2 * 1024**3  # ADS's direct-upload limit; larger artifacts go via Object Storage
 
@@ -29,6 +29,9 @@ class OciSettings:
     profile: str
     config_file: str
     endpoint: str | None  # a service endpoint other than the region's (tests: the loopback fake)
+    # Instance principals: the Auth service's x509 federation endpoint, if not the region's
+    # (private endpoints; tests: a loopback fake). The SDK finds the rest in the instance metadata.
+    auth_endpoint: str | None
     retries: int  # attempts per call, for throttling (429), 5xx and dropped connections
     backoff: float  # base of the exponential backoff, in seconds
     timeout: float  # seconds to connect / to wait between bytes
@@ -79,6 +82,7 @@ def parse_oci_url(url: str) -> OciSettings:
         profile=option("profile") or os.environ.get("OCI_CONFIG_PROFILE") or "DEFAULT",
         config_file=os.path.expanduser(option("config") or os.environ.get("OCI_CONFIG_FILE") or "~/.oci/config"),
         endpoint=option("endpoint"),
+        auth_endpoint=option("auth_endpoint"),
         retries=_number(url, "retries", option("retries"), 5, int, 1, 20),
         backoff=_number(url, "backoff", option("backoff"), 1.0, float, 0.0, 60.0),
         timeout=_number(url, "timeout", option("timeout"), 60.0, float, 0.1, 3600.0),
