@@ -35,3 +35,13 @@ def no_client_tokens(monkeypatch):
                  "JUPYTERHUB_BASE_URL", "JUPYTERHUB_PUBLIC_URL", "JUPYTERHUB_PUBLIC_HUB_URL", "JUPYTERHUB_HOST"):
         monkeypatch.delenv(name, raising=False)
     return monkeypatch
+
+
+@pytest.fixture
+def catalog_service_elsewhere(tmp_path):
+    """A catalog service that is not the hub's, on the same host."""
+    from service_process import start_service, stop_service
+
+    service = start_service(tmp_path / "elsewhere")
+    yield service
+    stop_service(service)

@@ -83,6 +83,17 @@ class RunningHub:
         self.tokens_made.append(token)
         return token
 
+    def single_user_environment(self, user: str) -> dict[str, str]:
+        """The hub's variables in the environment of ``user``'s single-user server (and of its
+        kernels and terminals), as the spawner sets them with the example's configuration."""
+        config = example_config(self.public_url)
+        return {**config.Spawner.environment,
+                "JUPYTERHUB_API_TOKEN": self.token(user, scopes=list(config.Spawner.server_token_scopes)),
+                "JUPYTERHUB_API_URL": self.api_url, "JUPYTERHUB_BASE_URL": "/", "JUPYTERHUB_USER": user,
+                "JUPYTERHUB_SERVICE_PREFIX": f"/user/{user}/", "JUPYTERHUB_SERVICE_URL": "http://127.0.0.1:0/user/",
+                "JUPYTERHUB_PUBLIC_URL": f"{self.public_url}/user/{user}/",
+                "JUPYTERHUB_PUBLIC_HUB_URL": f"{self.public_url}/hub/", "JUPYTERHUB_HOST": ""}
+
 
 def serve_options() -> set[str]:
     """The options ``jupyter model-catalog serve`` has in this checkout."""
@@ -103,7 +114,9 @@ def service_command(example_command: list[str], extra: list[str]) -> list[str]:
     return command + extra
 
 
-def example_service_command() -> list[str]:
+def example_config(public_url: str | None = None):
+    """The settings the deployment example makes (read as JupyterHub reads it), for a hub at
+    ``public_url``."""
     namespace: dict = {}
 
     class _Config(dict):
@@ -115,8 +128,17 @@ def example_service_command() -> list[str]:
 
     config = _Config()
     namespace["get_config"] = lambda: config
-    exec(compile(EXAMPLE_CONFIG.read_text(), str(EXAMPLE_CONFIG), "exec"), namespace)
-    return list(config.JupyterHub.services[0]["command"])
+    saved = os.environ.get("HUB_PUBLIC_URL")
+    if public_url:
+        os.environ["HUB_PUBLIC_URL"] = public_url
+    try:
+        exec(compile(EXAMPLE_CONFIG.read_text(), str(EXAMPLE_CONFIG), "exec"), namespace)
+    finally:
+        if saved is None:
+            os.environ.pop("HUB_PUBLIC_URL", None)
+        else:
+            os.environ["HUB_PUBLIC_URL"] = saved
+    return config
 
 
 def start_hub(folder: Path, timeout: float = 120) -> RunningHub:
@@ -132,7 +154,7 @@ def start_hub(folder: Path, timeout: float = 120) -> RunningHub:
     }
     # The hub's answers are reused for 1 s (not the default minute), so an expired token's
     # refusal is seen at once.
-    command = service_command(example_service_command(), ["--CatalogHubIdentityProvider.hub_cache_max_age=1"])
+    command = service_command(list(example_config().JupyterHub.services[0]["command"]), ["--CatalogHubIdentityProvider.hub_cache_max_age=1"])
     config = folder / "jupyterhub_config.py"
     config.write_text(TEST_SITE.format(
         example=str(EXAMPLE_CONFIG), public_url=public_url, hub_port=hub_port,

@@ -121,3 +121,27 @@ def test_another_services_token_is_403(hub):
 
     status, answer = call(f"{hub.catalog_url}/model-catalog/api/models", ADMIN_TOKEN)
     assert status == 403 and "test-admin" in answer["message"]
+
+
+def test_no_token_is_ever_logged(hub, artifact, no_client_tokens):
+    from tests.server.helpers import artifact_files, multipart, zip_bytes
+
+    url = f"{hub.catalog_url}/model-catalog/api/models"
+    good, expired, refused = hub.token("alice"), hub.token("alice", expires_in=1), hub.token("carol")
+    wrong = "f00dfeedf00dfeedf00dfeedf00dfeed"
+    time.sleep(1.5)
+    body, content_type = multipart({"display_name": "logged?"}, zip_bytes(artifact_files()))
+    for token in (good, expired, refused, wrong):
+        call(url, token)
+        call(f"{url}?token={token}")
+        call(url, token, "POST", body, {"Content-Type": content_type})
+        call(f"{url}/mdl-missing", token, "DELETE")
+        no_client_tokens.setenv("MODEL_CATALOG_TOKEN", token)
+        try:
+            open_catalog(hub.catalog_url).save(artifact, display_name="logged?")
+        except CatalogUnavailable as exc:
+            assert token not in str(exc) and token not in json.dumps(exc.to_dict())
+    log = hub.log_text()
+    assert "POST /services/model-catalog/model-catalog/api/models" in log  # the requests are in it
+    for token in [*hub.tokens_made, wrong]:
+        assert token not in log

@@ -5,9 +5,10 @@ A single-user server (and every kernel and terminal it starts) has the user's hu
 ``$JUPYTERHUB_API_TOKEN``: with it the catalog service of the hub (``c.JupyterHub.services``)
 knows who is calling without any set-up.  That token stands for the user on the hub, so it
 goes only where the hub's proxy routes to one of the hub's services: a URL under
-``<JUPYTERHUB_BASE_URL>services/<name>/`` on a host the hub's environment names (its API
-URL, its public URL or host).  Any other catalog URL -- a typo, a copied notebook's URL, a
-service elsewhere -- gets ``$MODEL_CATALOG_TOKEN`` or nothing.
+``<JUPYTERHUB_BASE_URL>services/<name>/`` at an origin (scheme, host and port) the hub's
+environment names -- its public URL (``c.JupyterHub.public_url``), its public host, or its
+internal API's.  Any other catalog URL -- a typo, a copied notebook's URL, a service
+elsewhere, another port of the same host -- gets ``$MODEL_CATALOG_TOKEN`` or nothing.
 """
 from __future__ import annotations
 
@@ -35,16 +36,28 @@ def is_hub_service_url(url: str) -> bool:
     parts = urlsplit(url)
     services = (os.environ.get("JUPYTERHUB_BASE_URL") or "/").rstrip("/") + "/services/"
     name = parts.path[len(services):].split("/", 1)[0] if parts.path.startswith(services) else ""
-    return parts.scheme in ("http", "https") and bool(name) and parts.hostname in hub_hosts()
+    return bool(name) and _origin(url) in hub_origins()
 
 
-def hub_hosts() -> set[str]:
-    """The host names the hub's environment gives for the hub."""
-    hosts = set()
+def hub_origins() -> set[tuple[str, str, int]]:
+    """The origins the hub's environment gives for the hub."""
+    origins = set()
     for name in _HUB_LOCATION_ENVS:
         value = os.environ.get(name, "").strip()
         if value:
-            host = urlsplit(value if "//" in value else f"//{value}").hostname
-            if host:
-                hosts.add(host)
-    return hosts
+            origin = _origin(value)
+            if origin is not None:
+                origins.add(origin)
+    return origins
+
+
+def _origin(url: str) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` of an http(s) URL, the port spelled out."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port or (443 if parts.scheme == "https" else 80)
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return parts.scheme, parts.hostname.lower(), port
