@@ -43,9 +43,18 @@ catalog["url"] = {service_url!r}
 catalog["command"] = {command!r}
 catalog["environment"].update({service_env!r})
 
-# The tests' own service: makes users' tokens through the hub's API.
+# Users' servers: processes of the hub's own OS user, homes in the test's folder.
+c.JupyterHub.spawner_class = "simple"
+c.SimpleLocalProcessSpawner.home_dir_template = {homes!r} + "/{{username}}"
+c.Spawner.cmd = [{singleuser!r}]
+c.Spawner.args = ["--allow-root"]
+c.Spawner.start_timeout = 120
+c.Spawner.http_timeout = 120
+
+# The tests' own service: makes users' tokens and starts their servers through the hub's API.
 c.JupyterHub.services.append({{"name": "test-admin", "api_token": {admin_token!r}}})
-c.JupyterHub.load_roles.append({{"name": "test-admin", "scopes": ["admin:users", "tokens", "list:users"],
+c.JupyterHub.load_roles.append({{"name": "test-admin", "scopes": ["admin:users", "admin:servers", "tokens",
+                                                               "list:users"],
                                 "services": ["test-admin"]}})
 '''
 
@@ -82,6 +91,23 @@ class RunningHub:
         token = self.hub_api("POST", f"users/{user}/tokens", body)["token"]
         self.tokens_made.append(token)
         return token
+
+    def start_server(self, user: str, timeout: float = 180) -> str:
+        """Start ``user``'s single-user server (as the hub does when they log in); its URL."""
+        try:
+            self.hub_api("POST", f"users/{user}/server")
+        except urllib.error.HTTPError as exc:
+            if exc.code != 400:  # 400: already running
+                raise
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            server = self.hub_api("GET", f"users/{user}")["servers"].get("", {})
+            if server.get("ready"):
+                return f"{self.public_url}{server['url'].rstrip('/')}"
+            if self.process.poll() is not None:
+                break
+            time.sleep(0.5)
+        raise RuntimeError(f"{user}'s server did not start:\n{self.log_text()[-5000:]}")
 
     def single_user_environment(self, user: str) -> dict[str, str]:
         """The hub's variables in the environment of ``user``'s single-user server (and of its
@@ -161,7 +187,8 @@ def start_hub(folder: Path, timeout: float = 120) -> RunningHub:
         proxy_api=f"http://127.0.0.1:{api_port}", proxy=str(PROXY), hub_db=f"sqlite:///{folder}/jupyterhub.sqlite",
         cookie_secret=str(folder / "cookie_secret"), pid_file=str(folder / "jupyterhub.pid"),
         service_url=f"http://127.0.0.1:{service_port}", command=command, service_env=service_env,
-        admin_token=ADMIN_TOKEN))
+        admin_token=ADMIN_TOKEN, homes=str(folder / "home"),
+        singleuser=str(Path(sys.executable).with_name("jupyterhub-singleuser"))))
     env = {**os.environ, "HUB_PUBLIC_URL": public_url,
            # `jupyter model-catalog` of this venv (the example's command), this checkout's code.
            "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
