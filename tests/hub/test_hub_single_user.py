@@ -29,6 +29,8 @@ def test_the_python_api_and_the_catalog_need_no_set_up(hub, in_alices_server, ar
     assert catalog.url.startswith(f"{hub.public_url}/services/model-catalog")
     entry = catalog.save(artifact, display_name="from-alices-server")
     assert entry.created_by == "alice"
+    # Nothing recorded with the model (provenance, metadata) holds the token.
+    assert in_alices_server["JUPYTERHUB_API_TOKEN"] not in json.dumps(catalog.get(entry.id).to_dict(), default=str)
     assert entry.id in [m.id for m in ModelCatalog().list_models()]
 
 
