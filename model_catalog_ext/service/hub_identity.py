@@ -14,7 +14,8 @@ docs/deploy-jupyterhub.md).  Then:
 A token must grant access to this service (``access:services!service=<name>``, as the hub's
 roles give it): a token of a known user without it is refused with 403 and a reason, an
 unknown, expired or revoked one with 401.  The service's own token and personal tokens
-(``tokens`` / ``tokens_file``) still work, and are checked first (no hub request).
+(``tokens`` / ``tokens_file``) still work, and are checked first (no hub request);
+``trusted_header`` does not (the hub's proxy passes any client's headers on).
 """
 from __future__ import annotations
 
@@ -62,7 +63,9 @@ class CatalogHubIdentityProvider(CatalogServiceIdentityProvider):
 
     def validate_security(self, app, ssl_options=None) -> None:
         # No token and no password is expected here: the hub authenticates every caller.
-        return
+        if self.trusted_header:
+            self.log.warning("model-catalog service: trusted_header (%s) is ignored under JupyterHub: the hub's "
+                             "proxy passes every client's headers on, so anyone could set it.", self.trusted_header)
 
     @property
     def login_available(self) -> bool:

@@ -180,7 +180,10 @@ def start_hub(folder: Path, timeout: float = 120) -> RunningHub:
     }
     # The hub's answers are reused for 1 s (not the default minute), so an expired token's
     # refusal is seen at once.
-    command = service_command(list(example_config().JupyterHub.services[0]["command"]), ["--CatalogHubIdentityProvider.hub_cache_max_age=1"])
+    command = service_command(list(example_config().JupyterHub.services[0]["command"]),
+                              ["--CatalogHubIdentityProvider.hub_cache_max_age=1",
+                               # ignored under a hub (anyone could send it through the proxy): tested
+                               "--CatalogServiceIdentityProvider.trusted_header=X-Forwarded-User"])
     config = folder / "jupyterhub_config.py"
     config.write_text(TEST_SITE.format(
         example=str(EXAMPLE_CONFIG), public_url=public_url, hub_port=hub_port,

@@ -145,3 +145,10 @@ def test_no_token_is_ever_logged(hub, artifact, no_client_tokens):
     assert "POST /services/model-catalog/model-catalog/api/models" in log  # the requests are in it
     for token in [*hub.tokens_made, wrong]:
         assert token not in log
+
+
+def test_a_trusted_header_is_not_trusted_under_a_hub(hub):
+    # The hub's proxy passes any client's headers on: the header names nobody.
+    status, _ = call(f"{hub.catalog_url}/model-catalog/api/models", headers={"X-Forwarded-User": "alice"})
+    assert status == 401
+    assert "trusted_header (X-Forwarded-User) is ignored under JupyterHub" in hub.log_text()
