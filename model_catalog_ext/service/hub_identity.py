@@ -48,11 +48,18 @@ class CatalogHubIdentityProvider(CatalogServiceIdentityProvider):
 
     @default("hub_auth")
     def _default_hub_auth(self):
-        from jupyterhub.services.auth import HubOAuth
+        from jupyterhub.services.auth import HubAuth, HubOAuth
 
-        # HubOAuth reads the hub's URL, the service's token, client id and prefix from the
-        # environment the hub gave; c.HubOAuth.* settings still apply.
-        return HubOAuth(parent=self, cache_max_age=self.hub_cache_max_age)
+        # It reads the hub's URL, the service's token, OAuth client and prefix from the
+        # environment the hub gave; c.HubOAuth.* settings still apply. A service entry
+        # without a url has no OAuth client: tokens only, no browser login.
+        oauth = bool(os.environ.get("JUPYTERHUB_CLIENT_ID"))
+        return (HubOAuth if oauth else HubAuth)(parent=self, cache_max_age=self.hub_cache_max_age)
+
+    @property
+    def browsers_log_in(self) -> bool:
+        """Whether browsers log in with the hub's OAuth (the hub gave the service an OAuth client)."""
+        return hasattr(self.hub_auth, "cookie_name")
 
     @default("token")
     def _token_default(self) -> str:
@@ -63,13 +70,15 @@ class CatalogHubIdentityProvider(CatalogServiceIdentityProvider):
 
     def validate_security(self, app, ssl_options=None) -> None:
         # No token and no password is expected here: the hub authenticates every caller.
+        self.log.info("model-catalog service: callers are authenticated by the JupyterHub at %s%s",
+                      self.hub_auth.api_url, "" if self.browsers_log_in else " (tokens only: no OAuth client)")
         if self.trusted_header:
             self.log.warning("model-catalog service: trusted_header (%s) is ignored under JupyterHub: the hub's "
                              "proxy passes every client's headers on, so anyone could set it.", self.trusted_header)
 
     @property
     def login_available(self) -> bool:
-        return True
+        return self.browsers_log_in
 
     async def get_user(self, handler) -> User | None:
         if hasattr(handler, "_catalog_hub_user"):
@@ -82,6 +91,8 @@ class CatalogHubIdentityProvider(CatalogServiceIdentityProvider):
         if token and self._known_token(token):
             return super().get_user(handler)
         from_cookie = not token
+        if from_cookie and not self.browsers_log_in:
+            return None
         if from_cookie:
             # After the hub's OAuth (hub_oauth.py): the OAuth token the hub gave the service, in
             # the service's signed cookie. Jupyter's XSRF check then applies to its changes.
@@ -116,6 +127,8 @@ class CatalogHubIdentityProvider(CatalogServiceIdentityProvider):
         return any(hmac.compare_digest(token.encode(), known.encode()) for known in candidates)
 
     def get_handlers(self) -> list:
+        if not self.browsers_log_in:
+            return []
         from .hub_oauth import oauth_handlers
 
         return oauth_handlers(self.hub_auth)

@@ -21,9 +21,13 @@ def call(url: str, token: str | None = None, method: str = "GET", body: bytes | 
     request = urllib.request.Request(url, data=body, method=method, headers=sent)
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read() or b"null")
+            status, data = response.status, response.read()
     except urllib.error.HTTPError as exc:
-        return exc.code, json.loads(exc.read() or b"null")
+        status, data = exc.code, exc.read()
+    try:
+        return status, json.loads(data or b"null")
+    except ValueError:
+        return status, {"text": data.decode(errors="replace")}  # a page that is not the API's
 
 
 def test_a_users_hub_token_saves_and_lists_as_that_user(hub, artifact, no_client_tokens):
