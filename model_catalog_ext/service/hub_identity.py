@@ -19,6 +19,7 @@ unknown, expired or revoked one with 401.  The service's own token and personal 
 """
 from __future__ import annotations
 
+import hmac
 import os
 
 from jupyter_server.auth.identity import User
@@ -120,8 +121,6 @@ class CatalogHubIdentityProvider(CatalogServiceIdentityProvider):
                 "among its own scopes).")
 
     def _known_token(self, token: str) -> bool:
-        import hmac
-
         candidates = [self.token] if self.token else []
         candidates += list(self._personal_tokens())
         return any(hmac.compare_digest(token.encode(), known.encode()) for known in candidates)
