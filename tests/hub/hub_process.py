@@ -128,15 +128,21 @@ def serve_options() -> set[str]:
     return {word.strip(",[]") for word in done.stdout.split() if word.startswith("--")}
 
 
+POLICY = Path(__file__).parent / "policy.yaml"
+
+
 def service_command(example_command: list[str], extra: list[str]) -> list[str]:
-    """The example's command, with options this checkout's ``serve`` lacks left out (``--policy``
-    comes with the access policy)."""
+    """The example's command with the tests' policy file instead of the site's, and options this
+    checkout's ``serve`` lacks left out."""
     known, command, words = serve_options(), [], iter(example_command)
     for word in words:
         if word.startswith("--") and "=" not in word and word not in known:
             next(words, None)  # and its value
             continue
         command.append(word)
+        if word == "--policy":
+            next(words, None)
+            command.append(str(POLICY))
     return command + extra
 
 
