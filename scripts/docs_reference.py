@@ -38,7 +38,9 @@ ENVIRONMENT = {
     "MODEL_CATALOG_REFUSE_FAILED_VERIFY": "`1`: refuse to save an artifact whose last `verify()` failed, instead of "
                                           "saving it with `ArtifactTestResults` `ok: false` and a warning.",
     "MODEL_CATALOG_TOKEN": "The token a client of a catalog service (an `http(s)://` catalog URL) sends. "
-                           "Never logged or shown.",
+                           "Without it, in a JupyterHub single-user server, the server's own hub token "
+                           "(`JUPYTERHUB_API_TOKEN`) goes to the hub's own services (`<hub>/services/...`) and "
+                           "nowhere else. Never logged or shown.",
     "MODEL_CATALOG_SERVICE_TOKEN": "`jupyter model-catalog serve`: the service's own token (for its "
                                    "`service_user`); personal tokens live in its tokens file.",
 }

@@ -44,6 +44,15 @@ python_env() {
   .venv/bin/jupyter server extension enable model_catalog_ext --sys-prefix >/dev/null
 }
 
+# The proxy of the JupyterHub that tests/hub start (configurable-http-proxy, from npm; the
+# version is pinned in tests/hub/package-lock.json).
+hub_proxy() {
+  if [ ! -x tests/hub/node_modules/.bin/configurable-http-proxy ] \
+     || [ tests/hub/package-lock.json -nt tests/hub/node_modules/.package-lock.json ]; then
+    npm ci --prefix tests/hub --no-audit --no-fund --loglevel=error
+  fi
+}
+
 # The architecture and the code's hygiene, checked (docs/architecture.md; contracts and
 # settings in pyproject.toml).
 python_checks() {
@@ -73,6 +82,7 @@ run_galata() {
 PYTEST_ARGS=("$@")
 stage "system packages (chromium, postgresql)" system_packages
 stage "python env + extension build" python_env
+stage "jupyterhub proxy (npm)" hub_proxy
 stage "python checks (import contracts, ruff, mypy)" python_checks
 stage "pytest" run_pytest
 stage "jest" run_jest

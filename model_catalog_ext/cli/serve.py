@@ -25,12 +25,25 @@ def add_serve_parser(sub, common) -> None:
                               "--CatalogServiceIdentityProvider.tokens_file=tokens.json, "
                               "--CatalogServiceConfig.public_url=https://catalog.example.com, "
                               "--certfile=... --keyfile=... for https.")
-    p.add_argument("--ip", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    p.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port to listen on (default {DEFAULT_PORT})")
+    p.add_argument("--ip", help="address to listen on (default 127.0.0.1, or $JUPYTERHUB_SERVICE_URL's under a hub)")
+    p.add_argument("--port", type=int, help=f"port to listen on (default {DEFAULT_PORT}, or $JUPYTERHUB_SERVICE_URL's "
+                                            "under a hub)")
     p.add_argument("--policy", metavar="FILE",
                    help="the access policy: a YAML file saying who may read, write or administer each compartment "
                         "(docs/access-policy.md; read again when it changes). Without one, every authenticated "
                         "caller may do everything")
+
+
+def listen_address(ip: str | None, port: int | None) -> tuple[str, int]:
+    """Where to listen: as given, else where a hub that manages the service sends its requests
+    (``$JUPYTERHUB_SERVICE_URL``, the ``url`` of its ``c.JupyterHub.services`` entry), else
+    127.0.0.1:8585."""
+    from urllib.parse import urlsplit
+
+    # Only for a hub's service: a single-user server's environment names the server's own URL.
+    hub = urlsplit(os.environ.get("JUPYTERHUB_SERVICE_URL", "") if os.environ.get("JUPYTERHUB_SERVICE_NAME") else "")
+    return (ip or hub.hostname or "127.0.0.1",
+            port or hub.port or (DEFAULT_PORT if not hub.hostname else 443 if hub.scheme == "https" else 80))
 
 
 def cmd_serve(args, extra: list[str]) -> int:
@@ -41,7 +54,8 @@ def cmd_serve(args, extra: list[str]) -> int:
 
     url, root = catalog_location(args.url, args.artifact_root)
     open_catalog(url, root).close()  # its errors say what cannot be opened, before anything listens
-    argv = [f"--ServerApp.ip={args.ip}", f"--ServerApp.port={args.port}", "--ServerApp.port_retries=0"]
+    ip, port = listen_address(args.ip, args.port)
+    argv = [f"--ServerApp.ip={ip}", f"--ServerApp.port={port}", "--ServerApp.port_retries=0"]
     if url:
         argv.append(f"--ModelCatalogConfig.backend_url={url}")
     if root:

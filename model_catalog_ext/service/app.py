@@ -9,11 +9,13 @@ credentials to its callers).
 """
 from __future__ import annotations
 
+import os
 import tempfile
 
 from jupyter_server.serverapp import ServerApp
 from traitlets import default
 
+from .hub_identity import CatalogHubIdentityProvider, running_under_hub
 from .identity import CatalogServiceIdentityProvider
 
 EXTENSION = "model_catalog_ext.service.extension"
@@ -29,7 +31,17 @@ class CatalogServiceApp(ServerApp):
 
     @default("identity_provider_class")
     def _default_identity_provider_class(self):
-        return CatalogServiceIdentityProvider
+        return CatalogHubIdentityProvider if running_under_hub() else CatalogServiceIdentityProvider
+
+    @default("base_url")
+    def _default_base_url(self) -> str:
+        # A hub's proxy passes /services/<name>/... on unchanged: serve under that prefix.
+        return os.environ.get("JUPYTERHUB_SERVICE_PREFIX", "/") if running_under_hub() else "/"
+
+    @default("allow_remote_access")
+    def _default_allow_remote_access(self) -> bool:
+        # Through a hub's proxy the Host is the hub's public name; the hub authenticates.
+        return running_under_hub() or super()._default_allow_remote()
 
     @default("allow_unauthenticated_access")
     def _default_allow_unauthenticated_access(self) -> bool:
@@ -42,6 +54,12 @@ class CatalogServiceApp(ServerApp):
     @default("answer_yes")
     def _default_answer_yes(self) -> bool:
         return True  # Ctrl-C stops a service; no "shut down all kernels?" question (it has none)
+
+    @default("allow_root")
+    def _default_allow_root(self) -> bool:
+        # Jupyter refuses root because its users run code; here nobody does (no kernels or
+        # terminals), and a hub starts its services as its own user, often root.
+        return True
 
     @default("open_browser")
     def _default_open_browser(self) -> bool:

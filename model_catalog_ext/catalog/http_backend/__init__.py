@@ -2,10 +2,11 @@
 ``https://`` catalog URLs.
 
 Every door then is a client of the service, which alone holds the catalog's credentials.
-The client sends a token (``$MODEL_CATALOG_TOKEN``) and never shows it: not in messages, logs
-or provenance.  (A JupyterHub user's own API token is never sent: it opens the user's whole
-hub account.)
+The client sends a token (``$MODEL_CATALOG_TOKEN``, or in a JupyterHub single-user server the
+user's hub token, to the hub's own catalog service only) and never shows it: not in messages,
+logs or provenance.
 
+- ``hub_token.py``: which token goes to which URL;
 - ``transport.py``: one HTTP request at a time, the token, connection failures;
 - ``remote_errors.py``: an error answer back into the typed errors of ``errors.py``;
 - ``upload.py``: a save's multipart body, a zip streamed from the artifact's files;

@@ -20,7 +20,8 @@ from ..entry import ModelEntry
 from ..interface import ArtifactFile, BackendInfo, Capabilities, CatalogBackend, ProgressCallback
 from ..query import ModelQuery, Page, TagFilter
 from ..source import ArtifactSource
-from .transport import Transport, token_from_environment
+from .hub_token import CATALOG_TOKEN_ENV, token_for
+from .transport import Transport
 from .upload import multipart_body
 
 # Who a save is by, for a client the service trusts to say so (server/identity.py reads it).
@@ -29,10 +30,11 @@ _TEXT_FILTERS = ("text", "name", "created_by", "framework", "compartment_id", "p
 
 
 class HttpBackend(CatalogBackend):
-    """The catalog of the service at ``url``; ``token`` authenticates this client."""
+    """The catalog of the service at ``url``; ``token`` (from the variable ``token_source``)
+    authenticates this client."""
 
-    def __init__(self, url: str, token: str | None):
-        self._http = Transport(url, token)
+    def __init__(self, url: str, token: str | None, token_source: str = CATALOG_TOKEN_ENV):
+        self._http = Transport(url, token, token_source=token_source)
         self.url = self._http.shown
         self.artifact_root = None
         self._capabilities: Capabilities | None = None
@@ -183,5 +185,6 @@ def tag_param(tag: TagFilter) -> str:
 
 def open_http_backend(url: str, artifact_root: str | None = None, **options) -> HttpBackend:
     """The backend factory of ``http://`` and ``https://`` catalog URLs (``artifact_root``
-    and the other options are the service's business and are ignored)."""
-    return HttpBackend(url, token_from_environment())
+    and the other options are the service's business and are ignored); the token: see hub_token.py."""
+    token, source = token_for(url)
+    return HttpBackend(url, token, source)

@@ -20,8 +20,9 @@ for _name in errors.__all__:
         _CLASS_BY_CODE.setdefault(_cls.code, _cls)
 
 
-def error_from_answer(status: int, body: bytes, service: str, sent_token: bool) -> CatalogError:
-    """The typed error for an error answer (``status`` >= 400) of the service at ``service``."""
+def error_from_answer(status: int, body: bytes, service: str, sent_token: str | bool | None) -> CatalogError:
+    """The typed error for an error answer (``status`` >= 400) of the service at ``service``
+    (``sent_token``: the variable the token sent came from, if one was)."""
     try:
         data = json.loads(body)
     except ValueError:
@@ -43,12 +44,17 @@ def error_from_answer(status: int, body: bytes, service: str, sent_token: bool) 
     return cls(message, **details)
 
 
-def not_let_in(status: int, service: str, sent_token: bool, reason: str = "") -> CatalogUnavailable:
+def not_let_in(status: int, service: str, sent_token: str | bool | None, reason: str = "") -> CatalogUnavailable:
     """The service refused this client's credentials: for the door, its catalog cannot be used."""
+    source = sent_token if isinstance(sent_token, str) else "MODEL_CATALOG_TOKEN"
     if not sent_token:
         hint = "no token was sent: set MODEL_CATALOG_TOKEN to a token of the service"
+    elif status == 401 and source == "JUPYTERHUB_API_TOKEN":
+        hint = ("the hub does not accept this server's token ($JUPYTERHUB_API_TOKEN) any more (expired or "
+                "revoked): restart your server from the hub's home page, or set MODEL_CATALOG_TOKEN to a token "
+                "from the hub's token page")
     elif status == 401:
-        hint = "the service does not know the token in MODEL_CATALOG_TOKEN: ask for a new one"
+        hint = f"the service does not know the token in {source}: ask for a new one"
     else:
         hint = reason or "the service does not let this identity do that"
     return CatalogUnavailable(f"The catalog service at {service} refused the request ({status}): {hint}.",

@@ -10,38 +10,26 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import ssl
 import threading
 from collections.abc import Iterable, Iterator
 from urllib.parse import quote, urlencode, urlsplit
 
 from ...errors import CatalogUnavailable, InvalidInput
+from .hub_token import CATALOG_TOKEN_ENV
 from .remote_errors import error_from_answer
 
 API_PATH = "/model-catalog/api"
 CHUNK = 1024 * 1024
-# Only the catalog's own token: a JupyterHub user's API token opens the user's whole hub
-# account, and would go to whatever http(s) URL is configured. Until the service checks hub
-# tokens with the hub (issue 23), a hub user sets MODEL_CATALOG_TOKEN to a catalog token.
-TOKEN_ENVS = ("MODEL_CATALOG_TOKEN",)
 
 
-def token_from_environment() -> str | None:
-    """``$MODEL_CATALOG_TOKEN``."""
-    for name in TOKEN_ENVS:
-        if os.environ.get(name):
-            return os.environ[name].strip()
-    return None
-
-
-def checked_token(token: str | None) -> str | None:
+def checked_token(token: str | None, source: str = CATALOG_TOKEN_ENV) -> str | None:
     """``token`` as it can go in a header; a token it cannot be is refused without being shown
-    (http.client's own error would quote the whole header)."""
+    (http.client's own error would quote the whole header).  ``source``: the variable it came from."""
     if not token:
         return None
     if not token.isascii() or not token.isprintable() or any(c.isspace() for c in token):
-        raise InvalidInput(f"The catalog token (${' or $'.join(TOKEN_ENVS)}) holds spaces, control or non-ASCII "
+        raise InvalidInput(f"The catalog token (${source}) holds spaces, control or non-ASCII "
                            "characters, which no token has: set it to the token alone, as the service gave it.")
     return token
 
@@ -49,7 +37,7 @@ def checked_token(token: str | None) -> str | None:
 class Transport:
     """Requests to the API of the service at ``url`` (``http(s)://host[:port][/base]``)."""
 
-    def __init__(self, url: str, token: str | None, timeout: float = 300.0):
+    def __init__(self, url: str, token: str | None, timeout: float = 300.0, token_source: str = CATALOG_TOKEN_ENV):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise InvalidInput(f"A catalog service URL looks like https://catalog.example.com or "
@@ -64,7 +52,8 @@ class Transport:
         base = parts.path.rstrip("/")
         self.shown = f"{parts.scheme}://{parts.netloc}{base}"
         self.prefix = base if base.endswith(API_PATH) else base + API_PATH
-        self.token = checked_token(token)
+        self.token = checked_token(token, token_source)
+        self.token_source = token_source  # named in messages (the token itself never is)
         self.timeout = timeout
         self._local = threading.local()  # each thread's kept connection, for GETs
 
@@ -119,7 +108,7 @@ class Transport:
                 response.close()
                 if keep:
                     self._forget_kept()
-            raise error_from_answer(response.status, answer, self.shown, bool(self.token))
+            raise error_from_answer(response.status, answer, self.shown, self.token_source if self.token else None)
         return response
 
     @staticmethod
