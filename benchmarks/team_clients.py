@@ -120,6 +120,10 @@ def run_phase(ops, phase: str, seconds: float, client: int, counter: list[int]) 
 
 def main() -> int:
     cfg = json.loads(sys.argv[1])
+    # The protocol owns stdout; whatever the libraries print (MLflow prints a line per run) goes
+    # to stderr.
+    proto = os.fdopen(os.dup(1), "w", buffering=1)
+    os.dup2(2, 1)
     with tempfile.TemporaryDirectory(prefix=f"team-client-{cfg['client']}-") as tmp:
         folder = _artifact_folder(Path(tmp))
         try:
@@ -131,15 +135,15 @@ def main() -> int:
             ops.list("list_tag")
             ops.list("list_name")
         except Exception:  # noqa: BLE001
-            print("failed " + json.dumps(traceback.format_exc()[-2000:]), flush=True)
+            print("failed " + json.dumps(traceback.format_exc()[-2000:]), file=proto)
             return 1
-        print("ready", flush=True)
+        print("ready", file=proto)
         for line in sys.stdin:
             words = line.split()
             if not words or words[0] == "quit":
                 break
             _, phase, seconds = words
-            print(json.dumps(run_phase(ops, phase, float(seconds), cfg["client"], counter)), flush=True)
+            print(json.dumps(run_phase(ops, phase, float(seconds), cfg["client"], counter)), file=proto)
     return 0
 
 

@@ -166,7 +166,7 @@ def load_mlflow(python: Path, url: str, artifacts: str, n: int, work: Path) -> d
     name, desc, tags, author = next(dataset(n))
     script = work / "mlflow_seed.py"
     script.write_text(MLFLOW_SEED)
-    plain_url = url.replace("postgresql+psycopg://", "postgresql://")
+    plain_url = url.replace("postgresql+psycopg://", "postgresql+psycopg2://")
     done = subprocess.run([str(python), str(script), plain_url, name, desc, json.dumps(tags),
                            f"{artifacts}/seed/model"], capture_output=True, text=True)
     if done.returncode != 0:

@@ -37,7 +37,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -138,23 +137,24 @@ def restore_seed_blob(pg: servers.Postgres, moto: servers.Moto, work: Path) -> N
 
 
 # --- clients ------------------------------------------------------------------------------------
-def start_clients(python: Path, configs: list[dict], env: dict) -> list[subprocess.Popen]:
-    procs = [subprocess.Popen([str(python), str(HERE / "team_clients.py"), json.dumps(cfg)], env=env,
-                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1)
-             for cfg in configs]
+def start_clients(python: Path, configs: list[dict], env: dict, log: Path) -> list[subprocess.Popen]:
+    with open(log, "ab") as err:
+        procs = [subprocess.Popen([str(python), str(HERE / "team_clients.py"), json.dumps(cfg)], env=env,
+                                  stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err, text=True, bufsize=1)
+                 for cfg in configs]
     for proc in procs:
         line = proc.stdout.readline().strip()
         if line != "ready":
             for other in procs:
                 other.kill()
-            raise RuntimeError(f"a client could not start: {line[:3000]}")
+            raise RuntimeError(f"a client could not start: {line[:3000]}\n(more in {log})")
     return procs
 
 
 def run_system(label: str, python: Path, configs: list[dict], env: dict, rss_roots: dict[str, int],
-               seconds: float) -> dict:
+               seconds: float, log: Path) -> dict:
     print(f"{label}: starting {len(configs)} clients ...", file=sys.stderr)
-    procs = start_clients(python, configs, env)
+    procs = start_clients(python, configs, env, log)
     result: dict = {}
     try:
         for phase in PHASES:
@@ -275,8 +275,11 @@ def main(argv=None) -> int:
     from service_process import SERVICE_TOKEN, start_service, stop_service
 
     started: list = []
-    with tempfile.TemporaryDirectory(prefix="team-bench-") as tmp:
-        work = Path(tmp)
+    # Logs of the last run stay for reading (servers, clients, MLflow).
+    work = CACHE / "last-run"
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    if True:
         moto = servers.start_moto(work / "moto.log")
         started.append(lambda: servers.stop_process(moto.process))
         try:
@@ -302,9 +305,9 @@ def main(argv=None) -> int:
                         "token": SERVICE_TOKEN, "tag": tag, "name": name} for i in range(args.clients)]
             results["ours"] = run_system("ours", Path(sys.executable), configs, {**os.environ, **env},
                                          {f"service-{i + 1}": s.process.pid for i, s in enumerate(services)},
-                                         args.seconds)
+                                         args.seconds, work / "clients-ours.log")
             if mlflow_py is not None:
-                proc, url = servers.start_mlflow(mlflow_py, pg.url("mlflow_run", "postgresql"),
+                proc, url = servers.start_mlflow(mlflow_py, pg.url("mlflow_run", "postgresql+psycopg2"),
                                                  "s3://bench/mlflow", moto, work / "mlflow", args.mlflow_workers)
                 started.append(lambda: servers.stop_process(proc))
                 configs = [{"system": "mlflow", "client": i, "url": url, "tag": tag, "name": name}
@@ -312,7 +315,7 @@ def main(argv=None) -> int:
                 client_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
                 client_env.update(MLFLOW_S3_ENDPOINT_URL=moto.endpoint, PYTHONWARNINGS="ignore")
                 results["mlflow"] = run_system("MLflow", mlflow_py, configs, client_env, {"mlflow": proc.pid},
-                                               args.seconds)
+                                               args.seconds, work / "clients-mlflow.log")
         finally:
             for stop in reversed(started):
                 stop()
