@@ -120,7 +120,7 @@ class ListingCompiler:
                 .where(every.c.version_set_id == models.c.version_set_id)
                 .scalar_subquery().label("version_count"))
 
-    def _filtered(self, q: ModelQuery, ordered: bool = True):
+    def _filtered(self, q: ModelQuery, ordered: bool = True, latest: bool = True):
         """(FROM clause, WHERE conditions, the seq column that drives the walk) of a query.
 
         ``ordered=False`` (counting) never drives from the FTS table: joined in, SQLite
@@ -149,11 +149,17 @@ class ListingCompiler:
                 sa.literal_column("models_fts").op("MATCH")(sa.bindparam("fts_match", match)))
             where.append(models.c.seq.in_(fts_rows))
         where += [self._tag_exists(t, seq_col) for t in tags]
-        if q.latest_only:
+        if q.latest_only and latest:
             where.append(self._is_latest(q))
         return source, where, seq_col
 
-    def statement(self, q: ModelQuery) -> sa.Select:
+    def candidates(self, q: ModelQuery) -> int | None:
+        """How many candidates to look for ``q``'s page among first (see :meth:`statement`):
+        on PostgreSQL for one row per model (4 per row: models with up to 4 versions that all
+        match still fill a page at once); None elsewhere."""
+        return 4 * (q.limit + 1) if self.dialect == "postgresql" and q.latest_only else None
+
+    def statement(self, q: ModelQuery, candidates: int | None = None) -> sa.Select:
         """SELECT of the page's rows, plus one to tell whether another page follows.
 
         Newest-first listings (the default) walk a "driver" already ordered by ``seq`` and
@@ -161,8 +167,16 @@ class ListingCompiler:
         rowids in order), else the tag index for an exact tag, else the models index.  Other
         filters are checked row by row with primary-key probes.  Name/version/update-time
         sorts walk the matching models index instead.
+
+        ``candidates`` (``latest_only``): look for the page among the first that many rows
+        the other filters admit, and check "is there a newer version" on those alone.  When a
+        PostgreSQL trigram index serves a name filter, it collects and sorts every match, and
+        the check would otherwise run on every match before the sort (4,000 matches of 1M
+        models: 4,000 probes).  The answer is the page only when it is full (``limit + 1``
+        rows); otherwise the caller asks again without ``candidates``.
         """
-        source, where, seq_col = self._filtered(q)
+        bounded = candidates is not None and q.latest_only
+        source, where, seq_col = self._filtered(q, latest=not bounded)
         key_columns = list(_SORT_COLUMNS[q.sort]) + [seq_col]
         if q.page_token:
             after = pagetoken.decode(q.page_token, q.fingerprint(), _KEY_TYPES[q.sort])
@@ -173,7 +187,13 @@ class ListingCompiler:
                 where.append(left < right if q.order == "desc" else left > right)
         order = [c.desc() if q.order == "desc" else c.asc() for c in key_columns]
         columns = [models, self._version_count()] if q.latest_only else [models]
-        return sa.select(*columns).select_from(source).where(*where).order_by(*order).limit(q.limit + 1)
+        if not bounded:
+            return sa.select(*columns).select_from(source).where(*where).order_by(*order).limit(q.limit + 1)
+        first = (sa.select(seq_col.label("seq")).select_from(source).where(*where).order_by(*order)
+                 .limit(candidates).subquery("candidates"))
+        in_order = [c.desc() if q.order == "desc" else c.asc() for c in [*_SORT_COLUMNS[q.sort], models.c.seq]]
+        return (sa.select(*columns).select_from(models.join(first, models.c.seq == first.c.seq))
+                .where(self._is_latest(q)).order_by(*in_order).limit(q.limit + 1))
 
     def count_statement(self, q: ModelQuery) -> sa.Select:
         """SELECT COUNT of every entry ``q`` matches, on all pages."""

@@ -144,9 +144,11 @@ class SqlStore(CatalogBackend):
             return self._entries(conn, [self._row(conn, model_id)])[0]
 
     def list(self, query: ModelQuery) -> Page:
-        stmt = self._listing.statement(query)
+        candidates = self._listing.candidates(query)
         with self.engine.connect() as conn:
-            rows = conn.execute(stmt).fetchall()
+            rows = conn.execute(self._listing.statement(query, candidates)).fetchall()
+            if candidates is not None and len(rows) <= query.limit:  # short: maybe cut short by the bound
+                rows = conn.execute(self._listing.statement(query)).fetchall()
             more = len(rows) > query.limit
             rows = rows[: query.limit]
             items = self._entries(conn, rows)
