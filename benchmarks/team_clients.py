@@ -6,8 +6,9 @@ service, by MLflow's venv's Python for MLflow).
 It sets up (imports, a connection, one untimed save and listing each), prints ``ready`` and
 then obeys lines on stdin: ``run <phase> <seconds>`` runs the phase's operation in a loop
 until the time is up and prints one JSON line of latencies (ms); ``quit`` ends it.  Phases:
-``save`` (every client saves), ``list`` (every client lists, tag and name filter in turn)
-and ``mixed`` (even clients save, odd ones list).  Only operations that finish within the
+``save`` (every client saves), ``list`` (every client lists, tag and name filter in turn),
+``mixed`` (even clients save, odd ones list) and ``solo`` (client 0 lists alone, the others
+wait: the latency without the other clients' load).  Only operations that finish within the
 phase's time are counted.
 
 A save is one new small model with its metadata and three tags:
@@ -98,6 +99,9 @@ def run_phase(ops, phase: str, seconds: float, client: int, counter: list[int]) 
     saving = phase == "save" or (phase == "mixed" and client % 2 == 0)
     out: dict = {"save": [], "list_tag": [], "list_name": [], "rows": {}, "errors": 0, "error": None}
     deadline = time.monotonic() + seconds
+    if phase == "solo" and client != 0:
+        time.sleep(seconds)
+        return out
     turn = client  # listers start on different filters
     while time.monotonic() < deadline:
         kind = "save" if saving else ("list_tag", "list_name")[turn % 2]

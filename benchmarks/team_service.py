@@ -21,8 +21,9 @@ What it does, all on this machine:
    unless ``--mlflow-workers``).  MLflow lives in its own venv (/tmp/mlflow-venv, created
    here with ``pip install mlflow psycopg2-binary boto3`` when missing), never in ours.
 4. ``--clients`` client processes per system (benchmarks/team_clients.py: our real client,
-   the http backend behind ``open_catalog``; MLflow's ``MlflowClient``), three timed phases
-   each: all save, all list (tag filter and name filter in turn), half save while half list.
+   the http backend behind ``open_catalog``; MLflow's ``MlflowClient``), four timed phases
+   each: one client lists alone (the latency without load), all save, all list (tag filter
+   and name filter in turn), half save while half list.
 
 Reported: saves/s, first-page list p50/p95 per filter (ms), each server's RSS (start, peak,
 end, summed over its processes), and the ratios against the targets: list p95 <= 50 ms at
@@ -49,7 +50,7 @@ import team_servers as servers  # noqa: E402
 
 CACHE = Path("/tmp/mc-team-bench")
 MLFLOW_VENV = Path("/tmp/mlflow-venv")
-PHASES = ("save", "list", "mixed")
+PHASES = ("solo", "save", "list", "mixed")
 LIST_P95_TARGET_MS = 50.0
 SAVE_RATIO_TARGET = 2.0
 
@@ -178,7 +179,7 @@ def run_system(label: str, python: Path, configs: list[dict], env: dict, rss_roo
                 **{f"{kind}_{name}": p(merged[kind], q) for kind in ("list_tag", "list_name")
                    for name, q in (("p50", 0.5), ("p95", 0.95))},
                 "lists": len(merged["list_tag"]) + len(merged["list_name"]), "rows": rows,
-                "errors": errors, "first_error": first_error,
+                "errors": errors, "first_error": first_error, "loadavg_1min": os.getloadavg()[0],
                 "rss_mib": {k: {"start": rss.start[k] / 1024, "peak": rss.peak[k] / 1024, "end": rss.end[k] / 1024}
                             for k in rss_roots}}
     finally:
@@ -235,6 +236,8 @@ def report(args, results: dict, loaded: dict, rss: dict) -> bool:
             cells = "  ".join(f"{ph} {res[ph]['rss_mib'][server]['start']:.0f}/{res[ph]['rss_mib'][server]['peak']:.0f}/"
                               f"{res[ph]['rss_mib'][server]['end']:.0f}" for ph in PHASES)
             print(f"  {system:<7}{server:<12}{cells}")
+    print("machine load average (1 min) at the end of each phase:",
+          {s: {ph: round(r[ph]["loadavg_1min"], 1) for ph in PHASES} for s, r in results.items()})
     print(f"bulk load: {json.dumps(loaded)}")
     worst_p95 = max(ours[ph][k] for ph in ("list", "mixed") for k in ("list_tag_p95", "list_name_p95")
                     if ours[ph][k] is not None)
