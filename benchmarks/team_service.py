@@ -38,6 +38,7 @@ import os
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -152,49 +153,63 @@ def start_clients(python: Path, configs: list[dict], env: dict, log: Path) -> li
     return procs
 
 
-def run_system(label: str, python: Path, configs: list[dict], env: dict, rss_roots: dict[str, int],
-               seconds: float, log: Path) -> dict:
-    print(f"{label}: starting {len(configs)} clients ...", file=sys.stderr)
-    procs = start_clients(python, configs, env, log)
-    result: dict = {}
-    try:
-        for phase in PHASES:
-            print(f"{label}: phase '{phase}' ({seconds:.0f} s)", file=sys.stderr)
-            with servers.RssSampler(rss_roots) as rss:
-                for proc in procs:
-                    proc.stdin.write(f"run {phase} {seconds}\n")
-                    proc.stdin.flush()
-                answers = [json.loads(proc.stdout.readline()) for proc in procs]
-            merged: dict = {"save": [], "list_tag": [], "list_name": []}
-            errors, first_error, rows = 0, None, {}
-            for answer in answers:
-                for kind in merged:
-                    merged[kind] += answer[kind]
-                errors += answer["errors"]
-                first_error = first_error or answer["error"]
-                rows.update(answer["rows"])
-            result[phase] = {
-                "saves_per_s": len(merged["save"]) / seconds if merged["save"] else None,
-                "save_p50": p(merged["save"], 0.5), "save_p95": p(merged["save"], 0.95),
-                **{f"{kind}_{name}": p(merged[kind], q) for kind in ("list_tag", "list_name")
-                   for name, q in (("p50", 0.5), ("p95", 0.95))},
-                "lists": len(merged["list_tag"]) + len(merged["list_name"]), "rows": rows,
-                "errors": errors, "first_error": first_error, "loadavg_1min": os.getloadavg()[0],
-                "rss_mib": {k: {"start": rss.start[k] / 1024, "peak": rss.peak[k] / 1024, "end": rss.end[k] / 1024}
-                            for k in rss_roots}}
-    finally:
-        for proc in procs:
+@dataclass
+class System:
+    """One system under test: its client processes and the server processes to watch."""
+
+    label: str
+    procs: list[subprocess.Popen]
+    rss_roots: dict[str, int]  # server label -> root pid
+
+    def run_phase(self, phase: str, seconds: float) -> dict:
+        print(f"{self.label}: phase '{phase}' ({seconds:.0f} s)", file=sys.stderr)
+        with servers.RssSampler(self.rss_roots) as rss:
+            for proc in self.procs:
+                proc.stdin.write(f"run {phase} {seconds}\n")
+                proc.stdin.flush()
+            answers = [json.loads(proc.stdout.readline()) for proc in self.procs]
+        merged: dict = {"save": [], "list_tag": [], "list_name": []}
+        errors, first_error, rows = 0, None, {}
+        for answer in answers:
+            for kind in merged:
+                merged[kind] += answer[kind]
+            errors += answer["errors"]
+            first_error = first_error or answer["error"]
+            rows.update(answer["rows"])
+        lists = len(merged["list_tag"]) + len(merged["list_name"])
+        return {
+            "saves_per_s": len(merged["save"]) / seconds if merged["save"] else None,
+            "save_p50": p(merged["save"], 0.5), "save_p95": p(merged["save"], 0.95),
+            "lists_per_s": lists / seconds if lists else None,
+            **{f"{kind}_{name}": p(merged[kind], q) for kind in ("list_tag", "list_name")
+               for name, q in (("p50", 0.5), ("p95", 0.95))},
+            "rows": rows, "errors": errors, "first_error": first_error, "loadavg_1min": os.getloadavg()[0],
+            "rss_mib": {k: {"start": rss.start[k] / 1024, "peak": rss.peak[k] / 1024, "end": rss.end[k] / 1024}
+                        for k in self.rss_roots}}
+
+    def stop(self) -> None:
+        for proc in self.procs:
             try:
                 proc.stdin.write("quit\n")
                 proc.stdin.flush()
             except OSError:
                 pass
-        for proc in procs:
+        for proc in self.procs:
             try:
                 proc.wait(30)
             except subprocess.TimeoutExpired:
                 proc.kill()
-    return result
+                proc.wait()
+
+
+def run_interleaved(systems: list[System], seconds: float) -> dict:
+    """Each phase on each system in turn (ours, then MLflow, then the next phase): the other
+    helpers' load on this shared machine drifts over minutes, and alike for both this way."""
+    results: dict = {s.label: {} for s in systems}
+    for phase in PHASES:
+        for system in systems:
+            results[system.label][phase] = system.run_phase(phase, seconds)
+    return results
 
 
 # --- report -------------------------------------------------------------------------------------
@@ -202,7 +217,7 @@ def _ms(value) -> str:
     return "-" if value is None else f"{value:.1f}"
 
 
-def report(args, results: dict, loaded: dict, rss: dict) -> bool:
+def report(args, results: dict, loaded: dict) -> bool:
     ours, theirs = results["ours"], results.get("mlflow")
     print(f"\nteam service, {args.models:,} models, {args.clients} client processes, {args.seconds:.0f} s phases, "
           f"{os.cpu_count()} cores shared by every process (clients, servers, PostgreSQL, moto)")
@@ -212,6 +227,7 @@ def report(args, results: dict, loaded: dict, rss: dict) -> bool:
     header = f"{'phase':<7}{'figure':<20}{'ours':>10}" + (f"{'MLflow':>10}{'ours/MLflow':>13}" if theirs else "")
     print(header)
     rows = [("saves/s", "saves_per_s"), ("save p50 ms", "save_p50"), ("save p95 ms", "save_p95"),
+            ("lists/s", "lists_per_s"),
             ("list tag p50 ms", "list_tag_p50"), ("list tag p95 ms", "list_tag_p95"),
             ("list name p50 ms", "list_name_p50"), ("list name p95 ms", "list_name_p95")]
     for phase in PHASES:
@@ -222,13 +238,13 @@ def report(args, results: dict, loaded: dict, rss: dict) -> bool:
             line = f"{phase:<7}{label:<20}{_ms(o):>10}"
             if theirs:
                 t = theirs[phase][key]
-                ratio = (o / t if key == "saves_per_s" else t / o) if o and t else None
+                ratio = (o / t if key.endswith("_per_s") else t / o) if o and t else None
                 line += f"{_ms(t):>10}{(f'{ratio:.2f}x' if ratio else '-'):>13}"
             print(line)
         for system, res in (("ours", ours), ("MLflow", theirs)):
             if res and res[phase]["errors"]:
                 print(f"  {system} {phase}: {res[phase]['errors']} errors, first: {res[phase]['first_error']}")
-    print("(ours/MLflow: saves/s ours over MLflow's; latencies MLflow's over ours; >1 means ours is better)")
+    print("(ours/MLflow: rates ours over MLflow's, latencies MLflow's over ours: >1 means ours is better)")
     print("first-page rows:", {s: r["list"]["rows"] for s, r in results.items()})
     print("RSS MiB (start / peak / end of each phase):")
     for system, res in results.items():
@@ -303,12 +319,13 @@ def main(argv=None) -> int:
             for service in services:
                 started.append(lambda s=service: stop_service(s))
             tag, name = list(team_load.TAG_FILTER), team_load.NAME_FILTER
-            results = {}
+            systems: list[System] = []
             configs = [{"system": "ours", "client": i, "url": services[i % len(services)].url,
                         "token": SERVICE_TOKEN, "tag": tag, "name": name} for i in range(args.clients)]
-            results["ours"] = run_system("ours", Path(sys.executable), configs, {**os.environ, **env},
-                                         {f"service-{i + 1}": s.process.pid for i, s in enumerate(services)},
-                                         args.seconds, work / "clients-ours.log")
+            print(f"ours: starting {args.clients} clients ...", file=sys.stderr)
+            procs = start_clients(Path(sys.executable), configs, {**os.environ, **env}, work / "clients-ours.log")
+            systems.append(System("ours", procs, {f"service-{i + 1}": s.process.pid for i, s in enumerate(services)}))
+            started.append(systems[-1].stop)
             if mlflow_py is not None:
                 proc, url = servers.start_mlflow(mlflow_py, pg.url("mlflow_run", "postgresql+psycopg2"),
                                                  "s3://bench/mlflow", moto, work / "mlflow", args.mlflow_workers)
@@ -317,12 +334,15 @@ def main(argv=None) -> int:
                            for i in range(args.clients)]
                 client_env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
                 client_env.update(MLFLOW_S3_ENDPOINT_URL=moto.endpoint, PYTHONWARNINGS="ignore")
-                results["mlflow"] = run_system("MLflow", mlflow_py, configs, client_env, {"mlflow": proc.pid},
-                                               args.seconds, work / "clients-mlflow.log")
+                print(f"MLflow: starting {args.clients} clients ...", file=sys.stderr)
+                procs = start_clients(mlflow_py, configs, client_env, work / "clients-mlflow.log")
+                systems.append(System("mlflow", procs, {"mlflow": proc.pid}))
+                started.append(systems[-1].stop)
+            results = run_interleaved(systems, args.seconds)
         finally:
             for stop in reversed(started):
                 stop()
-    ok = report(args, results, loaded, {})
+    ok = report(args, results, loaded)
     if args.json:
         print(json.dumps({"results": results, "loaded": loaded}))
     return 0 if ok else 1
