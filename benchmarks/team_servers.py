@@ -166,6 +166,38 @@ def process_tree(pid: int) -> list[int]:
     return out
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of ``pid`` and its live descendants (s)."""
+    total = 0
+    for p in process_tree(pid):
+        try:
+            with open(f"/proc/{p}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime, stime (fields 14 and 15 of stat)
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def postmaster_pid(pg: Postgres) -> int:
+    return int((pg.datadir / "postmaster.pid").read_text().split()[0])
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds each labelled process tree used between ``__enter__`` and ``__exit__``."""
+
+    roots: dict[str, int]
+    used: dict[str, float] = field(default_factory=dict)
+
+    def __enter__(self) -> CpuMeter:
+        self._start = {label: cpu_seconds(pid) for label, pid in self.roots.items()}
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.used = {label: cpu_seconds(pid) - self._start[label] for label, pid in self.roots.items()}
+
+
 @dataclass
 class RssSampler:
     """Samples the summed RSS of some process trees every ``interval`` seconds in a thread."""

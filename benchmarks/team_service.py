@@ -160,14 +160,18 @@ class System:
     label: str
     procs: list[subprocess.Popen]
     rss_roots: dict[str, int]  # server label -> root pid
+    shared: dict[str, int]  # other servers whose CPU this system's phases use (PostgreSQL, moto)
 
     def run_phase(self, phase: str, seconds: float) -> dict:
         print(f"{self.label}: phase '{phase}' ({seconds:.0f} s)", file=sys.stderr)
-        with servers.RssSampler(self.rss_roots) as rss:
+        cpu_roots = {**self.rss_roots, **self.shared, **{f"client-{i}": c.pid for i, c in enumerate(self.procs)}}
+        with servers.RssSampler(self.rss_roots) as rss, servers.CpuMeter(cpu_roots) as cpu:
             for proc in self.procs:
                 proc.stdin.write(f"run {phase} {seconds}\n")
                 proc.stdin.flush()
             answers = [json.loads(proc.stdout.readline()) for proc in self.procs]
+        used = {"server": sum(cpu.used[k] for k in self.rss_roots), **{k: cpu.used[k] for k in self.shared},
+                "clients": sum(v for k, v in cpu.used.items() if k.startswith("client-"))}
         merged: dict = {"save": [], "list_tag": [], "list_name": []}
         errors, first_error, rows = 0, None, {}
         for answer in answers:
@@ -185,7 +189,9 @@ class System:
                for name, q in (("p50", 0.5), ("p95", 0.95))},
             "rows": rows, "errors": errors, "first_error": first_error, "loadavg_1min": os.getloadavg()[0],
             "rss_mib": {k: {"start": rss.start[k] / 1024, "peak": rss.peak[k] / 1024, "end": rss.end[k] / 1024}
-                        for k in self.rss_roots}}
+                        for k in self.rss_roots},
+            # CPU ms per operation of the phase, by process group: what the machine pays for one.
+            "cpu_ms_per_op": {k: 1000 * v / max(1, len(merged["save"]) + lists) for k, v in used.items()}}
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -252,6 +258,11 @@ def report(args, results: dict, loaded: dict) -> bool:
             cells = "  ".join(f"{ph} {res[ph]['rss_mib'][server]['start']:.0f}/{res[ph]['rss_mib'][server]['peak']:.0f}/"
                               f"{res[ph]['rss_mib'][server]['end']:.0f}" for ph in PHASES)
             print(f"  {system:<7}{server:<12}{cells}")
+    print("CPU ms per operation (server / PostgreSQL / moto / clients):")
+    for system, res in results.items():
+        cells = "  ".join(f"{ph} " + "/".join(f"{res[ph]['cpu_ms_per_op'][k]:.1f}" for k in
+                                               ("server", "postgresql", "moto", "clients")) for ph in PHASES)
+        print(f"  {system:<7}{cells}")
     print("machine load average (1 min) at the end of each phase:",
           {s: {ph: round(r[ph]["loadavg_1min"], 1) for ph in PHASES} for s, r in results.items()})
     print(f"bulk load: {json.dumps(loaded)}")
@@ -324,7 +335,9 @@ def main(argv=None) -> int:
                         "token": SERVICE_TOKEN, "tag": tag, "name": name} for i in range(args.clients)]
             print(f"ours: starting {args.clients} clients ...", file=sys.stderr)
             procs = start_clients(Path(sys.executable), configs, {**os.environ, **env}, work / "clients-ours.log")
-            systems.append(System("ours", procs, {f"service-{i + 1}": s.process.pid for i, s in enumerate(services)}))
+            shared = {"postgresql": servers.postmaster_pid(pg), "moto": moto.process.pid}
+            systems.append(System("ours", procs, {f"service-{i + 1}": s.process.pid for i, s in enumerate(services)},
+                                  shared))
             started.append(systems[-1].stop)
             if mlflow_py is not None:
                 proc, url = servers.start_mlflow(mlflow_py, pg.url("mlflow_run", "postgresql+psycopg2"),
@@ -336,7 +349,7 @@ def main(argv=None) -> int:
                 client_env.update(MLFLOW_S3_ENDPOINT_URL=moto.endpoint, PYTHONWARNINGS="ignore")
                 print(f"MLflow: starting {args.clients} clients ...", file=sys.stderr)
                 procs = start_clients(mlflow_py, configs, client_env, work / "clients-mlflow.log")
-                systems.append(System("mlflow", procs, {"mlflow": proc.pid}))
+                systems.append(System("mlflow", procs, {"mlflow": proc.pid}, shared))
                 started.append(systems[-1].stop)
             results = run_interleaved(systems, args.seconds)
         finally:
