@@ -25,10 +25,17 @@ What it does, all on this machine:
    each: one client lists alone (the latency without load), all save, all list (tag filter
    and name filter in turn), half save while half list.
 
-Reported: saves/s, first-page list p50/p95 per filter (ms), each server's RSS (start, peak,
-end, summed over its processes), and the ratios against the targets: list p95 <= 50 ms at
-1M models, saves/s >= 2x MLflow's, service RSS bounded.  Client processes, servers and
-PostgreSQL share this machine's cores, so the figures are for the whole system on one box.
+Reported: saves/s and lists/s, first-page list p50/p95 per filter (ms), each server's RSS
+(start, peak, end, summed over its processes), the CPU milliseconds one operation costs each
+process group (server, PostgreSQL, moto, clients; from /proc), and the ratios against the
+targets: list p95 <= 50 ms at 1M models, saves/s >= 2x MLflow's, service RSS bounded.
+
+Reading the figures: clients, servers, PostgreSQL and moto all share this machine's cores
+(and, on a shared build machine, with whatever else runs: the load average is printed).
+Clients that fire back to back with no pause make every phase but ``solo`` a throughput
+test: latency there is about clients / (operations per second), so it measures CPU per
+operation more than the service's own latency.  ``solo`` and the CPU per operation are the
+figures that carry over to a service on its own machine.
 """
 from __future__ import annotations
 
