@@ -127,8 +127,14 @@ def prepared_cluster(args, moto: servers.Moto, work: Path, mlflow_py: Path | Non
 def run_databases(pg: servers.Postgres, with_mlflow: bool) -> None:
     with pg.admin().connect() as conn:
         for name in ("catalog", "mlflow") if with_mlflow else ("catalog",):
-            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}_run WITH (FORCE)")
             conn.exec_driver_sql(f"CREATE DATABASE {name}_run TEMPLATE {name}_tpl STRATEGY FILE_COPY")
+
+
+def drop_run_databases(pg: servers.Postgres) -> None:
+    """The run's copies go with the run (at 1M models they take gigabytes)."""
+    with pg.admin().connect() as conn:
+        for name in ("catalog", "mlflow"):
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name}_run WITH (FORCE)")
 
 
 def restore_seed_blob(pg: servers.Postgres, moto: servers.Moto, work: Path) -> None:
@@ -324,9 +330,10 @@ def main(argv=None) -> int:
 
             s3fs.S3FileSystem(**moto.storage_options()).mkdir("bench")
             pg, loaded = prepared_cluster(args, moto, work, mlflow_py, mlflow_ver)
-            started.append(lambda: servers.stop_postgres(pg))
+            started.append(lambda: (drop_run_databases(pg), servers.stop_postgres(pg)))
             if args.load_only:
                 return 0
+            drop_run_databases(pg)  # left by a run that was killed
             run_databases(pg, mlflow_py is not None)
             restore_seed_blob(pg, moto, work)
             env = {"FSSPEC_S3_ENDPOINT_URL": moto.endpoint, "AWS_ENDPOINT_URL": moto.endpoint}
