@@ -146,8 +146,10 @@ class SqlStore(CatalogBackend):
     def list(self, query: ModelQuery) -> Page:
         candidates = self._listing.candidates(query)
         with self.engine.connect() as conn:
-            rows = conn.execute(self._listing.statement(query, candidates)).fetchall()
-            if candidates is not None and len(rows) <= query.limit:  # short: maybe cut short by the bound
+            rows = None
+            if candidates is not None:
+                rows = conn.execute(self._listing.bounded_statement(query, candidates)).fetchall()
+            if rows is None or len(rows) <= query.limit:  # none, or short: maybe cut short by the bound
                 rows = conn.execute(self._listing.statement(query)).fetchall()
             more = len(rows) > query.limit
             rows = rows[: query.limit]
