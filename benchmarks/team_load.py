@@ -3,8 +3,9 @@ for benchmarks/team_service.py.
 
 Both loads start from one real save by each system's own code (our ``CatalogService.save``
 of a small artifact onto S3; MLflow's ``create_registered_model`` + ``create_model_version``),
-read the rows it wrote back and COPY N-1 variants of them that differ only in the columns a
-different save would change (ids, names, description, tags, author, times).  So every row
+read the rows it wrote back (ours: models, model_tags, version_sets and, from migration 0008,
+model_history) and COPY N-1 variants of them that differ only in the columns a different
+save would change (ids, names, description, tags, author, times).  So every row
 is what a real save writes, and all our entries share the seed's artifact (one blob).
 
 Our models table has a dozen B-tree indexes and two trigram GIN indexes: they are dropped
@@ -91,6 +92,28 @@ def _secondary_indexes(conn, tables: list[str]) -> list[tuple[str, str]]:
     return [(r[0], r[1]) for r in rows]
 
 
+def _seed_history(conn, model_id: str) -> dict | None:
+    """The history record the seed's save wrote, if this schema keeps history."""
+    import sqlalchemy as sa
+
+    if not sa.inspect(conn).has_table("model_history"):
+        return None
+    return dict(conn.execute(sa.text("SELECT * FROM model_history WHERE model_id = :i"), {"i": model_id})
+                .one()._mapping)
+
+
+def _history_row(seed: dict, seq: int, t: int, row) -> dict:
+    """The seed's "saved" record, for the model of ``seq`` saved at ``t``."""
+    name, desc, tags, author = row
+    changes = json.loads(seed["changes"])
+    for field, value in (("display_name", name), ("description", desc), ("freeform_tags", tags),
+                         ("created_by", author)):
+        if isinstance(changes.get(field), list) and len(changes[field]) == 2:
+            changes[field] = [changes[field][0], value]
+    return dict(seed, model_id=f"mdl-{seq:024x}", version_set_id=f"mvs-{seq:024x}", at=t, actor=author,
+                changes=json.dumps(changes, separators=(",", ":"), sort_keys=True))
+
+
 def load_ours(url: str, artifact_root: str, storage_options: dict, n: int, work: Path) -> dict:
     """Schema by ``jupyter model-catalog db upgrade``, one real save, then N-1 copied rows."""
     import sqlalchemy as sa
@@ -111,7 +134,8 @@ def load_ours(url: str, artifact_root: str, storage_options: dict, n: int, work:
     with engine.begin() as conn:
         seed_row = dict(conn.execute(sa.text("SELECT * FROM models WHERE id = :i"), {"i": seed.id}).one()._mapping)
         columns = [c for c in seed_row if c != "seq"] + ["seq"]
-        indexes = _secondary_indexes(conn, ["models", "model_tags"])
+        history = _seed_history(conn, seed.id)
+        indexes = _secondary_indexes(conn, ["models", "model_tags", "model_history"])
         for index_name, _ in indexes:
             conn.exec_driver_sql(f'DROP INDEX "{index_name}"')
         start_us = seed_row["time_created"] - n * 1_000_000  # one save a second before the seed
@@ -133,6 +157,10 @@ def load_ours(url: str, artifact_root: str, storage_options: dict, n: int, work:
         _copy(conn, "model_tags", ["seq", "key", "value"],
               ((seq, k, v) for seq, _, row in numbered() for k, v in row[2].items()))
         _copy(conn, "version_sets", ["id", "last_version"], ((f"mvs-{seq:024x}", 1) for seq, _, _ in numbered()))
+        if history is not None:  # a save also writes its history record (migration 0008 on)
+            h_cols = [c for c in history if c != "seq"]
+            _copy(conn, "model_history", h_cols,
+                  (tuple(_history_row(history, seq, t, row)[c] for c in h_cols) for seq, t, row in numbered()))
         conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('models', 'seq'), (SELECT max(seq) FROM models))")
         copied = time.perf_counter() - t0
         for _, statement in indexes:
