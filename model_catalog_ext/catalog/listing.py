@@ -125,7 +125,7 @@ class ListingCompiler:
             sub = sub.where(in_scope(q.scope, every))
         return sub.scalar_subquery().label("version_count")
 
-    def _filtered(self, q: ModelQuery, ordered: bool = True):
+    def _filtered(self, q: ModelQuery, ordered: bool = True, latest: bool = True):
         """(FROM clause, WHERE conditions, the seq column that drives the walk) of a query.
 
         ``ordered=False`` (counting) never drives from the FTS table: joined in, SQLite
@@ -154,20 +154,21 @@ class ListingCompiler:
                 sa.literal_column("models_fts").op("MATCH")(sa.bindparam("fts_match", match)))
             where.append(models.c.seq.in_(fts_rows))
         where += [self._tag_exists(t, seq_col) for t in tags]
-        if q.latest_only:
+        if q.latest_only and latest:
             where.append(self._is_latest(q))
         return source, where, seq_col
 
-    def statement(self, q: ModelQuery) -> sa.Select:
+    def statement(self, q: ModelQuery, latest: bool = True) -> sa.Select:
         """SELECT of the page's rows, plus one to tell whether another page follows.
 
         Newest-first listings (the default) walk a "driver" already ordered by ``seq`` and
         stop after one page: the FTS index when there is a substring to match (FTS5 returns
         rowids in order), else the tag index for an exact tag, else the models index.  Other
         filters are checked row by row with primary-key probes.  Name/version/update-time
-        sorts walk the matching models index instead.
+        sorts walk the matching models index instead.  ``latest=False``: leave out the check
+        that ``latest_only`` asks for (see :meth:`bounded_statement`).
         """
-        source, where, seq_col = self._filtered(q)
+        source, where, seq_col = self._filtered(q, latest=latest)
         key_columns = list(_SORT_COLUMNS[q.sort]) + [seq_col]
         if q.page_token:
             after = pagetoken.decode(q.page_token, q.fingerprint(), _KEY_TYPES[q.sort])
@@ -179,6 +180,28 @@ class ListingCompiler:
         order = [c.desc() if q.order == "desc" else c.asc() for c in key_columns]
         columns = [models, self._version_count(q)] if q.latest_only else [models]
         return sa.select(*columns).select_from(source).where(*where).order_by(*order).limit(q.limit + 1)
+
+    def candidates(self, q: ModelQuery) -> int | None:
+        """How many candidates :meth:`bounded_statement` should look for ``q``'s page among:
+        on PostgreSQL for one row per model (4 per row: models with up to 4 versions that all
+        match still fill a page at once); None where the plain statement is as good."""
+        return 4 * (q.limit + 1) if self.dialect == "postgresql" and q.latest_only else None
+
+    def bounded_statement(self, q: ModelQuery, candidates: int) -> sa.Select:
+        """The page of a ``latest_only`` query looked for among the first ``candidates`` rows
+        the other filters admit, checking "is there a newer version" on those alone.
+
+        When a PostgreSQL trigram index serves a name filter, it collects and sorts every
+        match, and in :meth:`statement` the check runs on every match before that sort (4,000
+        matches of 1M models: 4,000 probes).  The answer is the page only when it is full
+        (``limit + 1`` rows); otherwise ask again with :meth:`statement`.
+        """
+        first = (self.statement(q, latest=False).with_only_columns(models.c.seq).limit(candidates)
+                 .subquery("candidates"))
+        in_order = [c.desc() if q.order == "desc" else c.asc() for c in [*_SORT_COLUMNS[q.sort], models.c.seq]]
+        return (sa.select(*self.statement(q).selected_columns)
+                .select_from(models.join(first, models.c.seq == first.c.seq))
+                .where(self._is_latest(q)).order_by(*in_order).limit(q.limit + 1))
 
     def count_statement(self, q: ModelQuery) -> sa.Select:
         """SELECT COUNT of every entry ``q`` matches, on all pages."""

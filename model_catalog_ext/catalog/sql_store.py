@@ -149,9 +149,13 @@ class SqlStore(CatalogBackend):
             return self._entries(conn, [self._row(conn, model_id)])[0]
 
     def list(self, query: ModelQuery) -> Page:
-        stmt = self._listing.statement(query)
+        candidates = self._listing.candidates(query)
         with self.engine.connect() as conn:
-            rows = conn.execute(stmt).fetchall()
+            rows = None
+            if candidates is not None:
+                rows = conn.execute(self._listing.bounded_statement(query, candidates)).fetchall()
+            if rows is None or len(rows) <= query.limit:  # none, or short: maybe cut short by the bound
+                rows = conn.execute(self._listing.statement(query)).fetchall()
             more = len(rows) > query.limit
             rows = rows[: query.limit]
             items = self._entries(conn, rows)
