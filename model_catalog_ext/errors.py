@@ -25,6 +25,7 @@ __all__ = [
     "Unsupported",
     "FailedVerification",
     "ForbiddenPath",
+    "NotAuthorized",
     "PayloadTooLarge",
     "RouteNotFound",
     "NoKernel",
@@ -167,6 +168,15 @@ class ForbiddenPath(CatalogError):
     """A client path that leaves the server's root, or goes where it is hidden (HTTP 403)."""
 
     code = "forbidden_path"
+    http_status = 403
+
+
+class NotAuthorized(CatalogError):
+    """The catalog's store refused these credentials or this principal (OCI's 401 / 403); the
+    message says what to check: the policy, the config profile and key, the principal
+    (HTTP 403)."""
+
+    code = "not_authorized"
     http_status = 403
 
 

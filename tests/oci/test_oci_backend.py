@@ -22,6 +22,7 @@ from model_catalog_ext.errors import (
     DamagedArtifact,
     InvalidInput,
     ModelNotFound,
+    NotAuthorized,
     Unsupported,
 )
 
@@ -206,8 +207,10 @@ def test_a_tampered_or_swapped_artifact_is_refused(catalog, oci_fake, artifact, 
 def test_a_slow_service_times_out_clearly(oci_fake, oci_config_file, artifact):
     svc = open_catalog(fake_url(oci_fake, oci_config_file, timeout="0.3", retries="2"))
     oci_fake.slow("GET", r"/models/", seconds=1.0, times=5)
-    with pytest.raises(CatalogUnavailable, match="Cannot reach OCI Data Science"):
+    with pytest.raises(CatalogUnavailable, match="Cannot reach OCI Data Science") as err:
         svc.get("ocid1.datasciencemodel.oc1.iad.slow")
+    # No answer came: the message names the opc-request-id the SDK sent, for OCI's support.
+    assert "opc-request-id" in err.value.message and err.value.details["opc_request_id"]
     svc.close()
 
 
@@ -221,10 +224,36 @@ def test_credentials_the_service_refuses_are_one_clear_error(oci_fake, tmp_path)
     config.write_text(f"[DEFAULT]\nuser={oci_fake.user_id}\nfingerprint={fingerprint}\n"
                       f"tenancy={oci_fake.key_id.split('/')[0]}\nregion=us-ashburn-1\nkey_file={key_file}\n")
     svc = open_catalog(fake_url(oci_fake, config))
-    with pytest.raises(CatalogUnavailable, match="did not accept the credentials") as err:
+    with pytest.raises(NotAuthorized, match="did not accept the credentials") as err:
         svc.list()
-    assert "key_file" in err.value.message and "opc-request-id" in err.value.message
+    assert "key_file" in err.value.message and "resource principals" in err.value.message
+    assert "opc-request-id" in err.value.message and err.value.details["opc_request_id"]
+    assert err.value.http_status == 403 and err.value.details["oci_status"] == 401
     svc.close()
+
+
+def test_a_policy_that_refuses_is_not_authorized_saying_what_to_check(catalog, oci_fake, artifact):
+    e = catalog.save(artifact(), display_name="m")
+    oci_fake.fail("GET", r"/models$", status=403, code="NotAuthorized")
+    with pytest.raises(NotAuthorized, match="manage data-science-family in compartment") as err:
+        catalog.list()
+    assert "read data-science-models" in err.value.message and "dynamic-group" in err.value.message
+    assert err.value.details["opc_request_id"] in err.value.message
+    assert oci_fake.calls.count(("GET", "/20190101/models")) == 1  # refused is final: not retried
+    oci_fake.fail("PUT", rf"/models/{e.id}$", status=403, code="NotAuthorized")
+    with pytest.raises(NotAuthorized, match="opc-request-id"):
+        catalog.update(e.id, description="not mine to change")
+    assert catalog.get(e.id).description == ""
+
+
+def test_5xx_is_retried_with_backoff_then_one_clear_error(catalog, oci_fake, artifact):
+    e = catalog.save(artifact(), display_name="m")
+    before = oci_fake.calls.count(("GET", f"/20190101/models/{e.id}"))
+    oci_fake.fail("GET", rf"/models/{e.id}$", status=503, times=50)
+    with pytest.raises(CatalogUnavailable, match="4 attempt") as err:
+        catalog.get(e.id)
+    assert oci_fake.calls.count(("GET", f"/20190101/models/{e.id}")) - before == 4  # retries=4 in the URL
+    assert "503" in err.value.message and err.value.details["opc_request_id"] in err.value.message
 
 
 def test_a_missing_or_broken_config_says_what_to_set(oci_fake, oci_config_file, tmp_path, monkeypatch):
