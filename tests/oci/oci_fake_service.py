@@ -154,11 +154,16 @@ class FakeDataScience:
             f.write(data)
 
     def replace_artifact(self, model_id: str, data: bytes) -> None:
-        """Swap the stored artifact for other bytes, as an upload through the console would."""
-        path = self.artifacts[model_id]["path"]
+        """Swap the stored artifact for other bytes (or give a model its first), as an upload
+        through the console would: OCI's content-md5 is of the new bytes."""
+        path = os.path.join(self.folder, f"{model_id}.zip")
         with open(path, "wb") as f:
             f.write(data)
-        self.artifacts[model_id].update(size=len(data), md5=base64.b64encode(hashlib.md5(data).digest()).decode())
+        with self.lock:
+            self.artifacts[model_id] = {"path": path, "size": len(data),
+                                        "md5": base64.b64encode(hashlib.md5(data).digest()).decode(),
+                                        "etag": uuid.uuid4().hex, "time": email.utils.formatdate(usegmt=True),
+                                        "disposition": _stored_disposition(None)}
 
     def add_models(self, count: int, compartment_id: str, project_id: str, prefix: str = "bulk") -> list[str]:
         """Create ``count`` bare models directly in the state (as other users would have)."""
@@ -557,8 +562,7 @@ class FakeDataScience:
             self.artifacts[model_id] = {"path": final, "size": int(length),
                                         "md5": base64.b64encode(md5.digest()).decode(), "etag": uuid.uuid4().hex,
                                         "time": email.utils.formatdate(usegmt=True),
-                                        "disposition": req.headers.get("content-disposition")
-                                        or f'attachment; filename="{model_id}.zip"'}
+                                        "disposition": _stored_disposition(req.headers.get("content-disposition"))}
         self._remember(token, "POST", path, True)
         self._send_json(req, 200, None, request_id)
 
@@ -645,7 +649,7 @@ class FakeDataScience:
             self.artifacts[model_id] = {"path": final, "size": os.path.getsize(final),
                                         "md5": base64.b64encode(md5.digest()).decode(), "etag": uuid.uuid4().hex,
                                         "time": email.utils.formatdate(usegmt=True),
-                                        "disposition": f'attachment; filename="{model_id}.zip"'}
+                                        "disposition": _stored_disposition(None)}
             self.work_requests[wr_id].update(status="SUCCEEDED", percentComplete=100.0,
                                              timeFinished=_now_iso(datetime.now(timezone.utc)))
 
@@ -787,6 +791,14 @@ class FakeDataScience:
 _SUMMARY_KEYS = ("compartmentId", "projectId", "id", "displayName", "createdBy", "timeCreated", "lifecycleState",
                  "lifecycleDetails", "modelVersionSetId", "modelVersionSetName", "versionId", "versionLabel",
                  "category", "isModelByReference", "freeformTags", "definedTags")
+
+
+def _stored_disposition(sent: str | None) -> str:
+    """What the service answers for a stored artifact: its own name, unquoted, whatever the
+    upload said (ADS documents ``attachment; filename=artifact.zip`` and parses it that way);
+    only the extension (.zip, or .json for a model by reference) is kept."""
+    found = re.search(r'filename="?[^";]*?(\.json|\.zip)"?\s*$', sent or "", re.IGNORECASE)
+    return f"attachment; filename=artifact{found.group(1).lower() if found else '.zip'}"
 
 
 def _public(row: dict) -> dict:

@@ -415,15 +415,41 @@ def test_an_id_that_is_no_ocid_is_not_found_without_asking_oci(catalog, oci_fake
     assert len(oci_fake.calls) == before
 
 
-def test_a_model_saved_by_another_tool_is_listed_and_shown_but_not_versioned_or_served(catalog, oci_fake, artifact):
+def test_a_model_saved_by_another_tool_is_listed_and_shown_but_not_versioned(catalog, oci_fake, artifact):
     (foreign,) = oci_fake.add_models(1, COMPARTMENT, PROJECT, prefix="by-ads")
     oci_fake.provenance[foreign] = {"data": {"gitCommit": "abc", "gitBranch": "main"}, "etag": "p1"}
     entry = catalog.get(foreign)
     assert entry.display_name == "by-ads-00000" and entry.manifest == [] and entry.created_by == oci_fake.user_id
     assert entry.provenance["git_commit"] == "abc"
     assert [e.id for e in catalog.list()] == [foreign]
-    with pytest.raises(Unsupported, match="not saved by model-catalog-ext"):
-        catalog.iter_zip(foreign)
+    with pytest.raises(ModelNotFound):  # no artifact uploaded yet
+        b"".join(catalog.iter_zip(foreign))
     with pytest.raises(Unsupported, match="no model version set"):
         catalog.save(artifact(), display_name="v2", as_new_version_of=foreign)
     assert len(oci_fake.models) == 1
+
+
+def test_an_artifact_saved_by_another_tool_is_served_checked_against_oci_md5(catalog, oci_fake, tmp_path):
+    (foreign,) = oci_fake.add_models(1, COMPARTMENT, PROJECT, prefix="by-ads")
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("score.py", "def load_model():\n    return 1\n")
+        zf.writestr("sub/", "")  # a folder entry, as zip tools write them
+        zf.writestr("sub/model.bin", b"m" * 300_000)
+    oci_fake.replace_artifact(foreign, zipped.getvalue())  # its content-md5 is OCI's record of it
+    out = catalog.download(foreign, tmp_path / "out")
+    assert (out / "sub" / "model.bin").read_bytes() == b"m" * 300_000 and (out / "score.py").is_file()
+    assert catalog.verify(foreign) == []
+    # Bytes changed behind OCI's MD5 (a bad disk, a swapped object): refused, nothing written.
+    oci_fake.tamper_artifact(foreign, 40, b"\xff\x00")
+    with pytest.raises(DamagedArtifact, match="MD5"):
+        catalog.download(foreign, tmp_path / "again")
+    assert not (tmp_path / "again").exists()
+    # A zip whose member would escape the folder is refused too, even with a matching MD5.
+    evil = io.BytesIO()
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("../escape.py", "print('out')\n")
+    oci_fake.replace_artifact(foreign, evil.getvalue())
+    with pytest.raises(DamagedArtifact, match="outside"):
+        catalog.download(foreign, tmp_path / "third")
+    assert not (tmp_path / "escape.py").exists()

@@ -35,6 +35,7 @@ from ..records import manifest_digest
 from . import listing, mapping
 from .artifacts import RangeReader, ZipUpload, checked_chunks, lay_out, manifest_member, plan_zip
 from .client import make_clients, oci_errors
+from .foreign import foreign_artifact_files
 from .large_artifacts import check_large_upload_possible, upload_through_object_storage
 from .settings import OciSettings
 
@@ -426,10 +427,8 @@ class OciBackend(CatalogBackend):
     def artifact_files(self, entry: ModelEntry, reuse_buffers: bool = False) -> builtins.list[ArtifactFile]:
         model, _ = self._live(entry.id)
         record = mapping.read_record(model.custom_metadata_list)
-        if record is None:
-            raise Unsupported(f"Model {entry.id} was not saved by model-catalog-ext: OCI keeps no digests of its "
-                              "files, so its artifact cannot be checked and is not served. Download it with ADS or "
-                              "the OCI console.", model_id=entry.id)
+        if record is None:  # saved by ADS or the console: checked against the MD5 OCI keeps
+            return foreign_artifact_files(partial(self._whole_artifact, entry.id), entry.id, self.url)
         files = self._files_of(model)
         manifest = [{"path": f[0], "size": f[1], "sha256": f[2]} for f in files]
         if manifest_digest(manifest) != record.get("digest"):
@@ -438,6 +437,11 @@ class OciBackend(CatalogBackend):
         fetch = self._range_fetcher(entry.id, max((f[4] + f[1] - 1 for f in files), default=0))
         return [ArtifactFile(path, size, sha, crc, partial(checked_chunks, fetch, entry.id, path, offset, size, sha))
                 for path, size, sha, crc, offset in files]
+
+    def _whole_artifact(self, model_id: str) -> tuple[dict, _RawStream]:
+        with oci_errors(f"reading the artifact of {model_id} from {self.url}", model_id, self.settings.retries):
+            response = self.client.get_model_artifact_content(model_id)
+        return response.headers, _RawStream(response.data)
 
     def _range_fetcher(self, model_id: str, end: int = 0):
         """``fetch(start, end)`` for :func:`checked_chunks`: ranges of the model's zip, read
