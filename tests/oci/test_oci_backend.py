@@ -453,3 +453,32 @@ def test_an_artifact_saved_by_another_tool_is_served_checked_against_oci_md5(cat
     with pytest.raises(DamagedArtifact, match="outside"):
         catalog.download(foreign, tmp_path / "third")
     assert not (tmp_path / "escape.py").exists()
+
+
+def test_a_first_page_is_one_list_call_and_details_come_per_page_when_read(catalog, oci_fake, artifact):
+    ours = catalog.save(artifact(), display_name="ours", description="read me", freeform_tags={"team": "ml"},
+                        created_by="alice", defined_metadata={"Framework": "scikit-learn"})
+    oci_fake.add_models(120, COMPARTMENT, PROJECT)
+    before = len(oci_fake.calls)
+    page = catalog.list(limit=50)
+    assert oci_fake.calls[before:] == [("GET", "/20190101/models")]  # the summaries are the rows
+    assert len(page.items) == 50 and page.items[0].display_name == "bulk-00119"
+    assert [e.version for e in page.items[:2]] == [1, 1] and oci_fake.calls[before + 1:] == []
+    # The first detail read fetches the page's details at once; the rest are then free.
+    assert page.items[3].description == ""
+    gets = [c for c in oci_fake.calls[before + 1:] if c[1].startswith("/20190101/models/")]
+    assert len(gets) == 50 and len(set(gets)) == 50
+    after = len(oci_fake.calls)
+    assert all(e.etag for e in page.items) and len(oci_fake.calls) == after
+    assert page.items[7] == catalog.get(page.items[7].id) and catalog.get(page.items[7].id) == page.items[7]
+    # A slow filter on what the summary holds (tags, author) needs no detail either.
+    before = len(oci_fake.calls)
+    (row,) = catalog.list(tags=["team:ml"], created_by="alice").items
+    assert {p for _, p in oci_fake.calls[before:]} == {"/20190101/models"}
+    assert (row.id, row.created_by, row.freeform_tags) == (ours.id, "alice", {"team": "ml"})
+    assert row == ours and row.description == "read me" and row.manifest == ours.manifest
+    import copy
+    import pickle
+
+    for twin in (copy.deepcopy(row), pickle.loads(pickle.dumps(row))):
+        assert type(twin) is type(ours) and twin == ours

@@ -38,6 +38,7 @@ from .client import make_clients, oci_errors
 from .foreign import foreign_artifact_files
 from .large_artifacts import check_large_upload_possible, upload_through_object_storage
 from .settings import OciSettings
+from .summary_entry import PageDetails, SummaryEntry
 
 GONE = ("DELETED", "FAILED")
 _OCID = re.compile(r"[A-Za-z0-9._-]{1,255}")
@@ -210,10 +211,18 @@ class OciBackend(CatalogBackend):
             summaries, token = listing.list_by_time(query, self._fetch_page(query), matches)
         else:
             summaries, token = listing.list_sorted(query, self._every_summary(query), matches)
-        missing = [s for s in summaries if s.id not in cache]
-        fetched = {e.id: e for e in self._full_entries(missing)}
-        fetched.update({k: v for k, v in cache.items() if v is not None})
-        return Page([fetched[s.id] for s in summaries if s.id in fetched], token)
+        # Rows read in full for a slow filter are kept; the others are summaries whose details
+        # are fetched (for the whole page at once) only if someone reads one.
+        details = PageDetails(self._details_of)
+        return Page([cache.get(s.id) or SummaryEntry(s, details) for s in summaries], token)
+
+    def _details_of(self, ids: builtins.list[str]) -> dict[str, ModelEntry]:
+        def one(model_id: str) -> ModelEntry | None:
+            try:
+                return self._listed(model_id)
+            except ModelNotFound:
+                return None
+        return {e.id: e for e in self._pool.map(one, ids) if e is not None}
 
     def versions(self, model_id: str) -> builtins.list[ModelEntry]:
         model, _ = self._live(model_id)
