@@ -101,6 +101,10 @@ class FakeDataScience:
         self.fail_exports = False  # exportArtifact work requests end FAILED
         self.lock = threading.RLock()
         self._last_time = datetime.now(timezone.utc) - timedelta(days=1)
+        # Listings of a compartment, kept until anything changes (so that a 10,000-model
+        # benchmark measures the client, not this fake re-sorting every model per page).
+        self._generation = 0
+        self._listings: dict[tuple, list[dict]] = {}
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self.server.daemon_threads = True
         self.server.fake = self  # type: ignore[attr-defined]
@@ -165,13 +169,17 @@ class FakeDataScience:
                                         "etag": uuid.uuid4().hex, "time": email.utils.formatdate(usegmt=True),
                                         "disposition": _stored_disposition(None)}
 
-    def add_models(self, count: int, compartment_id: str, project_id: str, prefix: str = "bulk") -> list[str]:
-        """Create ``count`` bare models directly in the state (as other users would have)."""
+    def add_models(self, count: int, compartment_id: str, project_id: str, prefix: str = "bulk",
+                   tags=None) -> list[str]:
+        """Create ``count`` bare models directly in the state (as other users would have);
+        ``tags(i)``: the freeform tags of the i-th."""
         ids = []
         with self.lock:
+            self._generation += 1
             for i in range(count):
                 model = self._new_model({"compartmentId": compartment_id, "projectId": project_id,
-                                         "displayName": f"{prefix}-{i:05d}"})
+                                         "displayName": f"{prefix}-{i:05d}",
+                                         "freeformTags": tags(i) if tags else {}})
                 ids.append(model["id"])
         return ids
 
@@ -191,6 +199,8 @@ class FakeDataScience:
         path, query = unquote(split.path), parse_qs(split.query)
         with self.lock:
             self.calls.append((method, path))
+            if method not in ("GET", "HEAD"):
+                self._generation += 1
         fault = self._fault_for(method, path)
         try:
             if fault is not None and fault.kind == "drop":
@@ -513,8 +523,14 @@ class FakeDataScience:
             if one(name) is not None:
                 filters[name] = one(name)
         with self.lock:
-            rows = [m for m in self.models.values() if all(m.get(k) == v for k, v in filters.items())]
-            rows.sort(key=lambda m: (m[sort_by], m["id"]), reverse=order == "DESC")
+            key = (self._generation, len(self.models), tuple(sorted(filters.items())), sort_by, order)
+            rows = self._listings.get(key)
+            if rows is None:
+                rows = [m for m in self.models.values() if all(m.get(k) == v for k, v in filters.items())]
+                rows.sort(key=lambda m: (m[sort_by], m["id"]), reverse=order == "DESC")
+                if len(self._listings) > 16 or any(k[0] != self._generation for k in self._listings):
+                    self._listings.clear()
+                self._listings[key] = rows
             start = 0
             page = one("page")
             if page:
@@ -807,6 +823,13 @@ def _public(row: dict) -> dict:
 
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+
+    def setup(self):
+        super().setup()
+        # Headers and body go out as separate writes: without this, Nagle's algorithm and the
+        # client's delayed ACK hold every small reply back ~40 ms (the fake, not the client,
+        # would then set the pace of every listing).
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def do_GET(self):
         self.server.fake.handle(self, "GET")
