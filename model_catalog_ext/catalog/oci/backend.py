@@ -196,7 +196,11 @@ class OciBackend(CatalogBackend):
     def list(self, query: ModelQuery) -> Page:
         cache: dict[str, ModelEntry | None] = {}
 
+        plain = listing.is_plain(query)  # OCI answered the whole query: every summary matches
+
         def matches(summary) -> bool:
+            if plain:
+                return True
             if not listing.summary_matches(summary, query):
                 return False
             if not listing.needs_full_model(query):
