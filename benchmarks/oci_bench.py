@@ -1,6 +1,6 @@
 """The OCI backend against the bare ``oci`` SDK and ADS 2.16, on the loopback fake of OCI.
 
-    python benchmarks/oci_bench.py [--models 10000] [--size-mib 1024] [--repeat 40] [--no-ads]
+    python benchmarks/oci_bench.py [--models 10000] [--size-mib 1024] [--repeat 40] [--no-ads] [--ads-full-listing]
 
 One fake (tests/oci/oci_fake_service.py, in its own process so it does not share our GIL)
 holds ``--models`` models in one compartment (tags ``team: ml-team-<i % 10>``); everything
@@ -18,7 +18,11 @@ runs against it in the same run:
   folder, every byte checked) vs a bare ``create_model_artifact`` of the same files already
   zipped and a bare ``get_model_artifact_content`` into a file; target >= 0.8x the bare
   throughput, peak RSS of each (each runs in its own process);
-- the same through ADS 2.16 in its venv (tests/artifact/ads_env.py): ours should be no slower;
+- the same through ADS 2.16 in its venv (tests/artifact/ads_env.py): ours should be no slower.
+  ADS's first page is ``ModelCatalog.list_models(limit=50)`` (it also asks Identity for each
+  model's author: 50 more calls, which the fake answers); its exact name is native; a tag
+  filter means listing every model through ADS (``--ads-full-listing``: ADS builds a
+  client-backed object per model, ten minutes for 10,000 here);
 - the fake's own ceiling: the same list page and download as raw signed HTTP requests
   (no SDK), so the ratios measure clients, not the fake.
 """
@@ -299,13 +303,20 @@ def bench_transfers(endpoint: str, config: Path, work: Path, size_mib: int, ads_
     log("ours save")
     r["ours save"] = ours = run_worker("ours-save", endpoint, str(config), str(folder))
     log("downloads")
-    r["fake ceiling: raw download"] = run_worker("raw-download", endpoint, str(config), bare["id"],
-                                                 str(work / "raw.zip"))
-    drop(work / "raw.zip")
-    r["bare download"] = run_worker("bare-download", endpoint, str(config), bare["id"], str(work / "bare.zip"))
-    drop(work / "bare.zip")
-    r["ours download"] = run_worker("ours-download", endpoint, str(config), ours["id"], str(work / "ours-out"))
-    drop(work / "ours-out")
+    os.sync()  # the uploads' dirty pages, written back during a download, would slow whichever runs first
+    runs: dict[str, list] = {"fake ceiling: raw download": [], "bare download": [], "ours download": []}
+    for _ in range(2):  # in turns, twice; the faster of each is kept (the machine is shared)
+        runs["fake ceiling: raw download"].append(
+            run_worker("raw-download", endpoint, str(config), bare["id"], str(work / "raw.zip")))
+        drop(work / "raw.zip")
+        runs["bare download"].append(
+            run_worker("bare-download", endpoint, str(config), bare["id"], str(work / "bare.zip")))
+        drop(work / "bare.zip")
+        runs["ours download"].append(
+            run_worker("ours-download", endpoint, str(config), ours["id"], str(work / "ours-out")))
+        drop(work / "ours-out")
+    for label, rows in runs.items():
+        r[label] = min(rows, key=lambda row: row["seconds"])
     if ads_python:
         log("ads save")
         r["ads save"] = ads = run_ads(ads_python, endpoint, config, work, "save", str(folder))
@@ -318,7 +329,8 @@ def bench_transfers(endpoint: str, config: Path, work: Path, size_mib: int, ads_
     return r
 
 
-def report(listing: dict, ads_listing: dict | None, transfers: dict, size_mib: int, args) -> None:
+def report(listing: dict, ads_listing: dict | None, transfers: dict, size_mib: int, args) -> bool:
+    """Print the figures; False when a target is missed."""
     print(f"\nOCI backend vs bare SDK (and ADS), {args.models} models, fake {args.endpoint_note}; "
           "machine shared (2 cores, other agents busy): figures are noisy.")
     print("\nListing (median ms):")
@@ -349,6 +361,19 @@ def report(listing: dict, ads_listing: dict | None, transfers: dict, size_mib: i
     if "ads save" in transfers:
         print(f"  throughput save ours/ADS              {speed('ours save', 'ads save')}  (target >= 1x)")
         print(f"  throughput download ours/ADS          {speed('ours download', 'ads download')}  (target >= 1x)")
+    missed = []
+    if listing["ours: first page"] > 1.2 * listing["bare: first page"]:
+        missed.append("first page")
+    for ours, bare in (("ours save", "bare upload"), ("ours download", "bare download")):
+        if transfers[ours]["seconds"] * 0.8 > transfers[bare]["seconds"]:
+            missed.append(ours)
+    for ours, theirs in (("ours save", "ads save"), ("ours download", "ads download")):
+        if theirs in transfers and transfers[ours]["seconds"] > transfers[theirs]["seconds"]:
+            missed.append(f"{ours} vs ADS")
+    if ads_listing and listing["ours: first page"] > ads_listing["first_page"]:
+        missed.append("first page vs ADS")
+    print("\ntargets: " + ("all met" if not missed else "MISSED " + ", ".join(missed)))
+    return not missed
 
 
 def main() -> None:
@@ -357,6 +382,8 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--repeat", type=int, default=40)
     parser.add_argument("--no-ads", action="store_true")
+    parser.add_argument("--ads-full-listing", action="store_true",
+                        help="also time ADS listing every model to filter by tag (10 minutes for 10,000 here)")
     args = parser.parse_args()
     ads_python = None
     if not args.no_ads:
@@ -373,15 +400,16 @@ def main() -> None:
         ads_listing = None
         if ads_python:
             log("ads listing")
-            ads_listing = run_ads(ads_python, endpoint, config, work, "list", str(args.repeat), name_filter(args.models)[1],
-                                  *TAG)
+            ads_listing = run_ads(ads_python, endpoint, config, work, "list", str(args.repeat),
+                                  name_filter(args.models)[1], *TAG, "full" if args.ads_full_listing else "")
         transfers = bench_transfers(endpoint, config, work, args.size_mib, ads_python)
         args.endpoint_note = "in its own process on 127.0.0.1"
-        report(listing, ads_listing, transfers, args.size_mib, args)
+        met = report(listing, ads_listing, transfers, args.size_mib, args)
     finally:
         proc.stdin.close()
         proc.wait(timeout=60)
         shutil.rmtree(work, ignore_errors=True)
+    sys.exit(0 if met else 1)
 
 
 if __name__ == "__main__":

@@ -19,8 +19,9 @@ A real HTTP server on 127.0.0.1 that the real ``oci`` SDK talks to through
 
 And it can be told to fail: ``fail(method, path_regex, status)`` (429, 500...),
 ``drop(...)`` (closes the connection after reading part of the body) and ``slow(...)``.
-It also fakes the few Object Storage calls the large-artifact path needs (PUT an object)
-and answers ``exportArtifact`` with a work request that copies the object in.
+It also fakes the few Object Storage calls the large-artifact path needs (PUT an object),
+answers ``exportArtifact`` with a work request that copies the object in, and answers
+Identity's GetUser for the test's user (ADS's ``ModelCatalog`` names each model's author).
 """
 from __future__ import annotations
 
@@ -230,6 +231,9 @@ class FakeDataScience:
     def _route(self, req, method, path, query, request_id):
         if path == "/n" or path.startswith("/n/"):
             return self._object_storage(req, method, path, request_id)
+        found = re.fullmatch(r"/20160918/users/([^/]+)", path)
+        if found and method == "GET":  # Identity's GetUser: ADS's ModelCatalog names each model's author
+            return self._user(req, found.group(1), request_id)
         if not path.startswith(BASE + "/"):
             raise _Reply(404, "NotAuthorizedOrNotFound", f"No route {path}.")
         parts = path[len(BASE) + 1:].split("/")
@@ -247,6 +251,14 @@ class FakeDataScience:
                 raise _Reply(404, "NotAuthorizedOrNotFound", f"Work request {parts[1]} not found.")
             return self._send_json(req, 200, wr, request_id)
         raise _Reply(404, "NotAuthorizedOrNotFound", f"No route {method} {path}.")
+
+    def _user(self, req, user_id: str, request_id: str) -> None:
+        if user_id != self.user_id:
+            raise _Reply(404, "NotAuthorizedOrNotFound", f"User {user_id} not found.")
+        self._send_json(req, 200, {"id": user_id, "compartmentId": self.key_id.split("/")[0], "name": "fake-user",
+                                   "description": "the test's API key user", "lifecycleState": "ACTIVE",
+                                   "timeCreated": _now_iso(datetime(2024, 1, 1, tzinfo=timezone.utc))},
+                        request_id, {"etag": "u1"})
 
     # --- signing ----------------------------------------------------------------------------
     def _check_signature(self, req, method: str) -> None:

@@ -482,3 +482,19 @@ def test_a_first_page_is_one_list_call_and_details_come_per_page_when_read(catal
 
     for twin in (copy.deepcopy(row), pickle.loads(pickle.dumps(row))):
         assert type(twin) is type(ours) and twin == ours
+
+
+def test_list_models_pages_through_thousands_and_the_df_reads_details_page_by_page(catalog, oci_fake):
+    from model_catalog_ext.api import ModelCatalog
+
+    oci_fake.add_models(2500, COMPARTMENT, PROJECT)
+    before = len(oci_fake.calls)
+    models = ModelCatalog(backend=catalog).list_models()
+    assert len(models) == 2500
+    assert oci_fake.calls[before:] == [("GET", "/20190101/models")] * 3  # OCI's pages, no model read
+    assert models[0].display_name == "bulk-02499"  # one model read afresh, as ADS's models[i]
+    before = len(oci_fake.calls)
+    df = models[:1200].df  # description, framework and size are details: read per listed page
+    assert len(df) == 1200 and set(df["description"]) == {""}
+    reads = [p for _, p in oci_fake.calls[before:]]
+    assert len(reads) == 2000 and all(p.startswith("/20190101/models/ocid1.") for p in reads)
