@@ -22,10 +22,10 @@ __all__ = [
     "PrepareError",
     "StorageFull",
     "CatalogUnavailable",
+    "NotAuthorized",
     "Unsupported",
     "FailedVerification",
     "ForbiddenPath",
-    "NotAuthorized",
     "PayloadTooLarge",
     "RouteNotFound",
     "NoKernel",
@@ -150,6 +150,15 @@ class CatalogUnavailable(CatalogError):
     http_status = 503
 
 
+class NotAuthorized(CatalogError):
+    """The catalog's store refused these credentials or this principal (OCI's 401 / 403); the
+    message says what to check: the policy, the config profile and key, the principal
+    (HTTP 403)."""
+
+    code = "not_authorized"
+    http_status = 403
+
+
 class FailedVerification(InvalidInput):
     """The artifact's last verify() failed and MODEL_CATALOG_REFUSE_FAILED_VERIFY refuses to
     save it (HTTP 400, as any input refused)."""
@@ -168,15 +177,6 @@ class ForbiddenPath(CatalogError):
     """A client path that leaves the server's root, or goes where it is hidden (HTTP 403)."""
 
     code = "forbidden_path"
-    http_status = 403
-
-
-class NotAuthorized(CatalogError):
-    """The catalog's store refused these credentials or this principal (OCI's 401 / 403); the
-    message says what to check: the policy, the config profile and key, the principal
-    (HTTP 403)."""
-
-    code = "not_authorized"
     http_status = 403
 
 
