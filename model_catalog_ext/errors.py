@@ -22,6 +22,7 @@ __all__ = [
     "PrepareError",
     "StorageFull",
     "CatalogUnavailable",
+    "NotAuthorized",
     "Unsupported",
     "FailedVerification",
     "ForbiddenPath",
@@ -148,6 +149,15 @@ class CatalogUnavailable(CatalogError):
 
     code = "catalog_unavailable"
     http_status = 503
+
+
+class NotAuthorized(CatalogError):
+    """The catalog's store refused these credentials or this principal (OCI's 401 / 403); the
+    message says what to check: the policy, the config profile and key, the principal
+    (HTTP 403)."""
+
+    code = "not_authorized"
+    http_status = 403
 
 
 class FailedVerification(InvalidInput):

@@ -63,17 +63,17 @@ def ensure_ads_python() -> tuple[str | None, str]:
     return str(python), ""
 
 
-def run_driver(python: str, *args: str, timeout: float = 600) -> dict:
-    """Run ads_driver.py in the ADS venv; returns its RESULT JSON (raises with its output)."""
+def run_driver(python: str, *args: str, timeout: float = 600, driver: Path = DRIVER) -> dict:
+    """Run ``driver`` (ads_driver.py) in the ADS venv; returns its RESULT JSON (raises with its output)."""
     import json
 
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYTHON")}
-    done = subprocess.run([python, str(DRIVER), *args], capture_output=True, text=True,
+    done = subprocess.run([python, str(driver), *args], capture_output=True, text=True,
                           timeout=timeout, env=env)
     for line in reversed(done.stdout.splitlines()):
         if line.startswith("RESULT "):
             return json.loads(line[len("RESULT "):])
-    raise RuntimeError(f"ads_driver {' '.join(args)} failed (exit {done.returncode}):\n"
+    raise RuntimeError(f"{driver.name} {' '.join(args)} failed (exit {done.returncode}):\n"
                        f"{done.stdout[-3000:]}\n{done.stderr[-3000:]}")
 
 

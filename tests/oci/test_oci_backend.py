@@ -22,6 +22,7 @@ from model_catalog_ext.errors import (
     DamagedArtifact,
     InvalidInput,
     ModelNotFound,
+    NotAuthorized,
     Unsupported,
 )
 
@@ -206,8 +207,10 @@ def test_a_tampered_or_swapped_artifact_is_refused(catalog, oci_fake, artifact, 
 def test_a_slow_service_times_out_clearly(oci_fake, oci_config_file, artifact):
     svc = open_catalog(fake_url(oci_fake, oci_config_file, timeout="0.3", retries="2"))
     oci_fake.slow("GET", r"/models/", seconds=1.0, times=5)
-    with pytest.raises(CatalogUnavailable, match="Cannot reach OCI Data Science"):
+    with pytest.raises(CatalogUnavailable, match="Cannot reach OCI Data Science") as err:
         svc.get("ocid1.datasciencemodel.oc1.iad.slow")
+    # No answer came: the message names the opc-request-id the SDK sent, for OCI's support.
+    assert "opc-request-id" in err.value.message and err.value.details["opc_request_id"]
     svc.close()
 
 
@@ -221,10 +224,36 @@ def test_credentials_the_service_refuses_are_one_clear_error(oci_fake, tmp_path)
     config.write_text(f"[DEFAULT]\nuser={oci_fake.user_id}\nfingerprint={fingerprint}\n"
                       f"tenancy={oci_fake.key_id.split('/')[0]}\nregion=us-ashburn-1\nkey_file={key_file}\n")
     svc = open_catalog(fake_url(oci_fake, config))
-    with pytest.raises(CatalogUnavailable, match="did not accept the credentials") as err:
+    with pytest.raises(NotAuthorized, match="did not accept the credentials") as err:
         svc.list()
-    assert "key_file" in err.value.message and "opc-request-id" in err.value.message
+    assert "key_file" in err.value.message and "resource principals" in err.value.message
+    assert "opc-request-id" in err.value.message and err.value.details["opc_request_id"]
+    assert err.value.http_status == 403 and err.value.details["oci_status"] == 401
     svc.close()
+
+
+def test_a_policy_that_refuses_is_not_authorized_saying_what_to_check(catalog, oci_fake, artifact):
+    e = catalog.save(artifact(), display_name="m")
+    oci_fake.fail("GET", r"/models$", status=403, code="NotAuthorized")
+    with pytest.raises(NotAuthorized, match="manage data-science-family in compartment") as err:
+        catalog.list()
+    assert "read data-science-models" in err.value.message and "dynamic-group" in err.value.message
+    assert err.value.details["opc_request_id"] in err.value.message
+    assert oci_fake.calls.count(("GET", "/20190101/models")) == 1  # refused is final: not retried
+    oci_fake.fail("PUT", rf"/models/{e.id}$", status=403, code="NotAuthorized")
+    with pytest.raises(NotAuthorized, match="opc-request-id"):
+        catalog.update(e.id, description="not mine to change")
+    assert catalog.get(e.id).description == ""
+
+
+def test_5xx_is_retried_with_backoff_then_one_clear_error(catalog, oci_fake, artifact):
+    e = catalog.save(artifact(), display_name="m")
+    before = oci_fake.calls.count(("GET", f"/20190101/models/{e.id}"))
+    oci_fake.fail("GET", rf"/models/{e.id}$", status=503, times=50)
+    with pytest.raises(CatalogUnavailable, match="4 attempt") as err:
+        catalog.get(e.id)
+    assert oci_fake.calls.count(("GET", f"/20190101/models/{e.id}")) - before == 4  # retries=4 in the URL
+    assert "503" in err.value.message and err.value.details["opc_request_id"] in err.value.message
 
 
 def test_a_missing_or_broken_config_says_what_to_set(oci_fake, oci_config_file, tmp_path, monkeypatch):
@@ -386,15 +415,86 @@ def test_an_id_that_is_no_ocid_is_not_found_without_asking_oci(catalog, oci_fake
     assert len(oci_fake.calls) == before
 
 
-def test_a_model_saved_by_another_tool_is_listed_and_shown_but_not_versioned_or_served(catalog, oci_fake, artifact):
+def test_a_model_saved_by_another_tool_is_listed_and_shown_but_not_versioned(catalog, oci_fake, artifact):
     (foreign,) = oci_fake.add_models(1, COMPARTMENT, PROJECT, prefix="by-ads")
     oci_fake.provenance[foreign] = {"data": {"gitCommit": "abc", "gitBranch": "main"}, "etag": "p1"}
     entry = catalog.get(foreign)
     assert entry.display_name == "by-ads-00000" and entry.manifest == [] and entry.created_by == oci_fake.user_id
     assert entry.provenance["git_commit"] == "abc"
     assert [e.id for e in catalog.list()] == [foreign]
-    with pytest.raises(Unsupported, match="not saved by model-catalog-ext"):
-        catalog.iter_zip(foreign)
+    with pytest.raises(ModelNotFound):  # no artifact uploaded yet
+        b"".join(catalog.iter_zip(foreign))
     with pytest.raises(Unsupported, match="no model version set"):
         catalog.save(artifact(), display_name="v2", as_new_version_of=foreign)
     assert len(oci_fake.models) == 1
+
+
+def test_an_artifact_saved_by_another_tool_is_served_checked_against_oci_md5(catalog, oci_fake, tmp_path):
+    (foreign,) = oci_fake.add_models(1, COMPARTMENT, PROJECT, prefix="by-ads")
+    zipped = io.BytesIO()
+    with zipfile.ZipFile(zipped, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("score.py", "def load_model():\n    return 1\n")
+        zf.writestr("sub/", "")  # a folder entry, as zip tools write them
+        zf.writestr("sub/model.bin", b"m" * 300_000)
+    oci_fake.replace_artifact(foreign, zipped.getvalue())  # its content-md5 is OCI's record of it
+    out = catalog.download(foreign, tmp_path / "out")
+    assert (out / "sub" / "model.bin").read_bytes() == b"m" * 300_000 and (out / "score.py").is_file()
+    assert catalog.verify(foreign) == []
+    # Bytes changed behind OCI's MD5 (a bad disk, a swapped object): refused, nothing written.
+    oci_fake.tamper_artifact(foreign, 40, b"\xff\x00")
+    with pytest.raises(DamagedArtifact, match="MD5"):
+        catalog.download(foreign, tmp_path / "again")
+    assert not (tmp_path / "again").exists()
+    # A zip whose member would escape the folder is refused too, even with a matching MD5.
+    evil = io.BytesIO()
+    with zipfile.ZipFile(evil, "w") as zf:
+        zf.writestr("../escape.py", "print('out')\n")
+    oci_fake.replace_artifact(foreign, evil.getvalue())
+    with pytest.raises(DamagedArtifact, match="outside"):
+        catalog.download(foreign, tmp_path / "third")
+    assert not (tmp_path / "escape.py").exists()
+
+
+def test_a_first_page_is_one_list_call_and_details_come_per_page_when_read(catalog, oci_fake, artifact):
+    ours = catalog.save(artifact(), display_name="ours", description="read me", freeform_tags={"team": "ml"},
+                        created_by="alice", defined_metadata={"Framework": "scikit-learn"})
+    oci_fake.add_models(120, COMPARTMENT, PROJECT)
+    before = len(oci_fake.calls)
+    page = catalog.list(limit=50)
+    assert oci_fake.calls[before:] == [("GET", "/20190101/models")]  # the summaries are the rows
+    assert len(page.items) == 50 and page.items[0].display_name == "bulk-00119"
+    assert [e.version for e in page.items[:2]] == [1, 1] and oci_fake.calls[before + 1:] == []
+    # The first detail read fetches the page's details at once; the rest are then free.
+    assert page.items[3].description == ""
+    gets = [c for c in oci_fake.calls[before + 1:] if c[1].startswith("/20190101/models/")]
+    assert len(gets) == 50 and len(set(gets)) == 50
+    after = len(oci_fake.calls)
+    assert all(e.etag for e in page.items) and len(oci_fake.calls) == after
+    assert page.items[7] == catalog.get(page.items[7].id) and catalog.get(page.items[7].id) == page.items[7]
+    # A slow filter on what the summary holds (tags, author) needs no detail either.
+    before = len(oci_fake.calls)
+    (row,) = catalog.list(tags=["team:ml"], created_by="alice").items
+    assert {p for _, p in oci_fake.calls[before:]} == {"/20190101/models"}
+    assert (row.id, row.created_by, row.freeform_tags) == (ours.id, "alice", {"team": "ml"})
+    assert row == ours and row.description == "read me" and row.manifest == ours.manifest
+    import copy
+    import pickle
+
+    for twin in (copy.deepcopy(row), pickle.loads(pickle.dumps(row))):
+        assert type(twin) is type(ours) and twin == ours
+
+
+def test_list_models_pages_through_thousands_and_the_df_reads_details_page_by_page(catalog, oci_fake):
+    from model_catalog_ext.api import ModelCatalog
+
+    oci_fake.add_models(2500, COMPARTMENT, PROJECT)
+    before = len(oci_fake.calls)
+    models = ModelCatalog(backend=catalog).list_models()
+    assert len(models) == 2500
+    assert oci_fake.calls[before:] == [("GET", "/20190101/models")] * 3  # OCI's pages, no model read
+    assert models[0].display_name == "bulk-02499"  # one model read afresh, as ADS's models[i]
+    before = len(oci_fake.calls)
+    df = models[:1200].df  # description, framework and size are details: read per listed page
+    assert len(df) == 1200 and set(df["description"]) == {""}
+    reads = [p for _, p in oci_fake.calls[before:]]
+    assert len(reads) == 2000 and all(p.startswith("/20190101/models/ocid1.") for p in reads)

@@ -105,3 +105,16 @@ async def test_the_panel_lists_the_compartments_projects(no_catalog_env, jp_fetc
     assert [(p["id"], p["display_name"], p["description"]) for p in data["items"]] == \
         [(made["id"], "churn work", "team ml")]
     assert data["items"][0]["time_created"].endswith("+00:00")
+
+
+async def test_a_policy_oci_refuses_is_a_403_with_what_to_check_through_the_rest_api(no_catalog_env, jp_fetch,
+                                                                                     oci_fake):
+    from tornado.httpclient import HTTPClientError
+
+    oci_fake.fail("GET", r"/models$", status=403, code="NotAuthorized")
+    with pytest.raises(HTTPClientError) as err:
+        await jp_fetch(*API, "models")
+    body = json.loads(err.value.response.body)
+    assert err.value.code == 403 and body["error"] == "not_authorized"
+    assert "manage data-science-family" in body["message"]
+    assert body["details"]["opc_request_id"] in body["message"] and body["details"]["oci_status"] == 403

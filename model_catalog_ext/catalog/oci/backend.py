@@ -35,8 +35,10 @@ from ..records import manifest_digest
 from . import listing, mapping
 from .artifacts import RangeReader, ZipUpload, checked_chunks, lay_out, manifest_member, plan_zip
 from .client import make_clients, oci_errors
+from .foreign import foreign_artifact_files
 from .large_artifacts import check_large_upload_possible, upload_through_object_storage
 from .settings import OciSettings
+from .summary_entry import PageDetails, SummaryEntry
 
 GONE = ("DELETED", "FAILED")
 _OCID = re.compile(r"[A-Za-z0-9._-]{1,255}")
@@ -194,7 +196,11 @@ class OciBackend(CatalogBackend):
     def list(self, query: ModelQuery) -> Page:
         cache: dict[str, ModelEntry | None] = {}
 
+        plain = listing.is_plain(query)  # OCI answered the whole query: every summary matches
+
         def matches(summary) -> bool:
+            if plain:
+                return True
             if not listing.summary_matches(summary, query):
                 return False
             if not listing.needs_full_model(query):
@@ -209,10 +215,18 @@ class OciBackend(CatalogBackend):
             summaries, token = listing.list_by_time(query, self._fetch_page(query), matches)
         else:
             summaries, token = listing.list_sorted(query, self._every_summary(query), matches)
-        missing = [s for s in summaries if s.id not in cache]
-        fetched = {e.id: e for e in self._full_entries(missing)}
-        fetched.update({k: v for k, v in cache.items() if v is not None})
-        return Page([fetched[s.id] for s in summaries if s.id in fetched], token)
+        # Rows read in full for a slow filter are kept; the others are summaries whose details
+        # are fetched (for the whole page at once) only if someone reads one.
+        details = PageDetails(self._details_of)
+        return Page([cache.get(s.id) or SummaryEntry(s, details) for s in summaries], token)
+
+    def _details_of(self, ids: builtins.list[str]) -> dict[str, ModelEntry]:
+        def one(model_id: str) -> ModelEntry | None:
+            try:
+                return self._listed(model_id)
+            except ModelNotFound:
+                return None
+        return {e.id: e for e in self._pool.map(one, ids) if e is not None}
 
     def versions(self, model_id: str) -> builtins.list[ModelEntry]:
         model, _ = self._live(model_id)
@@ -426,10 +440,8 @@ class OciBackend(CatalogBackend):
     def artifact_files(self, entry: ModelEntry, reuse_buffers: bool = False) -> builtins.list[ArtifactFile]:
         model, _ = self._live(entry.id)
         record = mapping.read_record(model.custom_metadata_list)
-        if record is None:
-            raise Unsupported(f"Model {entry.id} was not saved by model-catalog-ext: OCI keeps no digests of its "
-                              "files, so its artifact cannot be checked and is not served. Download it with ADS or "
-                              "the OCI console.", model_id=entry.id)
+        if record is None:  # saved by ADS or the console: checked against the MD5 OCI keeps
+            return foreign_artifact_files(partial(self._whole_artifact, entry.id), entry.id, self.url)
         files = self._files_of(model)
         manifest = [{"path": f[0], "size": f[1], "sha256": f[2]} for f in files]
         if manifest_digest(manifest) != record.get("digest"):
@@ -438,6 +450,11 @@ class OciBackend(CatalogBackend):
         fetch = self._range_fetcher(entry.id, max((f[4] + f[1] - 1 for f in files), default=0))
         return [ArtifactFile(path, size, sha, crc, partial(checked_chunks, fetch, entry.id, path, offset, size, sha))
                 for path, size, sha, crc, offset in files]
+
+    def _whole_artifact(self, model_id: str) -> tuple[dict, _RawStream]:
+        with oci_errors(f"reading the artifact of {model_id} from {self.url}", model_id, self.settings.retries):
+            response = self.client.get_model_artifact_content(model_id)
+        return response.headers, _RawStream(response.data)
 
     def _range_fetcher(self, model_id: str, end: int = 0):
         """``fetch(start, end)`` for :func:`checked_chunks`: ranges of the model's zip, read

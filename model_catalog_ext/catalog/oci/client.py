@@ -3,7 +3,8 @@
 Credentials, in order: ``auth=`` in the URL; else resource principals when
 ``OCI_RESOURCE_PRINCIPAL_VERSION`` is set (an OCI notebook session or job); else the API key
 of a profile of ``~/.oci/config`` (``profile=``, ``$OCI_CONFIG_PROFILE``, ``DEFAULT``).
-Anything missing or broken is one :class:`CatalogUnavailable` saying what to set.
+Anything missing or broken is one :class:`CatalogUnavailable` saying what to set; credentials or
+a policy OCI refuses are one :class:`NotAuthorized` saying what to check.
 """
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 import oci
 from oci._vendor.requests.exceptions import RequestException as TransportError
 
-from ...errors import CatalogError, CatalogUnavailable, Conflict, InvalidInput, ModelNotFound
+from ...errors import CatalogError, CatalogUnavailable, Conflict, InvalidInput, ModelNotFound, NotAuthorized
 from .settings import OciSettings
 
 
@@ -105,15 +106,39 @@ def make_clients(settings: OciSettings):
 
 
 def request_id_of(exc: BaseException) -> str | None:
-    return getattr(exc, "request_id", None) or (getattr(exc, "headers", None) or {}).get("opc-request-id")
+    """The opc-request-id OCI answered with, or (no answer came) the one the SDK sent."""
+    found = getattr(exc, "request_id", None) or (getattr(exc, "headers", None) or {}).get("opc-request-id")
+    if found:
+        return found
+    for cause in (exc, *getattr(exc, "args", ())):
+        request = getattr(cause, "request", None)
+        sent = getattr(request, "headers", None) or {}
+        if sent.get("opc-request-id"):
+            return sent["opc-request-id"]
+    return None
+
+
+# What to check when OCI refuses the caller: the credentials (401), the policy (403, and the
+# 404 NotAuthorizedOrNotFound OCI answers for a compartment or project one may not see).
+CHECK_CREDENTIALS = (
+    "With an API key (auth=api_key): the user, tenancy, fingerprint and key_file of the profile in ~/.oci/config "
+    "(profile=, $OCI_CONFIG_PROFILE) must belong together, with the key's public half uploaded to that user, and "
+    "this machine's clock must be right. In a notebook session or job (resource principals): "
+    "OCI_RESOURCE_PRINCIPAL_VERSION and its companion variables, as the session sets them.")
+CHECK_POLICY = (
+    "Check the compartment and project OCIDs, and that a policy lets you use that compartment's models: 'allow group "
+    "<your group> to manage data-science-family in compartment <compartment>' to save and edit, or 'read "
+    "data-science-models' to list and download only; in a notebook session or job the same for the resource "
+    "principal's dynamic group ('allow dynamic-group <group> to ...'); large artifacts also need 'manage objects' "
+    "on the bucket's compartment.")
 
 
 def translate(exc: BaseException, where: str, model_id: str | None = None, attempts: int = 1) -> CatalogError:
     """OCI's error as one of ours, naming what failed, what to check and the opc-request-id."""
     if isinstance(exc, CatalogError):
         return exc
+    rid = request_id_of(exc)
     if isinstance(exc, oci.exceptions.ServiceError):
-        rid = request_id_of(exc)
         said = f"OCI said {exc.status} {exc.code}: {exc.message} (opc-request-id {rid})"
         details = {"oci_status": exc.status, "oci_code": exc.code, "opc_request_id": rid}
         if exc.status == 404 and model_id is not None:
@@ -122,23 +147,22 @@ def translate(exc: BaseException, where: str, model_id: str | None = None, attem
             return Conflict(f"{where}: the model changed or is in a state that refuses this. {said}.",
                             model_id=model_id, **details)
         if exc.status == 401:
-            return CatalogUnavailable(
-                f"OCI did not accept the credentials for {where}. {said}. Check the user, tenancy, fingerprint and "
-                "key_file of your ~/.oci/config profile (or that resource principals are set up), and that the "
-                "machine's clock is right.", **details)
+            return NotAuthorized(f"OCI did not accept the credentials for {where}. {said}. {CHECK_CREDENTIALS}",
+                                 **details)
         if exc.status == 403 or (exc.status == 404 and model_id is None):
-            return CatalogUnavailable(
-                f"Not authorized for {where}, or it does not exist. {said}. Check the compartment and project "
-                "OCIDs and that a policy lets you 'manage data-science-family' in that compartment.", **details)
+            return NotAuthorized(f"Not authorized for {where}, or it does not exist. {said}. {CHECK_POLICY}",
+                                 **details)
         if exc.status == 429 or exc.status >= 500:
             kind = "is throttling requests" if exc.status == 429 else "failed"
             return CatalogUnavailable(f"OCI Data Science {kind} for {where}, {attempts} attempt(s) with backoff. "
                                       f"{said}. Try again in a while.", **details)
         return InvalidInput(f"{where}: {said}.", **details)
+    sent = f" (opc-request-id {rid}, no answer came)" if rid else ""
     if isinstance(exc, (TransportError, oci.exceptions.RequestException, ConnectionError, TimeoutError)):
-        return CatalogUnavailable(f"Cannot reach OCI Data Science for {where}: {exc}. Check the network, the "
-                                  f"region, and (if set) the endpoint option; {attempts} attempt(s) were made.")
-    return CatalogUnavailable(f"{where}: unexpected {type(exc).__name__}: {exc}")
+        return CatalogUnavailable(f"Cannot reach OCI Data Science for {where}: {exc}{sent}. Check the network, the "
+                                  f"region, and (if set) the endpoint option; {attempts} attempt(s) were made.",
+                                  opc_request_id=rid)
+    return CatalogUnavailable(f"{where}: unexpected {type(exc).__name__}: {exc}{sent}", opc_request_id=rid)
 
 
 @contextlib.contextmanager

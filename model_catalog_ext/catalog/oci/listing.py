@@ -47,9 +47,10 @@ def summary_matches(s, q: ModelQuery) -> bool:
     tags = s.freeform_tags or {}
     if q.created_by and (tags.get(CREATED_BY_TAG) or s.created_by) != q.created_by:
         return False
-    when = _time(s.time_created)
-    if (q.created_after and when < q.created_after) or (q.created_before and when >= q.created_before):
-        return False
+    if q.created_after or q.created_before:
+        when = _time(s.time_created)
+        if (q.created_after and when < q.created_after) or (q.created_before and when >= q.created_before):
+            return False
     for tag in q.tags:
         if tag.key == CREATED_BY_TAG:
             return False

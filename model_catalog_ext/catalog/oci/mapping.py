@@ -20,7 +20,8 @@ and ``versionId``, the state and ``timeCreated``.  What OCI has no place for is 
   stored as JSON, and defined metadata under keys OCI does not reserve.
 
 Models saved by other tools (ADS, the console) have no record: they map with an empty
-manifest (listed and shown, not downloadable through us).
+manifest (listed and shown quickly); their files are read, checked against the MD5 OCI keeps
+of every artifact, only when downloaded (``foreign.py``).
 """
 from __future__ import annotations
 
