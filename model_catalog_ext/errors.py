@@ -26,6 +26,8 @@ __all__ = [
     "FailedVerification",
     "ForbiddenPath",
     "PayloadTooLarge",
+    "UploadNotFound",
+    "RangeNotSatisfiable",
     "RouteNotFound",
     "NoKernel",
     "KernelError",
@@ -175,6 +177,20 @@ class PayloadTooLarge(CatalogError):
 
     code = "payload_too_large"
     http_status = 413
+
+
+class UploadNotFound(CatalogError):
+    """No upload session with this id for this caller (completed and collected, idle too long, or another's)."""
+
+    code = "upload_not_found"
+    http_status = 404
+
+
+class RangeNotSatisfiable(CatalogError):
+    """A download's Range lies outside the bytes there are."""
+
+    code = "range_not_satisfiable"
+    http_status = 416
 
 
 class RouteNotFound(CatalogError):

@@ -46,6 +46,7 @@ from .records import (
 )
 from .source import ArtifactSource
 from .sql_errors import typed_write_errors
+from .staging import collect_uploads, open_staging
 from .tables import artifact_blobs, artifacts, blobs, model_tags, models, version_sets
 from .verified import BLOB_MISSING, check_blob, iter_verified
 
@@ -80,6 +81,9 @@ class SqlStore(CatalogBackend):
 
     def spool_folder(self) -> str | None:
         return self.blobs.spool_folder()
+
+    def staging(self):
+        return open_staging(self.blobs)
 
     def capabilities(self) -> Capabilities:
         return _CAPABILITIES
@@ -230,7 +234,12 @@ class SqlStore(CatalogBackend):
             if progress:
                 progress(done, total)
 
+        publish = getattr(source, "publish", None)  # an upload's files: checked and published from its parts
         for f in source.files:
+            if publish is not None:
+                stored[f.path] = publish(f)
+                tick(f.size)
+                continue
             stored[f.path] = self.blobs.put(f.path, f.open, f.size, likely_present=f.size in known_sizes,
                                             known_chunks=known_chunks.get(f.size), progress=tick)
 
@@ -403,7 +412,8 @@ class SqlStore(CatalogBackend):
                         freed += info.st_size
         stray = self._collect(sorted(stray_sizes)) if stray_sizes else []
         freed += sum(stray_sizes[s] for s in stray)
-        return {"removed_blobs": removed + stray, "removed_tmp_files": tmp_removed, "freed_bytes": freed}
+        return {"removed_blobs": removed + stray, "removed_tmp_files": tmp_removed, "freed_bytes": freed,
+                **collect_uploads(self.blobs, cutoff)}
 
     # --- reading artifacts back -------------------------------------------------------------
     def artifact_files(self, entry: ModelEntry, reuse_buffers: bool = False) -> builtins.list[ArtifactFile]:
