@@ -480,8 +480,12 @@ class _FsspecPartWriter(PartWriter):
         self.staging.fs.invalidate_cache()
 
     def abort(self) -> None:
-        if self.out is not None and not self.out.closed:
-            _discard(self.out)
+        if not self.out.closed:
+            # Its multipart upload may be gone already (a failed close aborts it): what is
+            # left, garbage collection aborts.
+            with contextlib.suppress(Exception):
+                _discard(self.out)
+            self.out.closed = True
 
 
 def open_staging(blobs: BlobStore) -> Staging | None:

@@ -25,7 +25,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidArtifact, InvalidInput, PayloadTooLarge, UploadNotFound
+from ..errors import CatalogUnavailable, InvalidArtifact, InvalidInput, PayloadTooLarge, UploadNotFound
 from . import fields
 from .name_length import refuse_overlong_name
 from .source import ArtifactSource, SourceFile, is_git_folder
@@ -209,6 +209,10 @@ class _RefusingWriter:
             self._writer.abort()
             raise InvalidArtifact(f"{self._label} was refused and nothing of it kept: {exc}. Send it again.",
                                   problem="part_digest") from None
+        except OSError as exc:  # the object store (or disk) failed: the part can simply be sent again
+            self._writer.abort()
+            raise CatalogUnavailable(f"{self._label} could not be stored ({str(exc)[:200]}); nothing of it was "
+                                     "kept. Send it again.", retry_after=1) from exc
 
 
 class _StagedSource(ArtifactSource):
