@@ -113,7 +113,7 @@ def pg_url(postgres_server):
     import sqlalchemy as sa
 
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(f"{postgres_server}/postgres", isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(f"{postgres_server}/postgres", isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:
