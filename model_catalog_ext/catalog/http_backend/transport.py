@@ -178,6 +178,8 @@ class Transport:
             while True:
                 try:
                     chunk = response.read(CHUNK)
+                    if not chunk and response.length:  # http.client ends a body cut short quietly
+                        raise http.client.IncompleteRead(b"", response.length)
                 except (OSError, http.client.HTTPException) as exc:
                     raise CatalogUnavailable(
                         f"The transfer from the catalog service at {self.shown} was cut short ({_reason(exc)}); "
