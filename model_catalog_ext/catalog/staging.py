@@ -383,7 +383,7 @@ class FsspecStaging(Staging):
                 if item.get("type") == "file"]
 
     def _open(self, session: str, name: str) -> BinaryIO:
-        return self.fs.open(self._key(session, name), "rb", block_size=self.blobs.chunk_size, cache_type="none")
+        return self.fs.open(self._key(session, name), "rb", block_size=self.blobs.READ_AHEAD, cache_type="readahead")
 
     def _remove(self, session: str, name: str) -> None:
         with contextlib.suppress(FileNotFoundError):
