@@ -197,7 +197,7 @@ def main(argv=None) -> int:
               f"{med('bare_down') / med('down'):.2f}, round trip {bare / ours:.2f}  (target >= 0.5)")
         print(f"  service RSS peak growth: {max(r['rss_up_mb'] for r in rows):.0f} MB upload, "
               f"{max(r['rss_down_mb'] for r in rows):.0f} MB download (for a {size} MiB artifact)")
-        return 0
+        return 0 if bare / ours >= 0.5 else 1
     finally:
         if service is not None:
             stop_service(service)

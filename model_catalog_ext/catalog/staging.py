@@ -447,7 +447,7 @@ class FsspecStaging(Staging):
         aborted = 0
         for upload in lister(bucket) or []:
             key, started = upload.get("Key", ""), upload.get("Initiated")
-            if not key.startswith(prefix + "/") if prefix else False:
+            if prefix and not key.startswith(prefix + "/"):  # another catalog's, in the same bucket
                 continue
             if started is not None and started.timestamp() >= cutoff:
                 continue
