@@ -260,6 +260,7 @@ class SqlStore(CatalogBackend):
                 raise _MissingBlobs(set(missing))
             self._insert_ignore(conn, artifacts, [
                 {"digest": digest, "size": size, "file_count": len(manifest), "manifest": dumps(manifest)}])
+            self._lock_artifact(conn, digest, share=True)
             self._insert_ignore(conn, artifact_blobs, [{"digest": digest, "sha256": s} for s in shas])
             if base is not None:
                 base_row = self._row(conn, base.id)  # it may have been deleted meanwhile
@@ -355,7 +356,16 @@ class SqlStore(CatalogBackend):
         # A crash here leaves unreferenced blobs only; collect_garbage() finds them.
         self._collect(candidates)
 
+    def _lock_artifact(self, conn, digest: str, *, share: bool = False) -> None:
+        # Two deletes of the artifact's last two users must not both see the other still
+        # using it (each would keep it: a leak gc cannot see); a save adding a user must not
+        # see it released under it.  SQLite: the write lock already serializes them.
+        if not is_sqlite(self.engine):
+            conn.execute(sa.select(artifacts.c.digest).where(artifacts.c.digest == digest)
+                         .with_for_update(read=share))
+
     def _release_artifact(self, conn, digest: str) -> builtins.list[str]:
+        self._lock_artifact(conn, digest)
         still_used = conn.execute(sa.select(models.c.seq).where(models.c.artifact_digest == digest).limit(1)).first()
         if still_used is not None:
             return []
