@@ -135,6 +135,9 @@ class Staging:
         raw = self._read_small(session, name)
         return None if raw is None else json.loads(raw)
 
+    def remove_marker(self, session: str, name: str) -> None:
+        self._remove(session, name)
+
     def parts(self, session: str) -> list[StagedPart]:
         """The parts that arrived whole, by file and number (one per number: the same part
         sent twice with the same bytes has one name)."""

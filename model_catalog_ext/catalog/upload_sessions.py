@@ -41,6 +41,8 @@ MIN_PART_SIZE = 5 * 1024 * 1024  # S3's smallest part that is not the last
 MAX_PART_SIZE = 1024 * 1024 * 1024
 MAX_FILES = 100_000
 DONE_MARKER = "done.json"
+COMPLETING_MARKER = "completing.json"
+COMPLETING_FOR = 30 * 60  # seconds: longer than checking and assembling any upload takes
 _SESSION_ID = re.compile(r"^[0-9a-f]{32}$")
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _RESUME_KEY = re.compile(r"^[A-Za-z0-9_.-]{1,128}$")
@@ -121,7 +123,9 @@ class UploadSessions:
         done = self.staging.read_marker(session_id, DONE_MARKER)
         received = [] if done else [[p.file, p.number, p.sha256] for p in self.staging.parts(session_id)]
         part_size = record["part_size"]
+        completing = not done and self.staging.read_marker(session_id, COMPLETING_MARKER) is not None
         return {"id": session_id, "part_size": part_size, "model_id": done["model_id"] if done else None,
+                "completing": completing,
                 "files": [{**f, "parts": parts_of(f["size"], part_size)} for f in record["files"]],
                 "received": received}
 
@@ -175,10 +179,22 @@ class UploadSessions:
             raise InvalidInput(f"{len(missing)} part(s) of the upload have not arrived (first: file "
                                f"{missing[0][0]}, part {missing[0][1]}); send them, then complete it.",
                                missing=missing[:1000], upload_id=session_id)
-        source = _StagedSource(self.staging, session_id, plan)
-        metadata = dict(record["metadata"])
-        entry = self.service.save(source, created_by=owner, **metadata)
-        self.staging.write_marker(session_id, DONE_MARKER, {"model_id": entry.id})
+        # A client that stopped waiting (a timeout, a lost answer) and asks again while the
+        # first request still checks gigabytes must not save a second model: it is told to
+        # wait, and GET uploads/{id} names the model once there.  A marker older than
+        # COMPLETING_FOR is one a killed instance left: completing starts again.
+        completing = self.staging.read_marker(session_id, COMPLETING_MARKER)
+        if completing is not None and time.time() - completing.get("since", 0) < COMPLETING_FOR:
+            raise CatalogUnavailable(f"The upload {session_id} is being completed by an earlier request; "
+                                     "ask for it (GET uploads/{id}) until it names its model.",
+                                     retry_after=5, completing=True, upload_id=session_id)
+        self.staging.write_marker(session_id, COMPLETING_MARKER, {"since": time.time()})
+        try:
+            source = _StagedSource(self.staging, session_id, plan)
+            entry = self.service.save(source, created_by=owner, **dict(record["metadata"]))
+            self.staging.write_marker(session_id, DONE_MARKER, {"model_id": entry.id})
+        finally:
+            self.staging.remove_marker(session_id, COMPLETING_MARKER)
         self.staging.remove_parts(session_id)
         return entry
 

@@ -74,3 +74,41 @@ def test_an_abandoned_upload_is_collected_after_its_grace(service, artifact, tmp
     assert admin.collect_garbage()["removed_uploads"] == 0  # within the hour's grace: still resumable
     assert admin.collect_garbage(tmp_grace_seconds=0)["removed_uploads"] == 1
     assert staged(tmp_path) == [] and admin.list(state="ALL").items == []
+
+
+def test_a_second_complete_while_the_first_runs_waits_for_the_same_model(service, tmp_path):
+    """A client that asks to complete again (its first answer lost) while the first request is
+    still checking the bytes is told to wait (503, details.completing), and both end with the
+    one model the first made."""
+    import hashlib
+    import threading
+    import time
+
+    from model_catalog_ext.catalog.http_backend.transport import Transport
+    from tests.team.test_resumable_uploads import SCORE, _put
+
+    http = Transport(service.url, SERVICE_TOKEN)
+    model = os.urandom(200 * MiB)  # long enough to check that the second request arrives meanwhile
+    files = [{"path": "score.py", "size": len(SCORE), "sha256": hashlib.sha256(SCORE).hexdigest()},
+             {"path": "model.bin", "size": len(model), "sha256": hashlib.sha256(model).hexdigest()}]
+    upload = http.call("POST", "uploads", json_body={"metadata": {"display_name": "twice"}, "files": files,
+                                                     "part_size": 100 * MiB})["id"]
+    _put(http, upload, 0, 0, model[:100 * MiB])
+    _put(http, upload, 0, 1, model[100 * MiB:])
+    _put(http, upload, 1, 0, SCORE)
+    first = {}
+    worker = threading.Thread(target=lambda: first.update(http.call("POST", "uploads", upload, "complete")))
+    worker.start()
+    deadline = time.monotonic() + 30
+    while not http.call("GET", "uploads", upload)["completing"] and not first and time.monotonic() < deadline:
+        time.sleep(0.005)
+    if first:
+        worker.join()
+        pytest.skip("the first complete ended before a second could be sent (a very fast disk)")
+    with pytest.raises(CatalogUnavailable) as waiting:
+        http.call("POST", "uploads", upload, "complete")
+    assert waiting.value.details.get("completing") is True
+    worker.join()
+    assert http.call("GET", "uploads", upload)["model_id"] == first["id"]
+    assert http.call("POST", "uploads", upload, "complete")["id"] == first["id"]
+    assert [e.id for e in open_catalog(service.url).list(state="ALL").items] == [first["id"]]

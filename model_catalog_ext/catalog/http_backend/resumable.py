@@ -30,6 +30,7 @@ PART_SIZE = 64 * 1024 * 1024
 # (doubled each time: 0.5 + 1 + 2 + 4 + 8 s, enough for an instance to be replaced).
 ATTEMPTS = 6
 FIRST_WAIT = 0.5
+COMPLETE_WAIT = 3600  # seconds to wait for a complete already running (gigabytes to check)
 
 
 class NoUploadSessions(Exception):
@@ -67,8 +68,29 @@ class ResumableUpload:
             except InvalidInput as exc:  # parts lost meanwhile (an instance killed mid-write): send them
                 if not exc.details.get("missing") or attempt == ATTEMPTS - 1:
                     raise
+            except CatalogUnavailable as exc:  # our earlier complete still runs (its answer was lost)
+                if not exc.details.get("completing"):
+                    raise
+                made = self._wait_for_model(upload)
+                if made is not None:
+                    return made
             status = self._retrying(lambda: self.http.call("GET", "uploads", upload, headers=self.headers))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _wait_for_model(self, upload: str) -> dict | None:
+        """The model an earlier complete of ``upload`` makes, once it is made (None: that
+        complete ended without one; completing again may say why)."""
+        deadline = time.monotonic() + COMPLETE_WAIT
+        while time.monotonic() < deadline:
+            time.sleep(2)
+            status = self._retrying(lambda: self.http.call("GET", "uploads", upload, headers=self.headers))
+            if status.get("model_id"):
+                return self._retrying(functools.partial(self.http.call, "GET", "models", status["model_id"],
+                                                        headers=self.headers))
+            if not status.get("completing"):
+                return None
+        raise CatalogUnavailable(f"The upload {upload} was still being completed after {COMPLETE_WAIT} s; save "
+                                 "again later: it will find the same upload, or the model it made.")
 
     # --- hashing --------------------------------------------------------------------------
     def _hash_files(self) -> list[dict]:
@@ -125,7 +147,7 @@ class ResumableUpload:
             try:
                 return step()
             except CatalogUnavailable as exc:
-                if exc.details.get("status") in (401, 403) or attempt == ATTEMPTS - 1:
+                if exc.details.get("status") in (401, 403) or exc.details.get("completing") or attempt == ATTEMPTS - 1:
                     raise
                 time.sleep(min(exc.details.get("retry_after") or wait, 30))
                 wait *= 2
