@@ -28,6 +28,8 @@ __all__ = [
     "ForbiddenPath",
     "Forbidden",
     "PayloadTooLarge",
+    "UploadNotFound",
+    "RangeNotSatisfiable",
     "RouteNotFound",
     "NoKernel",
     "KernelError",
@@ -194,6 +196,20 @@ class PayloadTooLarge(CatalogError):
 
     code = "payload_too_large"
     http_status = 413
+
+
+class UploadNotFound(CatalogError):
+    """No upload session with this id for this caller (completed and collected, idle too long, or another's)."""
+
+    code = "upload_not_found"
+    http_status = 404
+
+
+class RangeNotSatisfiable(CatalogError):
+    """A download's Range lies outside the bytes there are."""
+
+    code = "range_not_satisfiable"
+    http_status = 416
 
 
 class RouteNotFound(CatalogError):

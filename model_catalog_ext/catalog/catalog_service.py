@@ -287,6 +287,21 @@ class CatalogService:
         "freed_bytes": n}``."""
         return self.backend.collect_garbage(tmp_grace_seconds)
 
+    def check_may_save(self, **values) -> None:
+        """Refuse, before any byte is sent, a save the caller may not make: nothing here (a
+        catalog service's access policy wraps this catalog and refuses what it forbids)."""
+
+    def upload_sessions(self):
+        """Resumable uploads into this catalog (``upload_sessions.UploadSessions``): parts
+        sent one by one, checked, and saved once all are there.  Unsupported when the
+        backend keeps no parts (it takes whole artifacts only)."""
+        from .upload_sessions import UploadSessions
+
+        staging = self.backend.staging()
+        if staging is None:
+            raise Unsupported(f"The catalog at {self.url} takes whole artifacts only (no resumable uploads).")
+        return UploadSessions(self, staging)
+
     def spool_folder(self) -> str | None:
         """Where a door may receive an upload so that collect_garbage() removes what a killed
         process left of it (None: the backend has no such place)."""

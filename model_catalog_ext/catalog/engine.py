@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine, make_url
 
 from ..errors import InvalidInput
+from .sql_errors import lost_connections_unavailable
 
 BUSY_TIMEOUT_MS = 30_000
 
@@ -34,7 +35,9 @@ def create_catalog_engine(url: str) -> Engine:
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")  # psycopg 3 is what we ship
-        return sa.create_engine(parsed, pool_pre_ping=True, pool_size=4, max_overflow=8)
+        engine = sa.create_engine(parsed, pool_pre_ping=True, pool_size=4, max_overflow=8)
+        lost_connections_unavailable(engine)
+        return engine
     raise InvalidInput(f"Unsupported catalog URL scheme '{parsed.drivername}'; use sqlite:/// or postgresql+psycopg://.")
 
 

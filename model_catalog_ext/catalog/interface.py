@@ -27,12 +27,15 @@ import abc
 import builtins
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..errors import Unsupported
 from .entry import ModelEntry
 from .query import ModelQuery, Page
 from .source import ArtifactSource
+
+if TYPE_CHECKING:
+    from .staging import Staging
 
 ProgressCallback = Callable[[int, int], None]
 
@@ -169,6 +172,11 @@ class CatalogBackend(abc.ABC):
     def spool_folder(self) -> str | None:
         """A local folder where a door may receive an upload before saving it, whose leftovers
         :meth:`collect_garbage` removes (a server killed mid-upload); None: none."""
+        return None
+
+    def staging(self) -> Staging | None:
+        """Where resumable uploads keep their parts until they are saved (None: this backend
+        takes whole artifacts only)."""
         return None
 
     def collect_garbage(self, tmp_grace_seconds: float = 3600) -> dict:

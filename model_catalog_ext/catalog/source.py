@@ -96,7 +96,10 @@ class ArtifactSource:
 
 
 def open_source(artifact) -> ArtifactSource:
-    """Validate ``artifact`` (a directory or a .zip path) and list its files."""
+    """Validate ``artifact`` (a directory or a .zip path) and list its files (an
+    ArtifactSource, e.g. an upload's checked files, is already that)."""
+    if isinstance(artifact, ArtifactSource):
+        return artifact
     if artifact is None or str(artifact).strip() == "":
         raise InvalidArtifact("No artifact given: pass the folder made by prepare() (with score.py) or a .zip of it.")
     path = Path(os.fspath(artifact)).expanduser()
@@ -220,7 +223,7 @@ class _UnchangedFile:
 
     def __init__(self, f, rel: str, listed: tuple):
         self._f, self._rel, self._listed = f, rel, listed
-        self.read, self.readinto = f.read, f.readinto  # straight through: no cost per chunk
+        self.read, self.readinto, self.seek = f.read, f.readinto, f.seek  # straight through: no cost per chunk
         self._check()
 
     def _check(self) -> None:

@@ -12,6 +12,7 @@ import contextlib
 from collections.abc import Iterator
 
 import sqlalchemy as sa
+from sqlalchemy import event
 
 from ..errors import CatalogError, CatalogUnavailable, StorageFull
 
@@ -70,3 +71,21 @@ def typed_write_errors() -> Iterator[None]:
         if typed is None:
             raise
         raise typed from exc
+
+
+def lost_connections_unavailable(engine: sa.Engine) -> None:
+    """Make a database that cannot be reached -- restarting, failed over, its connection cut --
+    a :class:`CatalogUnavailable` (503, Retry-After) on every statement, reads included,
+    instead of a driver error (a 500).  The pool's pre-ping keeps its own handling: once the
+    server is back, the next checkout replaces the dead connections."""
+
+    @event.listens_for(engine, "handle_error")
+    def _unavailable(context) -> None:
+        if context.is_pre_ping or not isinstance(context.sqlalchemy_exception, sa.exc.OperationalError):
+            return
+        if context.is_disconnect or context.connection is None:  # cut, or could not connect
+            raise CatalogUnavailable(
+                "The catalog's database cannot be reached right now (restarting, or its connection was cut). "
+                "Whatever was being changed was not, unless the database was committing it just as the "
+                f"connection broke: look before repeating it. Try again in {RETRY_AFTER_SECONDS} seconds.",
+                retry_after=RETRY_AFTER_SECONDS) from context.original_exception

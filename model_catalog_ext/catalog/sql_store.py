@@ -49,6 +49,7 @@ from .records import (
 )
 from .source import ArtifactSource
 from .sql_errors import typed_write_errors
+from .staging import collect_uploads, open_staging
 from .tables import artifact_blobs, artifacts, blobs, model_history, model_tags, models, version_sets
 from .verified import BLOB_MISSING, check_blob, iter_verified
 
@@ -85,6 +86,9 @@ class SqlStore(CatalogBackend):
 
     def spool_folder(self) -> str | None:
         return self.blobs.spool_folder()
+
+    def staging(self):
+        return open_staging(self.blobs)
 
     def capabilities(self) -> Capabilities:
         return _CAPABILITIES
@@ -239,7 +243,12 @@ class SqlStore(CatalogBackend):
             if progress:
                 progress(done, total)
 
+        publish = getattr(source, "publish", None)  # an upload's files: checked and published from its parts
         for f in source.files:
+            if publish is not None:
+                stored[f.path] = publish(f)
+                tick(f.size)
+                continue
             stored[f.path] = self.blobs.put(f.path, f.open, f.size, likely_present=f.size in known_sizes,
                                             known_chunks=known_chunks.get(f.size), progress=tick)
 
@@ -260,6 +269,7 @@ class SqlStore(CatalogBackend):
                 raise _MissingBlobs(set(missing))
             self._insert_ignore(conn, artifacts, [
                 {"digest": digest, "size": size, "file_count": len(manifest), "manifest": dumps(manifest)}])
+            self._lock_artifact(conn, digest, share=True)
             self._insert_ignore(conn, artifact_blobs, [{"digest": digest, "sha256": s} for s in shas])
             if base is not None:
                 base_row = self._row(conn, base.id)  # it may have been deleted meanwhile
@@ -390,7 +400,16 @@ class SqlStore(CatalogBackend):
         return [hist.record(r.model_id, r.version_set_id, r.version, r.seq, us_to_datetime(r.at).isoformat(),
                             r.actor, r.action, loads(r.changes)) for r in rows]
 
+    def _lock_artifact(self, conn, digest: str, *, share: bool = False) -> None:
+        # Two deletes of the artifact's last two users must not both see the other still
+        # using it (each would keep it: a leak gc cannot see); a save adding a user must not
+        # see it released under it.  SQLite: the write lock already serializes them.
+        if not is_sqlite(self.engine):
+            conn.execute(sa.select(artifacts.c.digest).where(artifacts.c.digest == digest)
+                         .with_for_update(read=share))
+
     def _release_artifact(self, conn, digest: str) -> builtins.list[str]:
+        self._lock_artifact(conn, digest)
         still_used = conn.execute(sa.select(models.c.seq).where(models.c.artifact_digest == digest).limit(1)).first()
         if still_used is not None:
             return []
@@ -447,7 +466,8 @@ class SqlStore(CatalogBackend):
                         freed += info.st_size
         stray = self._collect(sorted(stray_sizes)) if stray_sizes else []
         freed += sum(stray_sizes[s] for s in stray)
-        return {"removed_blobs": removed + stray, "removed_tmp_files": tmp_removed, "freed_bytes": freed}
+        return {"removed_blobs": removed + stray, "removed_tmp_files": tmp_removed, "freed_bytes": freed,
+                **collect_uploads(self.blobs, cutoff)}
 
     # --- reading artifacts back -------------------------------------------------------------
     def artifact_files(self, entry: ModelEntry, reuse_buffers: bool = False) -> builtins.list[ArtifactFile]:

@@ -10,6 +10,7 @@ from .handlers.models import HistoryHandler, ModelHandler, ModelsHandler, ModelS
 from .handlers.not_found import NotFoundHandler
 from .handlers.notebooks import NotebookModelsHandler, NotebookSaveHandler
 from .handlers.projects import ProjectsHandler
+from .handlers.uploads import UploadCompleteHandler, UploadHandler, UploadPartHandler, UploadsHandler
 from .handlers.version import CapabilitiesHandler, StatsHandler, VersionHandler
 
 API_PREFIX = ("model-catalog", "api")
@@ -30,6 +31,10 @@ def api_routes():
         (rf"models/{MODEL_ID}/artifact", ArtifactZipHandler),
         (rf"models/{MODEL_ID}/artifact/files/(?P<path>.+)", ArtifactFileHandler),
         (rf"models/{MODEL_ID}/download", DownloadToFolderHandler),
+        (r"uploads", UploadsHandler),
+        (r"uploads/(?P<upload_id>[^/]+)", UploadHandler),
+        (r"uploads/(?P<upload_id>[^/]+)/files/(?P<file>[0-9]{1,9})/parts/(?P<part>[0-9]{1,9})", UploadPartHandler),
+        (r"uploads/(?P<upload_id>[^/]+)/complete", UploadCompleteHandler),
         (r"projects", ProjectsHandler),
         (r"notebooks/models", NotebookModelsHandler),
         (r"notebooks/save", NotebookSaveHandler),

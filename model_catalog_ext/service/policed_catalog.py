@@ -138,6 +138,15 @@ class PolicedCatalog:
     def save(self, artifact, **kwargs) -> ModelEntry:
         """Save into a compartment the caller may write (default: the policy's default
         compartment; a new version: its model's), adding versions only to a model they may read."""
+        compartment, project = self._place_to_save(kwargs)
+        return self._catalog.save(artifact, **{**kwargs, "compartment_id": compartment, "project_id": project})
+
+    def check_may_save(self, **kwargs) -> None:
+        """Refuse, before any byte is sent, a save this caller may not make (an upload session)."""
+        self._place_to_save(kwargs)
+
+    def _place_to_save(self, kwargs: dict) -> tuple[str, str | None]:
+        """(compartment, project) a save of ``kwargs`` goes into, if the caller may save there."""
         compartment = fields.check_field("compartment_id", kwargs.get("compartment_id"))
         project = fields.check_field("project_id", kwargs.get("project_id"))
         base_id = kwargs.get("as_new_version_of")
@@ -149,7 +158,13 @@ class PolicedCatalog:
                 compartment, project = base.compartment_id, project or base.project_id
         compartment = compartment or self.policy.default_compartment
         self.policy.check_save(self.caller, compartment, project)
-        return self._catalog.save(artifact, **{**kwargs, "compartment_id": compartment, "project_id": project})
+        return compartment, project
+
+    def upload_sessions(self):
+        """Resumable uploads whose sessions open, read and save through this policed catalog."""
+        from ..catalog.upload_sessions import UploadSessions
+
+        return UploadSessions(self, self._catalog.upload_sessions().staging)
 
     def update(self, model_id: str, *, etag: str | None = None, **changes) -> ModelEntry:
         """Edit a model the caller may change; moving it needs write where it goes too."""

@@ -54,6 +54,22 @@ def _as_postgres(cmd: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *cmd]
 
 
+# url -> (pg_ctl, data dir) of each throw-away cluster, for tests that stop or restart it.
+POSTGRES_CLUSTERS: dict[str, tuple[str, str, str]] = {}
+
+
+def pg_ctl(url: str, action: str) -> None:
+    """``pg_ctl stop|start|restart`` the throw-away cluster of ``url`` (a database URL of
+    it), waiting until done (start and restart keep the cluster's port and options)."""
+    server = next(u for u in POSTGRES_CLUSTERS if url.startswith(u))
+    exe, datadir, opts = POSTGRES_CLUSTERS[server]
+    args = ["-m", "fast"] if action == "stop" else ["-o", opts, "-l", f"{datadir}/server.log"]
+    if action == "restart":
+        args = ["-m", "fast", *args]
+    subprocess.run(_as_postgres([exe, "-D", datadir, *args, "-w", action]), check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 @pytest.fixture(scope="session")
 def postgres_server():
     """``postgresql+psycopg://postgres@127.0.0.1:PORT`` of a throw-away cluster."""
@@ -81,8 +97,10 @@ def postgres_server():
     opts = f"-p {port} -k {datadir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=100"
     subprocess.run(_as_postgres([pg_ctl, "-D", datadir, "-o", opts, "-l", f"{datadir}/server.log", "-w", "start"]),
                    check=True, stdout=subprocess.DEVNULL)
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+    POSTGRES_CLUSTERS[url] = (pg_ctl, datadir, opts)
     try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}"
+        yield url
     finally:
         subprocess.run(_as_postgres([pg_ctl, "-D", datadir, "-m", "immediate", "-w", "stop"]),
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -95,7 +113,7 @@ def pg_url(postgres_server):
     import sqlalchemy as sa
 
     name = f"t_{uuid.uuid4().hex[:12]}"
-    admin = sa.create_engine(f"{postgres_server}/postgres", isolation_level="AUTOCOMMIT")
+    admin = sa.create_engine(f"{postgres_server}/postgres", isolation_level="AUTOCOMMIT", pool_pre_ping=True)
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     try:

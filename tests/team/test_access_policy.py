@@ -249,3 +249,25 @@ def test_history_follows_the_policy_for_deleted_models_and_other_versions(policy
     missing = call(policy_service, "alice", "GET", f"models/mdl-{'0' * 32}/history")
     assert hidden[0] == missing[0] == 404
     assert call(policy_service, "mallory", "GET", f"models/{first}/history")[0] == 404
+
+
+def test_a_resumable_upload_follows_the_policy_from_its_first_request(policy_service, models):
+    import hashlib
+
+    score = b"def load_model():\n    return 1\n\ndef predict(data, model=None):\n    return {'prediction': [1]}\n"
+    manifest = [{"path": "score.py", "size": len(score), "sha256": hashlib.sha256(score).hexdigest()}]
+    # bob reads research but may not write it: refused before a byte is sent.
+    status, answer = call(policy_service, "bob", "POST", "uploads",
+                          {"metadata": {"display_name": "big", "compartment_id": "research"}, "files": manifest})
+    assert status == 403 and "may read compartment 'research' but not write it" in answer["message"]
+    # alice writes research: her upload opens, and completing it saves as alice, into research.
+    status, session = call(policy_service, "alice", "POST", "uploads",
+                           {"metadata": {"display_name": "big", "compartment_id": "research"}, "files": manifest})
+    assert status in (200, 201), session
+    digest = "sha-256=:" + __import__("base64").b64encode(hashlib.sha256(score).digest()).decode() + ":"
+    status, _ = call(policy_service, "alice", "PUT", f"uploads/{session['id']}/files/0/parts/0", score,
+                     headers={"Content-Digest": digest, "Content-Type": "application/octet-stream"})
+    assert status in (200, 201, 204)
+    status, entry = call(policy_service, "alice", "POST", f"uploads/{session['id']}/complete")
+    assert status in (200, 201), entry
+    assert (entry["created_by"], entry["compartment_id"]) == ("alice", "research")

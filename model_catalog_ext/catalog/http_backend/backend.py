@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import hashlib
 import json
+import time
 from typing import Any
 from urllib.parse import quote
 
@@ -20,12 +21,15 @@ from ..entry import ModelEntry
 from ..interface import ArtifactFile, BackendInfo, Capabilities, CatalogBackend, ProgressCallback
 from ..query import ModelQuery, Page, TagFilter
 from ..source import ArtifactSource
+from . import resumable
 from .hub_token import CATALOG_TOKEN_ENV, token_for
 from .transport import Transport
 from .upload import multipart_body
 
 # Who a save is by, for a client the service trusts to say so (server/identity.py reads it).
 AUTHOR_HEADER = "X-Model-Catalog-Author"
+# Tries of one file's download when its transfer is cut short (each resumes where it stopped).
+DOWNLOAD_ATTEMPTS = 3
 _TEXT_FILTERS = ("text", "name", "created_by", "framework", "compartment_id", "project_id")
 
 
@@ -38,6 +42,7 @@ class HttpBackend(CatalogBackend):
         self.url = self._http.shown
         self.artifact_root = None
         self._capabilities: Capabilities | None = None
+        self._upload_sessions = True  # until the service says it has none
 
     # --- which catalog ----------------------------------------------------------------------
     def info(self) -> BackendInfo:
@@ -75,10 +80,17 @@ class HttpBackend(CatalogBackend):
         metadata = {k: v for k, v in values.items() if k != "created_by"}
         if base is not None:
             metadata["as_new_version_of"] = base.id
-        content_type, body = multipart_body(metadata, source, progress)
-        headers = {"Content-Type": content_type}
+        headers = {}
         if values.get("created_by"):
             headers[AUTHOR_HEADER] = quote(values["created_by"], safe="")
+        if source.total_size >= resumable.RESUMABLE_FROM and self._upload_sessions:
+            try:
+                return ModelEntry.from_dict(resumable.ResumableUpload(self._http, metadata, source, headers,
+                                                                      progress).run())
+            except resumable.NoUploadSessions:
+                self._upload_sessions = False
+        content_type, body = multipart_body(metadata, source, progress)
+        headers["Content-Type"] = content_type
         response = self._http.open("POST", self._http.path("models"), body, headers)
         try:
             return ModelEntry.from_dict(json.loads(response.read()))
@@ -116,7 +128,7 @@ class HttpBackend(CatalogBackend):
         """One file's bytes as the service streams them, checked once more here: the last
         chunk comes only if the whole file has the sha256 and size of the manifest."""
         digest, size, held = hashlib.sha256(), 0, None
-        for chunk in self._http.stream("models", entry.id, "artifact", "files", item["path"]):
+        for chunk in self._resuming_stream(entry, item):
             digest.update(chunk)
             size += len(chunk)
             if held is not None:
@@ -128,6 +140,22 @@ class HttpBackend(CatalogBackend):
                                   model_id=entry.id, path=item["path"])
         if held is not None:
             yield held
+
+    def _resuming_stream(self, entry: ModelEntry, item: dict):
+        """One file's bytes; a transfer cut short goes on where it stopped (Range, If-Range
+        with the file's sha256), a few times, before the failure is the caller's."""
+        got = 0
+        for attempt in range(DOWNLOAD_ATTEMPTS):
+            try:
+                for chunk in self._http.stream("models", entry.id, "artifact", "files", item["path"], offset=got,
+                                               etag=item["sha256"]):
+                    got += len(chunk)
+                    yield chunk
+                return
+            except CatalogUnavailable:
+                if attempt == DOWNLOAD_ATTEMPTS - 1 or got >= item["size"]:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
 
     def verify(self, model_id: str | None = None) -> builtins.list[dict]:
         """Read every file back through the service (which checks each chunk against its

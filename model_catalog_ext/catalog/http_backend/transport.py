@@ -156,13 +156,19 @@ class Transport:
             raise CatalogUnavailable(f"The catalog service at {self.shown} answered {method} "
                                      f"{'/'.join(parts)} with something that is not JSON.") from None
 
-    def stream(self, *parts: str) -> Iterator[bytes]:
-        """The body of a GET, chunk by chunk (the request is sent at the first ``next``)."""
-        response = self.open("GET", self.path(*parts))
+    def stream(self, *parts: str, offset: int = 0, etag: str | None = None) -> Iterator[bytes]:
+        """The body of a GET, chunk by chunk (the request is sent at the first ``next``);
+        from byte ``offset`` on (a Range request, guarded by If-Range ``etag``: a service that
+        sends the whole instead has its first ``offset`` bytes dropped here)."""
+        headers = {"Range": f"bytes={offset}-", **({"If-Range": f'"{etag}"'} if etag else {})} if offset else {}
+        response = self.open("GET", self.path(*parts), headers=headers)
+        skip = offset if offset and response.status == 200 else 0
         try:
             while True:
                 try:
                     chunk = response.read(CHUNK)
+                    if not chunk and response.length:  # http.client ends a body cut short quietly
+                        raise http.client.IncompleteRead(b"", response.length)
                 except (OSError, http.client.HTTPException) as exc:
                     raise CatalogUnavailable(
                         f"The transfer from the catalog service at {self.shown} was cut short ({_reason(exc)}); "
@@ -171,6 +177,11 @@ class Transport:
                         path="/".join(parts)) from None
                 if not chunk:
                     return
+                if skip:
+                    dropped = min(skip, len(chunk))
+                    chunk, skip = chunk[dropped:], skip - dropped
+                    if not chunk:
+                        continue
                 yield chunk
         finally:
             response.close()

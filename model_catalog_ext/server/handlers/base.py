@@ -107,6 +107,8 @@ class CatalogAPIHandler(APIHandler):
             self.set_header("Connection", "close")
         if status == 401:
             self.set_header("WWW-Authenticate", 'token realm="jupyter_server"')
+        if status == 416 and isinstance(details.get("size"), int):
+            self.set_header("Content-Range", f"bytes */{details['size']}")
         if status == 503 and details.get("retry_after"):
             self.set_header("Retry-After", str(int(details["retry_after"])))
         self.write_json(error_body(code, message, details), status)
@@ -148,7 +150,7 @@ class CatalogAPIHandler(APIHandler):
         its log has the traceback under."""
         exc = kwargs.get("exc_info", (None, None, None))[1]
         if status_code == 405:  # RFC 9110: say which methods there are
-            self.set_header("Allow", ", ".join(m for m in ("GET", "POST", "PATCH", "DELETE")
+            self.set_header("Allow", ", ".join(m for m in ("GET", "POST", "PUT", "PATCH", "DELETE")
                                                if type(self).__dict__.get(m.lower()) or any(
                                                    m.lower() in base.__dict__ for base in type(self).__mro__[1:]
                                                    if base.__module__.startswith("model_catalog_ext"))))
