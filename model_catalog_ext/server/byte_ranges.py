@@ -31,6 +31,14 @@ def requested_range(headers, size: int, etag: str) -> tuple[int, int] | None:
     first, last = match[1], match[2]
     if not first and not last:
         return None
+    if size == 0:
+        raise _unsatisfiable(header, size)  # no byte of an empty file can be asked for
+    # Numbers past any file's size (int() refuses 4,300+ digits): a start there is past the
+    # end; an end or a suffix length there means all the way.
+    if len(first) > 19:
+        raise _unsatisfiable(header, size)
+    if len(last) > 19:
+        last = "" if first else str(size)
     if not first:  # the last n bytes
         n = int(last)
         if n == 0:

@@ -84,26 +84,34 @@ class PolicedCatalog:
         read. A deleted model is judged by where its records last put it: its history stays
         readable to those who could read it, and is 404 to everyone else."""
         records = self._catalog.history(model_id, all_versions=all_versions)
-        readable = {entry_id for entry_id in {r["model_id"] for r in records}
-                    if self.policy.level(self.caller, *self._place_of(entry_id, records)) >= READ}
+        if not records:  # a model saved before its catalog kept history: no records yet
+            self.get(model_id)
+            return []
+        readable = {entry_id for entry_id in {r["model_id"] for r in records} if self._may_read_history(entry_id, records)}
         if model_id not in readable:
             raise self._not_found(model_id)
         return [r for r in records if r["model_id"] in readable]
 
-    def _place_of(self, entry_id: str, records: builtins.list[dict]) -> tuple[str | None, str | None]:
-        """(compartment, project) of an entry: its own while it exists, else the last its
-        records name (a save lists where it went, an edit where it moved)."""
+    def _may_read_history(self, entry_id: str, records: builtins.list[dict]) -> bool:
+        """Whether the caller may read an entry's records: by its place while it exists, else
+        by the last place its records name (a save lists where it went, an edit where it moved).
+        A deleted entry whose records name no place (saved before the catalog kept history) is
+        the admins' alone: nothing says whose it was."""
         try:
             entry = self._catalog.get(entry_id)
         except ModelNotFound:
-            place: dict[str, str | None] = {"compartment_id": None, "project_id": None}
+            place: dict[str, str | None] = {}
             for record in records:
                 if record["model_id"] == entry_id:
-                    for name in place:
+                    if record["action"] == "saved":  # a save names its place (none: the default one)
+                        place = {"compartment_id": None, "project_id": None}
+                    for name in ("compartment_id", "project_id"):
                         if name in record["changes"]:
                             place[name] = record["changes"][name][1]
-            return place["compartment_id"], place["project_id"]
-        return entry.compartment_id, entry.project_id
+            if "compartment_id" not in place:
+                return self.policy.is_admin(self.caller)
+            return self.policy.level(self.caller, place["compartment_id"], place.get("project_id")) >= READ
+        return self.policy.level(self.caller, entry.compartment_id, entry.project_id) >= READ
 
     def iter_file(self, model_id: str, path: str, reuse_buffers: bool = False):
         self.get(model_id)

@@ -59,7 +59,10 @@ class Caller:
     @property
     def principals(self) -> frozenset[str]:
         """The policy entries that stand for this caller."""
-        return frozenset({self.name, EVERYONE} | {GROUP_PREFIX + g for g in self.groups})
+        # A user whose name reads as a policy entry of another kind ("group:admins", "*") is
+        # not that entry: only their groups and "everyone" stand for them.
+        own = {self.name} if self.name != EVERYONE and not self.name.startswith(GROUP_PREFIX) else set()
+        return frozenset(own | {EVERYONE} | {GROUP_PREFIX + g for g in self.groups})
 
 
 @dataclass(frozen=True)

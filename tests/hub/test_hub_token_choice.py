@@ -36,6 +36,11 @@ def test_a_service_of_the_hub_gets_the_hub_token(hub_env, url):
     "https://hub.example.com/services/",  # no service named
     "https://hub.example.com/hub/api",
     "https://hub.example.com/servicesx/model-catalog",
+    # The proxy resolves dot segments before routing: these lead to another user's server.
+    "https://hub.example.com/services/model-catalog/../../user/mallory/proxy/8000",
+    "https://hub.example.com/services/%2e%2e/user/mallory/",
+    "https://hub.example.com/services/model-catalog/%2E%2E/%2e%2e/user/mallory",
+    "https://hub.example.com/services/./model-catalog/..",
 ])
 def test_any_other_url_gets_no_token(hub_env, url):
     assert token_for(url) == (None, "MODEL_CATALOG_TOKEN")

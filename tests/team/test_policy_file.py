@@ -137,3 +137,14 @@ def test_the_documented_example_policy_reads_as_documented():
     assert policy.level(Caller("carol"), "research", "ocid1.datascienceproject.oc1..churn") == WRITE
     assert policy.level(Caller("zed", frozenset({"ml-admins"})), "research") == ADMIN
     assert policy.level(Caller("zed"), None) == READ  # "*" reads the default compartment
+
+
+def test_a_user_named_like_a_group_or_everyone_gets_no_rights_of_theirs():
+    # User names come from the hub, the proxy or the tokens file: one spelled "group:x" or "*"
+    # is not the group x nor a name standing for everyone.
+    policy = parse_policy("admins: [group:ml-admins]\ncompartments:\n  research:\n    admin: [group:ml-admins]\n"
+                          "    read: ['*']\n", "policy.yaml")
+    assert not policy.is_admin(Caller("group:ml-admins"))
+    assert policy.level(Caller("group:ml-admins"), "research") == READ
+    assert policy.level(Caller("*"), "research") == READ
+    assert policy.is_admin(Caller("erin", frozenset({"ml-admins"})))

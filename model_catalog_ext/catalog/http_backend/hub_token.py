@@ -13,7 +13,7 @@ elsewhere, another port of the same host -- gets ``$MODEL_CATALOG_TOKEN`` or not
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 CATALOG_TOKEN_ENV = "MODEL_CATALOG_TOKEN"
 HUB_TOKEN_ENV = "JUPYTERHUB_API_TOKEN"
@@ -34,6 +34,10 @@ def token_for(url: str) -> tuple[str | None, str]:
 def is_hub_service_url(url: str) -> bool:
     """Whether ``url`` is one of the services of the hub this process runs under."""
     parts = urlsplit(url)
+    # The proxy resolves dot segments (also percent-encoded) before it routes: a path such as
+    # /services/x/../../user/mallory/ would take the token to another user's server.
+    if any(segment in (".", "..") for segment in unquote(parts.path).split("/")) or "%" in parts.path:
+        return False
     services = (os.environ.get("JUPYTERHUB_BASE_URL") or "/").rstrip("/") + "/services/"
     name = parts.path[len(services):].split("/", 1)[0] if parts.path.startswith(services) else ""
     return bool(name) and _origin(url) in hub_origins()
