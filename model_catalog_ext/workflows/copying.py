@@ -278,10 +278,12 @@ def _copy_one(source: CatalogService, target: CatalogService, entry: ModelEntry,
                            created_by=entry.created_by or None,
                            as_new_version_of=base.id if base is not None else None, progress=progress)
     if _files(copy.manifest) != _files(entry.manifest):
-        _remove(target, copy)
+        removed = _remove(target, copy)
         raise InvalidArtifact(f"The copy of {entry.id} ({entry.display_name!r} version {entry.version}) did not hold "
-                              f"the source's files ({_difference(entry.manifest, copy.manifest)}), so it was "
-                              f"removed from {target.url}. The target stores an artifact's files by its own rules "
+                              f"the source's files ({_difference(entry.manifest, copy.manifest)}), "
+                              + (f"so it was removed from {target.url}. " if removed is None else
+                                 f"and removing it from {target.url} failed ({removed}): delete {copy.id} there. ")
+                              + "The target stores an artifact's files by its own rules "
                               "(it leaves out .git folders and what .model-ignore lists): download the model, "
                               "check those files and save it into the target by hand.", model_id=entry.id)
     if entry.lifecycle_state != copy.lifecycle_state:
@@ -304,11 +306,13 @@ def _difference(source_manifest: list[dict], copy_manifest: list[dict]) -> str:
     return "; ".join(parts)
 
 
-def _remove(target: CatalogService, copy: ModelEntry) -> None:
+def _remove(target: CatalogService, copy: ModelEntry) -> str | None:
+    """Delete a copy that came out wrong; why that failed, if it did (the report says so)."""
     try:
         target.delete(copy.id)
-    except CatalogError:  # the refusal is what gets reported; the tag still marks it as a copy
-        pass
+    except CatalogError as exc:
+        return str(exc)
+    return None
 
 
 def _set_state(target: CatalogService, copy: ModelEntry, state: str) -> ModelEntry:
@@ -318,6 +322,12 @@ def _set_state(target: CatalogService, copy: ModelEntry, state: str) -> ModelEnt
 def _reconcile(target: CatalogService, entry: ModelEntry, copy: ModelEntry, options: CopyOptions) -> ModelOutcome:
     """An entry copied before: its state always follows the source; other differences are
     reported, or applied with ``update_metadata``."""
+    if _files(copy.manifest) != _files(entry.manifest):
+        # A copy whose files are not the source's (one a failed removal left behind) is never
+        # "present": it is reported on every run until someone deletes it.
+        return _outcome(entry, "failed", target_id=copy.id,
+                        message=f"its copy {copy.id} in {target.url} does not hold the source's files "
+                              f"({_difference(entry.manifest, copy.manifest)}): delete that copy and copy again")
     wanted = _wanted(entry, options)
     differing = [name for name in COMPARED if _differs(name, wanted[name], getattr(copy, name))]
     state_differs = entry.lifecycle_state != copy.lifecycle_state

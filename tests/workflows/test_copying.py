@@ -10,7 +10,7 @@ import pytest
 from service_process import SERVICE_TOKEN, SERVICE_USER, start_service, stop_service
 
 from model_catalog_ext.catalog import open_catalog
-from model_catalog_ext.errors import CatalogUnavailable, InvalidInput
+from model_catalog_ext.errors import CatalogUnavailable, Forbidden, InvalidInput
 from model_catalog_ext.workflows.copying import COPIED_FROM, CopyOptions, NamespaceMap, copy_catalog
 from tests.damage import flip_byte
 
@@ -196,3 +196,22 @@ def test_a_copy_that_does_not_hold_the_sources_files_is_removed_and_reported(sma
         assert failed.source_id == entry.id and "not in the copy: .GIT/config" in failed.message
         assert report.count("copied") == SMALL - 1
         assert entry.id not in copies_by_source(target) and len(all_entries(target)) == SMALL - 1
+
+
+def test_a_wrong_copy_that_cannot_be_removed_is_reported_on_every_run(small_source, tmp_path, monkeypatch):
+    # As above, but the target refuses the removal (a service's policy): the report says the
+    # copy is still there, and later runs report it as failed, never as present.
+    entry = next(e for e in all_entries(small_source) if e.display_name == "model-001")
+    with sqlite3.connect(tmp_path / "small" / "catalog.db") as db:
+        [(manifest,)] = db.execute("SELECT manifest FROM artifacts WHERE digest = ?", (entry.artifact_digest,))
+        db.execute("UPDATE artifacts SET manifest = ? WHERE digest = ?",
+                   (manifest.replace('"model.pkl"', '".GIT/config"'), entry.artifact_digest))
+    with open_sqlite(tmp_path / "target") as target:
+        def refuse(model_id):
+            raise Forbidden("copier may not delete it")
+
+        monkeypatch.setattr(target, "delete", refuse)
+        [failed] = [o for o in copy_catalog(small_source, target).outcomes if o.status == "failed"]
+        assert "removing it from" in failed.message and "copier may not delete it" in failed.message
+        [again] = [o for o in copy_catalog(small_source, target).outcomes if o.source_id == entry.id]
+        assert again.status == "failed" and "does not hold the source's files" in again.message
