@@ -404,10 +404,21 @@ class FsspecStaging(Staging):
                 continue
             if started is not None and started.timestamp() >= cutoff:
                 continue
+            if self._parts_changed_since(bucket, key, upload["UploadId"], cutoff):
+                continue  # started long ago but still sending (a very large save): alive
             with contextlib.suppress(Exception):
                 self.fs.call_s3("abort_multipart_upload", Bucket=bucket, Key=key, UploadId=upload["UploadId"])
                 aborted += 1
         return aborted
+
+    def _parts_changed_since(self, bucket: str, key: str, upload_id: str, cutoff: float) -> bool:
+        """Whether a part of a multipart upload arrived after ``cutoff`` (or that cannot be told:
+        then it is left alone, never aborted on a guess)."""
+        try:
+            answer = self.fs.call_s3("list_parts", Bucket=bucket, Key=key, UploadId=upload_id)
+        except Exception:
+            return True
+        return any(part["LastModified"].timestamp() >= cutoff for part in answer.get("Parts", []))
 
 
 def _mtime(info: dict) -> float:
