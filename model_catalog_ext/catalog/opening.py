@@ -35,9 +35,14 @@ def open_sql_store(url: str, artifact_root: str | None, *, storage_options: dict
             upgrade_to_head(engine)
         else:
             check_current(engine, _hide_password(url))
-    except CatalogError:
+    except CatalogError as exc:
         if engine is not None:
             engine.dispose()
+        if isinstance(exc, CatalogUnavailable) and exc.__cause__ is not None \
+                and not isinstance(exc.__cause__, CatalogError):
+            # A database that cannot be reached (sql_errors: a 503 once open): at opening, say
+            # which catalog and what to check.
+            raise _database_error(url, url_source, exc.__cause__) from None
         raise  # already a message for people (e.g. a schema to upgrade)
     except Exception as exc:
         if engine is not None:

@@ -401,6 +401,9 @@ def cmd_gc(args, svc) -> int:
     else:
         print(f"Removed {len(result['removed_blobs'])} unused blob(s) and {result['removed_tmp_files']} "
               f"temporary file(s), freeing {human_size(result['freed_bytes'])}.")
+        if result.get("removed_uploads") or result.get("aborted_multipart_uploads"):
+            print(f"Removed {result.get('removed_uploads', 0)} abandoned upload(s) and aborted "
+                  f"{result.get('aborted_multipart_uploads', 0)} unfinished multipart upload(s) of the object store.")
     return 0
 
 

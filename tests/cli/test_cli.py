@@ -202,7 +202,8 @@ def test_gc_removes_what_interrupted_saves_left_and_nothing_in_use(env, art, cap
     assert code == 0 and out.startswith("OK")
 
     code, out, _ = run(capsys, "gc", "--grace", "0", "--json")
-    assert json.loads(out) == {"removed_blobs": [], "removed_tmp_files": 1, "freed_bytes": 10}
+    assert json.loads(out) == {"removed_blobs": [], "removed_tmp_files": 1, "freed_bytes": 10, "removed_uploads": 0,
+                               "aborted_multipart_uploads": 0}
     code, _, err = run(capsys, "gc", "--grace", "-5")
     assert code == 2 and "--grace" in err
 
