@@ -38,7 +38,7 @@ def open_sql_store(url: str, artifact_root: str | None, *, storage_options: dict
     except CatalogError as exc:
         if engine is not None:
             engine.dispose()
-        if isinstance(exc, CatalogUnavailable) and exc.__cause__ is not None \
+        if isinstance(exc, CatalogUnavailable) and isinstance(exc.__cause__, Exception) \
                 and not isinstance(exc.__cause__, CatalogError):
             # A database that cannot be reached (sql_errors: a 503 once open): at opening, say
             # which catalog and what to check.

@@ -252,6 +252,10 @@ class _StagedSource(ArtifactSource):
             raise InvalidArtifact(f"'{file.path}' of the upload was refused: {exc}. Nothing was saved; send its "
                                   "parts again (each in its place) and complete the upload again.",
                                   path=file.path) from None
+        except FileNotFoundError:  # cancelled (or collected) while it was being completed
+            raise UploadNotFound(f"The parts of '{file.path}' went away while the upload was being completed (it was "
+                                 "cancelled, or collected as abandoned). Nothing was saved; start the upload "
+                                 "again.", path=file.path) from None
 
 
 def check_metadata(metadata: Any) -> dict:
