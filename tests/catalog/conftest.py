@@ -111,6 +111,14 @@ def sql_catalog(open_same_sql_catalog):
     return open_same_sql_catalog()
 
 
+@pytest.fixture(params=["sqlite+file", "postgresql+s3", "memory"])
+def scopable_catalog(request, tmp_path):
+    """A catalog of each backend that filters listings by an access scope."""
+    opener = _same_catalog(request.param, request, tmp_path)
+    yield next(opener)()
+    opener.close()
+
+
 @pytest.fixture
 def sqlite_catalog(tmp_path):
     """The embedded catalog on an SQLite file and a local blob folder."""

@@ -8,43 +8,34 @@ import pytest
 from model_catalog_ext.catalog.query import AccessScope
 
 
-@pytest.fixture(params=["sqlite+file", "postgresql+s3", "memory"])
-def scoped_catalog(request, tmp_path):
-    from conftest import _same_catalog
-
-    opener = _same_catalog(request.param, request, tmp_path)
-    yield next(opener)()
-    opener.close()
-
-
-def test_a_scope_narrows_pages_and_totals(scoped_catalog, make_artifact):
+def test_a_scope_narrows_pages_and_totals(scopable_catalog, make_artifact):
     art = make_artifact()
     ids = {}
     for compartment in ("research", "finance", None):
         for i in range(3):
             ids.setdefault(compartment, []).append(
-                scoped_catalog.save(art, display_name=f"{compartment}-{i}", compartment_id=compartment).id)
-    scoped_catalog.save(art, display_name="in-project", compartment_id="finance", project_id="proj-open")
+                scopable_catalog.save(art, display_name=f"{compartment}-{i}", compartment_id=compartment).id)
+    scopable_catalog.save(art, display_name="in-project", compartment_id="finance", project_id="proj-open")
     scope = AccessScope(compartments=frozenset({"research", None}), projects=frozenset({("finance", "proj-open")}))
-    first = scoped_catalog.list(scope=scope, limit=4, count_total=True)
+    first = scopable_catalog.list(scope=scope, limit=4, count_total=True)
     assert first.total == 7 and len(first.items) == 4 and first.next_page_token
-    rest = scoped_catalog.list(scope=scope, limit=4, page_token=first.next_page_token)
+    rest = scopable_catalog.list(scope=scope, limit=4, page_token=first.next_page_token)
     seen = [e.display_name for e in first.items + rest.items]
     assert sorted(seen) == sorted([f"research-{i}" for i in range(3)] + [f"None-{i}" for i in range(3)]
                                   + ["in-project"])
     assert rest.next_page_token is None
     # An explicit compartment filter only narrows the scope further; an empty scope sees nothing.
-    assert scoped_catalog.list(scope=scope, compartment_id="finance", count_total=True).total == 1
-    assert scoped_catalog.list(scope=AccessScope(), count_total=True).total == 0
-    assert scoped_catalog.list(count_total=True).total == 10
+    assert scopable_catalog.list(scope=scope, compartment_id="finance", count_total=True).total == 1
+    assert scopable_catalog.list(scope=AccessScope(), count_total=True).total == 0
+    assert scopable_catalog.list(count_total=True).total == 10
 
 
-def test_a_newer_version_outside_the_scope_does_not_hide_the_one_inside(scoped_catalog, make_artifact):
+def test_a_newer_version_outside_the_scope_does_not_hide_the_one_inside(scopable_catalog, make_artifact):
     art = make_artifact()
-    first = scoped_catalog.save(art, display_name="moved", compartment_id="research")
-    scoped_catalog.save(art, display_name="moved", compartment_id="finance", as_new_version_of=first.id)
+    first = scopable_catalog.save(art, display_name="moved", compartment_id="research")
+    scopable_catalog.save(art, display_name="moved", compartment_id="finance", as_new_version_of=first.id)
     scope = AccessScope(compartments=frozenset({"research"}))
-    page = scoped_catalog.list(scope=scope, latest_only=True, count_total=True)
+    page = scopable_catalog.list(scope=scope, latest_only=True, count_total=True)
     assert [e.id for e in page.items] == [first.id] and page.total == 1
     assert page.version_counts == {first.id: 1}  # the version it may not read is not counted
 
