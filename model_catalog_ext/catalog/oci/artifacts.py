@@ -7,10 +7,16 @@ length is known: OCI needs a content-length); the second streams the zip (STORED
 from the first pass stops the upload (it changed while being saved).  The stream can rewind to its start, which
 is how the SDK retries a dropped upload.
 
+The first pass also computes each file's BLAKE3-256 (when the ``blake3`` package is there),
+recorded next to its sha256: a download checks that instead.  On the 2 cores we measure on,
+with the service's sender on one of them, sha256 (~1.6 GB/s) was the whole gap between our
+download and a bare SDK one (0.42x); BLAKE3 (~5 GB/s, as strong) costs about a tenth of it.
+Models saved without one (before, or without the package) are checked with sha256.
+
 Down: each file's bytes are a ``range`` of the stored zip (its offset is recorded at save
 time), streamed in chunks and hashed on the way; files read one after the other share one
 streamed response (a whole download is one request, however many files).  The last chunk of a file is held back
-until the whole file's sha256 and size are checked, so a damaged or swapped file raises
+until the whole file's digest and size are checked, so a damaged or swapped file raises
 :class:`DamagedArtifact` before its last chunk is yielded, and a file of up to one chunk
 (4 MiB) is never handed out unchecked at all.  A connection dropped mid-file resumes with a
 ``range`` from the byte it stopped at.
@@ -19,6 +25,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import queue
 import threading
 from collections.abc import Callable, Iterator
@@ -29,6 +36,12 @@ from ...errors import CatalogError, DamagedArtifact, ModelNotFound
 from ..hashing import crc32
 from ..source import ArtifactSource, SourceFile, changed_while_saving
 from ..zipstream import ZIP64_LIMIT, iter_zip, zip_length
+
+_blake3: Any
+try:
+    from blake3 import blake3 as _blake3
+except ImportError:  # pragma: no cover - blake3 is a dependency, but not a hard one
+    _blake3 = None
 
 CHUNK = 4 * 1024 * 1024
 READ = 1024 * 1024
@@ -44,6 +57,7 @@ class PlannedFile:
     size: int
     sha256: str
     crc32: int
+    blake3: str | None = None  # what a download checks, when there is one
     offset: int = 0  # where the file's bytes start in the zip
     counted: bool = True  # one of the artifact's files (progress counts these), not our manifest
 
@@ -53,17 +67,22 @@ def plan_zip(source: ArtifactSource) -> tuple[list[PlannedFile], int]:
     planned = []
     for f in source.files:
         sha: Any = _Sha256Behind() if f.size > CHUNK else hashlib.sha256()  # hashing overlaps reading
+        # BLAKE3 here, beside the sha256 thread: no upload runs yet, so it has a core to itself.
+        fast = _blake3() if _blake3 is not None else None
         crc, size = 0, 0
         try:
             with f.open() as stream:
                 while chunk := stream.read(READ):
                     sha.update(chunk)
+                    if fast is not None:
+                        fast.update(chunk)
                     crc = crc32(chunk, crc)
                     size += len(chunk)
         finally:
             if isinstance(sha, _Sha256Behind):
                 sha.close()
-        planned.append(PlannedFile(f, f.path, size, sha.hexdigest(), crc))
+        planned.append(PlannedFile(f, f.path, size, sha.hexdigest(), crc,
+                                   fast.hexdigest() if fast is not None else None))
     return planned, lay_out(planned)
 
 
@@ -81,6 +100,17 @@ def manifest_member(data: bytes) -> PlannedFile:
     """Our manifest as the zip's last member (when it is too long for the model's metadata)."""
     return PlannedFile(SourceFile(MANIFEST_MEMBER, len(data), lambda: io.BytesIO(data)), MANIFEST_MEMBER, len(data),
                        hashlib.sha256(data).hexdigest(), crc32(data), counted=False)
+
+
+def blake3_digest(rows: list) -> str | None:
+    """sha256 of the files' BLAKE3 digests with their paths (manifest rows ``[path, size,
+    sha256, crc32, offset, blake3]``), kept in the record beside the manifest's own digest
+    (which stays sha256-only: it is the artifact's identity in every backend) so that an
+    edited BLAKE3 shows as an edited manifest.  None when no row has one."""
+    pairs = sorted([row[0], row[5]] for row in rows if len(row) > 5)
+    if not pairs:
+        return None
+    return hashlib.sha256(json.dumps(pairs, separators=(",", ":")).encode()).hexdigest()
 
 
 class ZipUpload(io.RawIOBase):
@@ -226,23 +256,28 @@ class RangeReader:
 
 
 def checked_chunks(fetch: Callable[[int, int], Iterator[bytes]], model_id: str, path: str, offset: int, size: int,
-                   sha256: str, attempts: int = 3) -> Iterator[bytes]:
-    """The bytes of one file at ``offset`` in the stored zip, checked (see the module doc).
-    ``fetch(start, end)`` streams bytes ``start..end`` (inclusive) of the zip; a stream that
-    breaks off is resumed from where it stopped, up to ``attempts`` times."""
+                   sha256: str, attempts: int = 3, blake3: str | None = None) -> Iterator[bytes]:
+    """The bytes of one file at ``offset`` in the stored zip, checked (see the module doc)
+    against its ``blake3`` when it has one recorded (and the package is there), else its
+    ``sha256``.  ``fetch(start, end)`` streams bytes ``start..end`` (inclusive) of the zip;
+    a stream that breaks off is resumed from where it stopped, up to ``attempts`` times."""
     if size == 0:
         if sha256 != hashlib.sha256(b"").hexdigest():
             raise _damaged(model_id, path, "is empty in the manifest but its digest is not")
         return
+    if blake3 and _blake3 is not None:
+        # Hashed on this thread: at ~5 GB/s a thread's hand-offs cost more than they overlap.
+        yield from _checked(fetch, model_id, path, offset, size, blake3, "BLAKE3", attempts, _blake3())
+        return
     digest = _Sha256Behind() if size > CHUNK else hashlib.sha256()
     try:
-        yield from _checked(fetch, model_id, path, offset, size, sha256, attempts, digest)
+        yield from _checked(fetch, model_id, path, offset, size, sha256, "sha256", attempts, digest)
     finally:
         if isinstance(digest, _Sha256Behind):
             digest.close()
 
 
-def _checked(fetch, model_id: str, path: str, offset: int, size: int, sha256: str, attempts: int,
+def _checked(fetch, model_id: str, path: str, offset: int, size: int, expected: str, name: str, attempts: int,
              digest) -> Iterator[bytes]:
     got, held, failures = 0, None, 0
     while got < size:
@@ -270,8 +305,8 @@ def _checked(fetch, model_id: str, path: str, offset: int, size: int, sha256: st
             failures += 1
             if failures >= attempts:
                 raise _damaged(model_id, path, f"came back {got} bytes short of {size}")
-    if digest.hexdigest() != sha256:
-        raise _damaged(model_id, path, "does not match the sha256 recorded when it was saved")
+    if digest.hexdigest() != expected:
+        raise _damaged(model_id, path, f"does not match the {name} recorded when it was saved")
     if held is not None:
         yield held
 

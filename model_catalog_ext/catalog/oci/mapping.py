@@ -6,8 +6,9 @@ and ``versionId``, the state and ``timeCreated``.  What OCI has no place for is 
 *record*, the custom metadata item ``model-catalog-ext`` (compact JSON), with:
 
 - the manifest's digest and the manifest itself (path, size, sha256, CRC-32, offset of the
-  file's bytes in the stored zip): OCI keeps no sha256, and every byte read back is checked
-  against these.  OCI (as ADS) caps each metadata list at 32,000 characters in all, so a
+  file's bytes in the stored zip, and BLAKE3-256 since it is recorded: ``blake3`` then
+  digests those): OCI keeps no sha256, and every byte read back is checked against these.
+  OCI (as ADS) caps each metadata list at 32,000 characters in all, so a
   manifest longer than ``INLINE_MANIFEST`` characters is stored as the last member of the
   artifact's zip (``.model-catalog-ext/manifest.json``) and the record holds its offset,
   size and sha256 instead (``manifest_at``);
