@@ -11,6 +11,8 @@ from datetime import datetime, timezone
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
+from tests.notebook_output import add_iopub_output
+
 
 def _rest(method: str, url: str, token: str, body: dict | None = None) -> dict | None:
     request = urllib.request.Request(url, method=method, data=json.dumps(body).encode() if body is not None else None,
@@ -39,14 +41,7 @@ async def _execute(server: str, kernel_id: str, token: str, code: str, timeout: 
             msg = json.loads(raw)
             if msg.get("parent_header", {}).get("msg_id") != msg_id or msg.get("channel") != "iopub":
                 continue
-            content = msg["content"]
-            if msg["msg_type"] == "stream":
-                out.append(content["text"])
-            elif msg["msg_type"] in ("display_data", "execute_result"):
-                out.append(content["data"].get("text/plain", ""))
-            elif msg["msg_type"] == "error":
-                out.append("\n".join(content["traceback"]))
-            elif msg["msg_type"] == "status" and content["execution_state"] == "idle":
+            if add_iopub_output(out, msg):
                 return "".join(out)
     finally:
         connection.close()

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import nbformat
 
+from tests.notebook_output import add_iopub_output
+
 TRAIN_CODE = """
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
@@ -76,14 +78,7 @@ async def execute(kernel_manager, kernel_id: str, code: str, timeout: float = 12
             msg = await client.get_iopub_msg(timeout=deadline - time.monotonic())
             if msg["parent_header"].get("msg_id") != msg_id:
                 continue
-            content = msg["content"]
-            if msg["msg_type"] == "stream":
-                out.append(content["text"])
-            elif msg["msg_type"] in ("display_data", "execute_result"):
-                out.append(content["data"].get("text/plain", ""))
-            elif msg["msg_type"] == "error":
-                out.append("\n".join(content["traceback"]))
-            elif msg["msg_type"] == "status" and content["execution_state"] == "idle":
+            if add_iopub_output(out, msg):
                 return "".join(out)
     finally:
         client.stop_channels()
