@@ -14,8 +14,10 @@ OCI Object Storage about a conda pack are answered locally.
 """
 from __future__ import annotations
 
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -28,6 +30,7 @@ ENV = ("oci://service-conda-packs@ociodscdev/service_pack/cpu/"
 
 def _offline_ads():
     work = tempfile.mkdtemp(prefix="ads-oci-")
+    atexit.register(shutil.rmtree, work, True)  # the driver is a short-lived process: leave no key behind
     key = os.path.join(work, "key.pem")
     subprocess.run(["openssl", "genrsa", "-out", key, "2048"], check=True, capture_output=True)
     config = os.path.join(work, "config")
