@@ -9,6 +9,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent))
 from hub_process import start_hub, stop_hub  # noqa: E402
 
+from tests.team.conftest import artifact  # noqa: E402,F401 (the team tests' tiny artifact)
+
 
 @pytest.fixture(scope="session")
 def hub(tmp_path_factory):
@@ -17,15 +19,6 @@ def hub(tmp_path_factory):
     yield running
     stop_hub(running)
 
-
-@pytest.fixture
-def artifact(tmp_path):
-    folder = tmp_path / "artifact"
-    folder.mkdir()
-    (folder / "score.py").write_text("def load_model():\n    return 1\n\ndef predict(data, model=load_model()):\n"
-                                     "    return {'prediction': [model]}\n")
-    (folder / "model.pkl").write_bytes(b"weights")
-    return folder
 
 
 @pytest.fixture
