@@ -302,6 +302,11 @@ class CatalogService:
             raise Unsupported(f"The catalog at {self.url} takes whole artifacts only (no resumable uploads).")
         return UploadSessions(self, staging)
 
+    def share_listings(self, pages: int) -> None:
+        """For doors that only serialize listings (the REST handlers): repeated listings of an
+        unchanged catalog come from memory, as the same Page objects (CatalogBackend.share_listings)."""
+        self.backend.share_listings(pages)
+
     def spool_folder(self) -> str | None:
         """Where a door may receive an upload so that collect_garbage() removes what a killed
         process left of it (None: the backend has no such place)."""

@@ -187,5 +187,10 @@ class CatalogBackend(abc.ABC):
     def stats(self) -> dict:
         """Counts for status displays: ``{models, by_state, ...}``."""
 
+    def share_listings(self, pages: int) -> None:  # noqa: B027 (a backend without a cache ignores it)
+        """Let :meth:`list` answer a query asked again, while the catalog is unchanged, with
+        the Page it gave before -- shared between callers, who must not change it; at most
+        ``pages`` pages kept (0: none)."""
+
     def close(self) -> None:  # noqa: B027 (most backends have nothing to release)
         """Release connections and files."""

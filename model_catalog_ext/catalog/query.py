@@ -207,6 +207,9 @@ class Page:
     total: int | None = None
     # With ModelQuery.latest_only: how many versions each listed model has (by entry id).
     version_counts: dict[str, int] = field(default_factory=dict)
+    # What a door made of this page (its JSON), kept with it: a page that is shared
+    # (CatalogBackend.share_listings) is then serialized once, however often it is served.
+    rendered: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
 
     def __iter__(self):
         return iter(self.items)

@@ -18,6 +18,7 @@ import builtins
 import contextlib
 import functools
 import os
+import random
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -33,6 +34,7 @@ from .entry import ModelEntry
 from .hashing import CHUNK_HASH
 from .interface import ArtifactFile, BackendInfo, Capabilities, CatalogBackend, ProgressCallback
 from .listing import ListingCompiler, version_counts
+from .listing_cache import ListingCache, query_key
 from .query import ModelQuery, Page
 from .records import (
     dumps,
@@ -50,13 +52,29 @@ from .records import (
 from .source import ArtifactSource
 from .sql_errors import typed_write_errors
 from .staging import collect_uploads, open_staging
-from .tables import artifact_blobs, artifacts, blobs, model_history, model_tags, models, version_sets
+from .tables import (
+    CHANGE_SLOTS,
+    artifact_blobs,
+    artifacts,
+    blobs,
+    catalog_changes,
+    model_history,
+    model_tags,
+    models,
+    version_sets,
+)
 from .verified import BLOB_MISSING, check_blob, iter_verified
 
 _JSON_FIELDS = ("freeform_tags", "defined_metadata", "custom_metadata", "provenance")
 _MAX_COMMIT_ATTEMPTS = 5
 # The same for every SQL store; asked on every listing, so made once.
 _CAPABILITIES = Capabilities(deduplicates=True, verify_stored=True, garbage_collection=True, history=True)
+# Every write transaction's last statement, on a random one of the counter's rows: the row
+# lock it takes is held until the commit, which then follows at once, and concurrent writes
+# seldom pick the same row (listing_cache.py).
+_COUNT_CHANGE = (catalog_changes.update().where(catalog_changes.c.id == sa.bindparam("slot"))
+                 .values(changes=catalog_changes.c.changes + 1))
+_READ_CHANGES = sa.select(sa.func.coalesce(sa.func.sum(catalog_changes.c.changes), 0))
 
 
 class _MissingBlobs(Exception):
@@ -78,6 +96,7 @@ class SqlStore(CatalogBackend):
         self.url = engine.url.render_as_string(hide_password=True)
         self.artifact_root = blob_store.url
         self._listing = ListingCompiler(engine.dialect.name, self._has_fts())
+        self._pages: ListingCache | None = None
 
     def info(self) -> BackendInfo:
         if is_sqlite(self.engine):
@@ -102,10 +121,14 @@ class SqlStore(CatalogBackend):
                 "SELECT 1 FROM sqlite_master WHERE type='table' AND name='models_fts'").first() is not None
 
     @contextlib.contextmanager
-    def _write(self):
+    def _write(self, listed: bool = True):
+        """A write transaction; ``listed=False``: one that changes nothing a listing shows
+        (blob bookkeeping), so kept pages stay good."""
         with typed_write_errors(), self.engine.connect().execution_options(catalog_write=True) as conn:
             with conn.begin():
                 yield conn
+                if listed:
+                    conn.execute(_COUNT_CHANGE, {"slot": random.randrange(CHANGE_SLOTS)})
 
     def _lock_blob_rows(self, conn, shas: builtins.list[str]) -> None:
         # SQLite: the write transaction already holds the database lock.
@@ -152,18 +175,34 @@ class SqlStore(CatalogBackend):
         with self.engine.connect() as conn:
             return self._entries(conn, [self._row(conn, model_id)])[0]
 
+    def share_listings(self, pages: int) -> None:
+        """Answer a listing asked again, while nothing has changed, with the same Page object
+        (listing_cache.py); at most ``pages`` pages are kept."""
+        self._pages = ListingCache(pages) if pages > 0 else None
+
     def list(self, query: ModelQuery) -> Page:
-        candidates = self._listing.candidates(query)
+        cache = self._pages
         with self.engine.connect() as conn:
-            rows = None
-            if candidates is not None:
-                rows = conn.execute(self._listing.bounded_statement(query, candidates)).fetchall()
-            if rows is None or len(rows) <= query.limit:  # none, or short: maybe cut short by the bound
-                rows = conn.execute(self._listing.statement(query)).fetchall()
-            more = len(rows) > query.limit
-            rows = rows[: query.limit]
-            items = self._entries(conn, rows)
-            total = conn.execute(self._listing.count_statement(query)).scalar() if query.count_total else None
+            if cache is None:
+                return self._list(conn, query)
+            key, generation = query_key(query), conn.execute(_READ_CHANGES).scalar_one()
+            page = cache.get(key, generation)
+            if page is None:
+                page = self._list(conn, query)
+                cache.put(key, generation, page)
+            return page
+
+    def _list(self, conn, query: ModelQuery) -> Page:
+        candidates = self._listing.candidates(query)
+        rows = None
+        if candidates is not None:
+            rows = conn.execute(self._listing.bounded_statement(query, candidates)).fetchall()
+        if rows is None or len(rows) <= query.limit:  # none, or short: maybe cut short by the bound
+            rows = conn.execute(self._listing.statement(query)).fetchall()
+        more = len(rows) > query.limit
+        rows = rows[: query.limit]
+        items = self._entries(conn, rows)
+        total = conn.execute(self._listing.count_statement(query)).scalar() if query.count_total else None
         token = self._listing.next_token(query, rows[-1]) if more else None
         counts = version_counts(rows) if query.latest_only else {}
         return Page(items=items, next_page_token=token, total=total, version_counts=counts)
@@ -423,7 +462,7 @@ class SqlStore(CatalogBackend):
         if not shas:
             return []
         shas = sorted(set(shas))
-        with self._write() as conn:
+        with self._write(listed=False) as conn:
             self._lock_blob_rows(conn, shas)
             used = set(conn.execute(sa.select(artifact_blobs.c.sha256).distinct()
                                     .where(artifact_blobs.c.sha256.in_(shas))).scalars())

@@ -131,3 +131,13 @@ model_history = sa.Table(
     sa.Index("ix_model_history_model", "model_id", "seq"),
     sa.Index("ix_model_history_set", "version_set_id", "seq"),
 )
+
+# Rows 0..CHANGE_SLOTS-1; every write transaction raises one of them (picked at random) by
+# one as its last statement, so their sum counts the commits (migration 0009, listing_cache.py).
+CHANGE_SLOTS = 16
+catalog_changes = sa.Table(
+    "catalog_changes",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("changes", sa.BigInteger, nullable=False),
+)

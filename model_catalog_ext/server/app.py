@@ -55,6 +55,14 @@ class ModelCatalogConfig(Configurable):
         "the model; the kernel may first have to finish a running cell.",
     )
 
+    listing_cache_pages = Integer(
+        64,
+        config=True,
+        help="Pages of listings kept in memory and served again while the catalog is unchanged "
+        "(every write, from any process, clears them: never a page older than the caller's last "
+        "save). 0 turns this off.",
+    )
+
     @default("max_upload_unpacked_size")
     def _default_max_upload_unpacked_size(self):
         # Model files compress little; 4x leaves room for text and sparse weights.
@@ -80,9 +88,10 @@ class ServiceHolder:
                 if self._service is None:
                     from ..catalog import open_catalog
 
-                    self._service = open_catalog(
-                        url=self.config.backend_url, artifact_root=self.config.artifact_root
-                    )
+                    service = open_catalog(url=self.config.backend_url, artifact_root=self.config.artifact_root)
+                    # The handlers only serialize listings: they may share pages.
+                    service.share_listings(self.config.listing_cache_pages)
+                    self._service = service
                     threading.Thread(target=self._collect_leftovers, args=(self._service,),
                                      name="model-catalog-gc", daemon=True).start()
         return self._service

@@ -270,3 +270,26 @@ async def test_patching_the_lifecycle_state_points_to_activate_and_deactivate(jp
     assert "Unknown field" not in refused["message"]
     assert f"models/{entry['id']}/deactivate" in refused["message"] and "activate" in refused["message"]
     assert (await fetch_json(jp_fetch, "models", entry["id"]))["lifecycle_state"] == "ACTIVE"
+
+
+async def test_a_listing_served_again_follows_every_change_and_each_format(jp_fetch):
+    """The server keeps pages (and their JSON) while the catalog is unchanged: asked again,
+    the answer is the same; after an edit it is the new one; each `include` has its own."""
+    entry = await upload(jp_fetch, {"display_name": "kept", "freeform_tags": {"team": "a"}})
+    params = {"tag": "team:a", "latest": "true"}
+    first = await fetch_json(jp_fetch, "models", params=params)
+    assert await fetch_json(jp_fetch, "models", params=params) == first
+    assert "manifest" not in first["items"][0] and first["items"][0]["version_count"] == 1
+    whole = await fetch_json(jp_fetch, "models", params={**params, "include": "manifest"})
+    assert whole["items"][0]["manifest"] and whole["items"][0]["version_count"] == 1
+    every_version = await fetch_json(jp_fetch, "models", params={"tag": "team:a"})
+    assert "version_count" not in every_version["items"][0]
+
+    await fetch_json(jp_fetch, "models", entry["id"], method="PATCH",
+                     body=json.dumps({"display_name": "renamed"}))
+    after = await fetch_json(jp_fetch, "models", params=params)
+    assert [m["display_name"] for m in after["items"]] == ["renamed"]
+    second = await upload(jp_fetch, {"display_name": "renamed", "as_new_version_of": entry["id"],
+                                     "freeform_tags": {"team": "a"}})
+    latest = await fetch_json(jp_fetch, "models", params=params)
+    assert [(m["id"], m["version_count"]) for m in latest["items"]] == [(second["id"], 2)]

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 
 import tornado
@@ -156,14 +157,20 @@ class ModelsHandler(CatalogAPIHandler):
         query = parse_list_query(self)
         row = listing_row(self)
         page = await self.run_blocking(self.catalog.list, query)
-        items = [row(e) for e in page.items]
-        if query.latest_only:
-            for item in items:
-                item["version_count"] = page.version_counts.get(item["id"], 1)
-        body = {"items": items, "next_page_token": page.next_page_token}
-        if page.total is not None:
-            body["total"] = page.total
-        self.write_json(body)
+        # A page served again (the catalog unchanged) carries the JSON made the first time.
+        form = f"listing:{self.get_query_argument('include', '')}:{query.latest_only}"
+        body = page.rendered.get(form)
+        if body is None:
+            items = [row(e) for e in page.items]
+            if query.latest_only:
+                for item in items:
+                    item["version_count"] = page.version_counts.get(item["id"], 1)
+            data = {"items": items, "next_page_token": page.next_page_token}
+            if page.total is not None:
+                data["total"] = page.total
+            body = page.rendered[form] = json.dumps(data, default=str, allow_nan=False)
+        self.set_header("Content-Type", "application/json")
+        self.finish(body)
 
     @tornado.web.authenticated
     async def post(self):
