@@ -3,7 +3,7 @@
 
     python benchmarks/team_service.py [--models 1000000] [--clients 16] [--seconds 20]
                                       [--instances 2] [--mlflow-workers N] [--no-mlflow]
-                                      [--quick] [--fresh] [--json]
+                                      [--no-listing-cache] [--quick] [--fresh] [--json]
 
 ``--quick``: a smoke run (10,000 models, 4 clients, 8 s phases).
 
@@ -24,6 +24,12 @@ What it does, all on this machine:
    the http backend behind ``open_catalog``; MLflow's ``MlflowClient``), four timed phases
    each: one client lists alone (the latency without load), all save, all list (tag filter
    and name filter in turn), half save while half list.
+
+Clients list the same two first pages again and again, as side panels do: a service answers
+a listing asked again from memory while the catalog is unchanged (a change counter every write
+raises, read once per listing: model_catalog_ext/catalog/listing_cache.py), so in the ``list``
+phase most listings are served from memory, and in ``mixed`` each save makes the next listing
+of each page an uncached one.  ``--no-listing-cache`` shows every listing going to PostgreSQL.
 
 Reported: saves/s and lists/s, first-page list p50/p95 per filter (ms), each server's RSS
 (start, peak, end, summed over its processes), the CPU milliseconds one operation costs each
@@ -93,6 +99,17 @@ def prepared_cluster(args, moto: servers.Moto, work: Path, mlflow_py: Path | Non
     key = f"n{args.models}-{HEAD_REVISION}-mlflow{mlflow_ver or 'none'}-d{team_load.DATASET_VERSION}"
     home = CACHE / key
     marker = home / "loaded.json"
+    older = sorted(CACHE.glob(f"n{args.models}-*-mlflow{mlflow_ver or 'none'}-d{team_load.DATASET_VERSION}"))
+    if not args.fresh and not marker.exists() and any((o / "loaded.json").exists() for o in older):
+        # The same data under an older schema: `db upgrade` it (as a team would) instead of
+        # loading a million models again.
+        source = next(o for o in older if (o / "loaded.json").exists())
+        print(f"upgrading the loaded cluster in {source} to {HEAD_REVISION}", file=sys.stderr)
+        source.rename(home)
+        pg = servers.start_postgres(home / "pgdata")
+        subprocess.run([sys.executable, "-m", "model_catalog_ext.cli", "db", "upgrade", "--url",
+                        pg.url("catalog_tpl")], check=True, stdout=subprocess.DEVNULL)
+        return pg, json.loads(marker.read_text())
     if args.fresh or not marker.exists():
         shutil.rmtree(home, ignore_errors=True)
     home.mkdir(parents=True, exist_ok=True)
@@ -302,6 +319,8 @@ def main(argv=None) -> int:
     ap.add_argument("--instances", type=int, default=2, help="catalog service instances")
     ap.add_argument("--mlflow-workers", type=int, default=None, help="mlflow server --workers (its default: 4)")
     ap.add_argument("--no-mlflow", action="store_true")
+    ap.add_argument("--no-listing-cache", action="store_true",
+                    help="services without their listing cache: every listing asks PostgreSQL")
     ap.add_argument("--quick", action="store_true", help="smoke run: 10,000 models, 4 clients, 8 s phases")
     ap.add_argument("--fresh", action="store_true", help="reload the data even if a loaded cluster is cached")
     ap.add_argument("--load-only", action="store_true", help="load (or find) the cluster, then stop")
@@ -337,9 +356,10 @@ def main(argv=None) -> int:
             run_databases(pg, mlflow_py is not None)
             restore_seed_blob(pg, moto, work)
             env = {"FSSPEC_S3_ENDPOINT_URL": moto.endpoint, "AWS_ENDPOINT_URL": moto.endpoint}
+            cache = ("--ModelCatalogConfig.listing_cache_pages=0",) if args.no_listing_cache else ()
             services = [start_service(work / f"service{i}", catalog_url=pg.url("catalog_run"),
                                       artifact_root="s3://bench/catalog", env=env,
-                                      extra=("--ServerApp.log_level=WARN",))
+                                      extra=("--ServerApp.log_level=WARN", *cache))
                         for i in range(args.instances)]
             for service in services:
                 started.append(lambda s=service: stop_service(s))
