@@ -23,6 +23,9 @@ def empty_provenance() -> dict:
     return {key: (False if key == "git_dirty" else None) for key in PROVENANCE_KEYS}
 
 
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
 @dataclass
 class ModelEntry:
     """A model in the catalog.  Metadata may change; the artifact never does."""
@@ -83,7 +86,9 @@ class ModelEntry:
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> ModelEntry:
         """Inverse of :meth:`to_dict`; unknown keys are ignored."""
-        names = {f.name for f in dataclasses.fields(cls)}
+        names = _FIELD_NAMES.get(cls)
+        if names is None:  # once per class: a listing of 50 from a catalog service calls this 50 times
+            names = _FIELD_NAMES[cls] = frozenset(f.name for f in dataclasses.fields(cls))
         kwargs = {k: v for k, v in data.items() if k in names}
         for key in ("time_created", "time_updated"):
             value = kwargs.get(key)
