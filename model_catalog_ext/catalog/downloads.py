@@ -25,13 +25,35 @@ from .source import is_git_folder
 from .zipstream import iter_zip, zip_length
 
 
-def file_chunks(entry: ModelEntry, files: list[ArtifactFile], path: str) -> Iterator[bytes]:
-    """The checked bytes of one file of the artifact."""
+def file_chunks(entry: ModelEntry, files: list[ArtifactFile], path: str, offset: int = 0) -> Iterator[bytes]:
+    """The checked bytes of one file of the artifact, from byte ``offset`` on."""
     item = next((f for f in files if f.path == path), None)
     if item is None:
         raise ModelNotFound(f"Model {entry.id} has no file '{path}'. Its files: "
                             f"{', '.join(f.path for f in files[:20])}.", model_id=entry.id, path=path)
-    return item.chunks()
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= item.size:
+        raise InvalidInput(f"The offset {offset!r} is not within the {item.size} bytes of '{path}'.",
+                           path=path, size=item.size)
+    if not offset:
+        return item.chunks()
+    if item.chunks_from is not None:
+        return item.chunks_from(offset)
+    return _without_head(item.chunks(), offset)
+
+
+def _without_head(chunks: Iterator[bytes], skip: int) -> Iterator[bytes]:
+    """``chunks`` without their first ``skip`` bytes (read, and so checked, all the same)."""
+    try:
+        for chunk in chunks:
+            if skip >= len(chunk):
+                skip -= len(chunk)
+                continue
+            yield chunk[skip:] if skip else chunk
+            skip = 0
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
 
 
 def zip_stream(entry: ModelEntry, files: list[ArtifactFile]) -> Iterator[bytes]:
