@@ -227,13 +227,14 @@ class CatalogService:
         entry = self.get(model_id)
         return downloads.file_chunks(entry, self.backend.artifact_files(entry, reuse_buffers), path, offset)
 
-    def iter_zip(self, model_id: str, reuse_buffers: bool = False) -> Iterator[bytes]:
+    def iter_zip(self, model_id: str, reuse_buffers: bool = False, offset: int = 0) -> Iterator[bytes]:
         """The artifact as a streamed zip.  Each chunk is checked before it is yielded: a
         damaged chunk raises DamagedArtifact instead, so the stream stops short (the zip is
         left incomplete) and no damaged byte is ever served.  Use :meth:`verify` first to
-        refuse a damaged artifact up front.  ``reuse_buffers``: as for :meth:`iter_file`."""
+        refuse a damaged artifact up front.  ``reuse_buffers``, ``offset`` (of the zip): as
+        for :meth:`iter_file`."""
         entry = self.get(model_id)
-        return downloads.zip_stream(entry, self.backend.artifact_files(entry, reuse_buffers))
+        return downloads.zip_stream(entry, self.backend.artifact_files(entry, reuse_buffers), offset)
 
     def zip_size(self, model_id: str) -> int:
         """The exact length in bytes of :meth:`iter_zip`'s stream for this model."""

@@ -31,14 +31,17 @@ def file_chunks(entry: ModelEntry, files: list[ArtifactFile], path: str, offset:
     if item is None:
         raise ModelNotFound(f"Model {entry.id} has no file '{path}'. Its files: "
                             f"{', '.join(f.path for f in files[:20])}.", model_id=entry.id, path=path)
-    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= item.size:
-        raise InvalidInput(f"The offset {offset!r} is not within the {item.size} bytes of '{path}'.",
-                           path=path, size=item.size)
+    _check_offset(offset, item.size, f"'{path}'")
     if not offset:
         return item.chunks()
     if item.chunks_from is not None:
         return item.chunks_from(offset)
     return _without_head(item.chunks(), offset)
+
+
+def _check_offset(offset, size: int, what: str) -> None:
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= size:
+        raise InvalidInput(f"The offset {offset!r} is not within the {size} bytes of {what}.", size=size)
 
 
 def _without_head(chunks: Iterator[bytes], skip: int) -> Iterator[bytes]:
@@ -56,9 +59,12 @@ def _without_head(chunks: Iterator[bytes], skip: int) -> Iterator[bytes]:
             close()
 
 
-def zip_stream(entry: ModelEntry, files: list[ArtifactFile]) -> Iterator[bytes]:
-    """The artifact as a stored (uncompressed) zip, stopping short at a damaged chunk."""
-    return iter_zip(((f.path, f.size, f.crc32, f.chunks) for f in files), date_time=entry.time_created)
+def zip_stream(entry: ModelEntry, files: list[ArtifactFile], offset: int = 0) -> Iterator[bytes]:
+    """The artifact as a stored (uncompressed) zip, stopping short at a damaged chunk; from
+    byte ``offset`` of the zip on (zipstream.iter_zip says what is read then)."""
+    _check_offset(offset, zip_size(files), f"the zip of model {entry.id}")
+    return iter_zip(((f.path, f.size, f.crc32, f.chunks, f.chunks_from) for f in files),
+                    date_time=entry.time_created, skip=offset)
 
 
 def zip_size(files: list[ArtifactFile]) -> int:

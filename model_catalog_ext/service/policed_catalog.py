@@ -117,9 +117,9 @@ class PolicedCatalog:
         self.get(model_id)
         return self._catalog.iter_file(model_id, path, reuse_buffers, offset)
 
-    def iter_zip(self, model_id: str, reuse_buffers: bool = False):
+    def iter_zip(self, model_id: str, reuse_buffers: bool = False, offset: int = 0):
         self.get(model_id)
-        return self._catalog.iter_zip(model_id, reuse_buffers)
+        return self._catalog.iter_zip(model_id, reuse_buffers, offset)
 
     def zip_size(self, model_id: str) -> int:
         self.get(model_id)

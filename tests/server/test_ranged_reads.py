@@ -1,4 +1,4 @@
-"""A Range request of a file reads the stored blob from the range's chunk on, not from its
+"""A Range request of a file (or of the zip) reads the stored blob from the range's chunk on, not from its
 start: the bytes before it are neither read nor sent (what the catalog checks then: every
 chunk it reads, against its own digest; the whole file's sha256 is the resuming client's)."""
 from __future__ import annotations
@@ -90,3 +90,31 @@ async def test_416_and_if_range_are_as_before(jp_fetch, big_file):
     # Another file's ETag: the whole file, never a slice to splice onto other bytes.
     answer = await get(jp_fetch, model_id, {"Range": "bytes=10-", "If-Range": '"' + "0" * 64 + '"'})
     assert answer.code == 200 and answer.body == data
+
+
+async def get_zip(jp_fetch, model_id: str, headers: dict | None = None):
+    try:
+        return await jp_fetch("model-catalog", "api", "models", model_id, "artifact", headers=headers or {})
+    except HTTPClientError as exc:
+        return exc.response
+
+
+async def test_a_range_of_the_zip_reads_only_the_files_from_there(jp_fetch, big_file, bytes_read):
+    model_id, data = big_file
+    whole = await get_zip(jp_fetch, model_id)
+    assert whole.code == 200 and bytes_read[0] >= SIZE
+    zipped, etag = whole.body, whole.headers["ETag"]
+    data_start = zipped.index(data[:64])  # where model.bin's bytes are in the zip
+    for first in (0, 1, data_start - 3, data_start + 5, data_start + 4 * CHUNK_SIZE + 1, data_start + SIZE - 2,
+                  len(zipped) - 1000, len(zipped) - 1):
+        bytes_read[0] = 0
+        answer = await get_zip(jp_fetch, model_id, {"Range": f"bytes={first}-", "If-Range": etag})
+        assert answer.code == 206 and answer.body == zipped[first:], first
+        if first > data_start:  # model.bin from the chunk that holds the range's first byte on
+            assert bytes_read[0] <= max(0, SIZE - ((first - data_start) // CHUNK_SIZE) * CHUNK_SIZE), first
+    # The zip's central directory: the range reads no file at all.
+    assert bytes_read[0] == 0
+    answer = await get_zip(jp_fetch, model_id, {"Range": f"bytes={len(zipped)}-"})
+    assert answer.code == 416 and answer.headers["Content-Range"] == f"bytes */{len(zipped)}"
+    answer = await get_zip(jp_fetch, model_id, {"Range": "bytes=10-", "If-Range": '"sha256:' + "0" * 64 + '"'})
+    assert answer.code == 200 and answer.body == zipped
