@@ -88,6 +88,15 @@ def test_the_hub_stopped_and_started_again(own_hub, tmp_path):
         time.sleep(1.5)
         assert_hub_unreachable(requests.get(models, headers=token, timeout=30))
         assert "cannot be reached" in service.log_text()
+        # One kept-alive connection, as a proxy holds it: each request gets the service's
+        # answer. (Refused before its body is read, a request to a streaming route ends its
+        # connection, and the answer says so: a proxy must not send another into it.)
+        with requests.Session() as client:
+            for _ in range(3):
+                for method, url in (("GET", models), ("DELETE", f"{models}/mdl-x"), ("POST", models)):
+                    answer = client.request(method, url, headers=token, timeout=30)
+                    assert_hub_unreachable(answer)
+                    assert (answer.headers.get("Connection") == "close") == (url == models), (method, url)
         restart_hub(own_hub)
         assert requests.get(models, headers=token, timeout=30).status_code == 200
         assert not any(made in service.log_text() for made in own_hub.tokens_made)
