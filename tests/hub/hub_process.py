@@ -68,7 +68,8 @@ class RunningHub:
     log: Path
     folder: Path
     tokens_made: list[str] = field(default_factory=list)  # none of them may ever be logged
-    launch: tuple[list[str], dict[str, str]] = ([], {})  # the command and environment, for restart_hub
+    # The command and environment it was started with, for restart_hub.
+    launch: tuple[list[str], dict[str, str]] = field(default_factory=lambda: ([], {}))
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
