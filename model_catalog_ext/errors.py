@@ -146,8 +146,8 @@ class StorageFull(CatalogError):
 
 
 class CatalogUnavailable(CatalogError):
-    """The catalog's database or artifact store cannot be opened; the message says which and
-    what to check (HTTP 503)."""
+    """The catalog's database or artifact store cannot be opened, or a hub-managed service
+    cannot reach its hub; the message says which and what to check (HTTP 503)."""
 
     code = "catalog_unavailable"
     http_status = 503

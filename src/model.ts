@@ -400,6 +400,7 @@ export class ModelDetailsModel {
     this._id = id;
     events.entryChanged.connect(this._onEntryChanged, this);
     events.entryDeleted.connect(this._onEntryDeleted, this);
+    events.entryAdded.connect(this._onEntryAdded, this);
   }
 
   get changed(): ISignal<this, void> {
@@ -451,7 +452,17 @@ export class ModelDetailsModel {
   async showHistoryOfAllVersions(all: boolean): Promise<void> {
     this._historyOfAllVersions = all;
     this._changed.emit(); // the checkbox follows the click at once, the records when they come
-    await this.loadHistory();
+    await this.refresh();
+  }
+
+  /**
+   * Read the versions and the history again, keeping the entry on screen: a version saved
+   * elsewhere (another user, a kernel, the REST API) then shows in both at once. Every
+   * refresh of the history (an edit here, the "All versions" toggle) comes through here,
+   * so the Versions list is never older than the History under it.
+   */
+  async refresh(): Promise<void> {
+    await Promise.all([this._loadVersions(), this.loadHistory()]);
   }
 
   /** (Re)read the history; a failure leaves the section as it was (it is not the entry). */
@@ -486,6 +497,7 @@ export class ModelDetailsModel {
     this._loading = true;
     this._changed.emit();
     try {
+      const asked = ++this._versionsAsked;
       const [entry, versions] = await Promise.all([
         this.source.getModel(id),
         this.source.versions(id).catch(() => [] as IModelEntry[]),
@@ -495,7 +507,9 @@ export class ModelDetailsModel {
         return;
       }
       this._entry = entry;
-      this._versions = versions;
+      if (asked === this._versionsAsked) {
+        this._versions = versions;
+      }
       this._error = null;
       this._failure = null;
       this._conflict = false;
@@ -527,7 +541,7 @@ export class ModelDetailsModel {
       this._versions = this._versions.map(v => (v.id === updated.id ? updated : v));
       this._changed.emit();
       this.events.emitChanged(this._entry);
-      void this.loadHistory();
+      void this.refresh();
       return 'saved';
     } catch (error) {
       const status = (error as { status?: number }).status;
@@ -570,7 +584,7 @@ export class ModelDetailsModel {
     this._entry = { ...entry, manifest: entry.manifest ?? this._entry?.manifest };
     this._versions = this._versions.map(v => (v.id === entry.id ? entry : v));
     this._changed.emit();
-    void this.loadHistory();
+    void this.refresh();
   }
 
   dispose(): void {
@@ -584,6 +598,28 @@ export class ModelDetailsModel {
     } else if (this._versions.some(v => v.id === entry.id)) {
       this._versions = this._versions.map(v => (v.id === entry.id ? entry : v));
       this._changed.emit();
+    }
+  }
+
+  /** A save in this JupyterLab: a new version of the shown model joins its Versions. */
+  private _onEntryAdded(_: CatalogEvents, entry: IModelEntry): void {
+    if (this._entry && entry.version_set_id === this._entry.version_set_id) {
+      void this.refresh();
+    }
+  }
+
+  /** The versions again; the newest request's answer wins, a failure keeps the list shown. */
+  private async _loadVersions(): Promise<void> {
+    const id = this._id;
+    const asked = ++this._versionsAsked;
+    try {
+      const versions = await this.source.versions(id);
+      if (id === this._id && asked === this._versionsAsked) {
+        this._versions = versions;
+        this._changed.emit();
+      }
+    } catch {
+      // The entry still shows; the next refresh tries again.
     }
   }
 
@@ -601,6 +637,7 @@ export class ModelDetailsModel {
   private _id: string;
   private _entry: IModelEntry | null = null;
   private _versions: IModelEntry[] = [];
+  private _versionsAsked = 0;
   private _loading = false;
   private _error: string | null = null;
   private _conflict = false;

@@ -217,21 +217,24 @@ class CatalogService:
         return self.backend.history(model_id, all_versions)
 
     # --- reading artifacts back -------------------------------------------------------------
-    def iter_file(self, model_id: str, path: str, reuse_buffers: bool = False) -> Iterator[bytes]:
+    def iter_file(self, model_id: str, path: str, reuse_buffers: bool = False, offset: int = 0) -> Iterator[bytes]:
         """The bytes of one artifact file, each chunk checked before it is yielded.
 
         ``reuse_buffers``: yield memoryviews of recycled buffers, each valid until two more
-        chunks have been asked for (faster for a consumer that writes each chunk out)."""
+        chunks have been asked for (faster for a consumer that writes each chunk out).
+        ``offset``: the bytes from there on (read from there when the backend can; the whole
+        file's sha256 is then the reader's to check, see ``ArtifactFile.chunks_from``)."""
         entry = self.get(model_id)
-        return downloads.file_chunks(entry, self.backend.artifact_files(entry, reuse_buffers), path)
+        return downloads.file_chunks(entry, self.backend.artifact_files(entry, reuse_buffers), path, offset)
 
-    def iter_zip(self, model_id: str, reuse_buffers: bool = False) -> Iterator[bytes]:
+    def iter_zip(self, model_id: str, reuse_buffers: bool = False, offset: int = 0) -> Iterator[bytes]:
         """The artifact as a streamed zip.  Each chunk is checked before it is yielded: a
         damaged chunk raises DamagedArtifact instead, so the stream stops short (the zip is
         left incomplete) and no damaged byte is ever served.  Use :meth:`verify` first to
-        refuse a damaged artifact up front.  ``reuse_buffers``: as for :meth:`iter_file`."""
+        refuse a damaged artifact up front.  ``reuse_buffers``, ``offset`` (of the zip): as
+        for :meth:`iter_file`."""
         entry = self.get(model_id)
-        return downloads.zip_stream(entry, self.backend.artifact_files(entry, reuse_buffers))
+        return downloads.zip_stream(entry, self.backend.artifact_files(entry, reuse_buffers), offset)
 
     def zip_size(self, model_id: str) -> int:
         """The exact length in bytes of :meth:`iter_zip`'s stream for this model."""

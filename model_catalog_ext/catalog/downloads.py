@@ -25,18 +25,46 @@ from .source import is_git_folder
 from .zipstream import iter_zip, zip_length
 
 
-def file_chunks(entry: ModelEntry, files: list[ArtifactFile], path: str) -> Iterator[bytes]:
-    """The checked bytes of one file of the artifact."""
+def file_chunks(entry: ModelEntry, files: list[ArtifactFile], path: str, offset: int = 0) -> Iterator[bytes]:
+    """The checked bytes of one file of the artifact, from byte ``offset`` on."""
     item = next((f for f in files if f.path == path), None)
     if item is None:
         raise ModelNotFound(f"Model {entry.id} has no file '{path}'. Its files: "
                             f"{', '.join(f.path for f in files[:20])}.", model_id=entry.id, path=path)
-    return item.chunks()
+    _check_offset(offset, item.size, f"'{path}'")
+    if not offset:
+        return item.chunks()
+    if item.chunks_from is not None:
+        return item.chunks_from(offset)
+    return _without_head(item.chunks(), offset)
 
 
-def zip_stream(entry: ModelEntry, files: list[ArtifactFile]) -> Iterator[bytes]:
-    """The artifact as a stored (uncompressed) zip, stopping short at a damaged chunk."""
-    return iter_zip(((f.path, f.size, f.crc32, f.chunks) for f in files), date_time=entry.time_created)
+def _check_offset(offset, size: int, what: str) -> None:
+    if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= size:
+        raise InvalidInput(f"The offset {offset!r} is not within the {size} bytes of {what}.", size=size)
+
+
+def _without_head(chunks: Iterator[bytes], skip: int) -> Iterator[bytes]:
+    """``chunks`` without their first ``skip`` bytes (read, and so checked, all the same)."""
+    try:
+        for chunk in chunks:
+            if skip >= len(chunk):
+                skip -= len(chunk)
+                continue
+            yield chunk[skip:] if skip else chunk
+            skip = 0
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
+
+
+def zip_stream(entry: ModelEntry, files: list[ArtifactFile], offset: int = 0) -> Iterator[bytes]:
+    """The artifact as a stored (uncompressed) zip, stopping short at a damaged chunk; from
+    byte ``offset`` of the zip on (zipstream.iter_zip says what is read then)."""
+    _check_offset(offset, zip_size(files), f"the zip of model {entry.id}")
+    return iter_zip(((f.path, f.size, f.crc32, f.chunks, f.chunks_from) for f in files),
+                    date_time=entry.time_created, skip=offset)
 
 
 def zip_size(files: list[ArtifactFile]) -> int:

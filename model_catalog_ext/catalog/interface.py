@@ -88,6 +88,10 @@ class ArtifactFile:
     sha256: str
     crc32: int | None
     chunks: Callable[[], Iterator[bytes]]
+    #: ``chunks_from(offset)``: the checked bytes from ``offset`` on, read from there, when the
+    #: backend's store can start a read part-way (a ranged download); None: it cannot, and
+    #: ``downloads.file_chunks`` reads (and checks) the bytes before ``offset`` to drop them.
+    chunks_from: Callable[[int], Iterator[bytes]] | None = None
 
 
 class CatalogBackend(abc.ABC):

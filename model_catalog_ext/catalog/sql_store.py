@@ -512,6 +512,7 @@ class SqlStore(CatalogBackend):
     def artifact_files(self, entry: ModelEntry, reuse_buffers: bool = False) -> builtins.list[ArtifactFile]:
         index = self._chunk_index([m["sha256"] for m in entry.manifest])
         return [ArtifactFile(m["path"], m["size"], m["sha256"], index.get(m["sha256"], (0, b"", None, ""))[2],
+                             functools.partial(self._file_chunks, entry, m, index, reuse_buffers),
                              functools.partial(self._file_chunks, entry, m, index, reuse_buffers))
                 for m in entry.manifest]
 
@@ -524,11 +525,11 @@ class SqlStore(CatalogBackend):
         return {r.sha256: (r.chunk_size, bytes(r.chunk_digests or b""), r.crc32, r.chunk_hash) for r in rows}
 
     def _file_chunks(self, entry: ModelEntry, item: dict, index: dict,
-                     reuse_buffers: bool = False) -> Iterator[bytes]:
+                     reuse_buffers: bool = False, offset: int = 0) -> Iterator[bytes]:
         chunk_size, digests, _, chunk_hash = index.get(item["sha256"], (self.blobs.chunk_size, b"", None, ""))
         chunks = iter_verified(self.blobs, sha256=item["sha256"], size=item["size"], chunk_digests=digests,
                                chunk_size=chunk_size, chunk_hash=chunk_hash, path=item["path"],
-                               model_id=entry.id, reuse_buffers=reuse_buffers)
+                               model_id=entry.id, reuse_buffers=reuse_buffers, offset=offset)
         try:
             yield from chunks
         except DamagedArtifact as exc:

@@ -60,10 +60,20 @@ def _read_full(f, n: int) -> bytes:
 
 def iter_verified(store: BlobStore, *, sha256: str, size: int, chunk_digests: bytes,
                   chunk_size: int, path: str, model_id: str | None = None,
-                  reuse_buffers: bool = False, chunk_hash: str = "sha256") -> Iterator[bytes]:
+                  reuse_buffers: bool = False, chunk_hash: str = "sha256", offset: int = 0) -> Iterator[bytes]:
     """Yield the blob's bytes in chunks, each checked before it is yielded against
     ``chunk_digests`` (made with ``chunk_hash``; see the module docstring for
-    ``reuse_buffers``)."""
+    ``reuse_buffers``).
+
+    ``offset``: the bytes from there on (a ranged download that goes on where it stopped).
+    Reading starts at the chunk that holds ``offset``, and every chunk read is checked against
+    its own digest as always; the chunks before it are not read, so the whole file's sha256 is
+    not checked by such a read -- the client that resumed checks it over all the bytes it got
+    (http_backend's ``_file_chunks``).  A blob without chunk digests is still checked whole."""
+    if offset:
+        yield from _from_offset(store, sha256, size, chunk_digests, chunk_size, path, model_id, reuse_buffers,
+                                chunk_hash, offset)
+        return
     location = store.location(sha256)
     if size <= chunk_size or not chunk_digests:
         # Fits one chunk (or predates chunk digests): check the whole thing, then serve it.
@@ -83,13 +93,43 @@ def iter_verified(store: BlobStore, *, sha256: str, size: int, chunk_digests: by
             yield data
         return
 
+    yield from _iter_chunks(store, sha256, size, chunk_digests, chunk_size, path, model_id, reuse_buffers,
+                            chunk_hash, 0)
+
+
+def _from_offset(store, sha256, size, chunk_digests, chunk_size, path, model_id, reuse_buffers, chunk_hash,
+                 offset) -> Iterator:  # of bytes, or memoryviews (reuse_buffers)
+    if size <= chunk_size or not chunk_digests:
+        # No chunk to start from: the whole is read and checked as always, its head dropped.
+        for chunk in iter_verified(store, sha256=sha256, size=size, chunk_digests=chunk_digests,
+                                   chunk_size=chunk_size, path=path, model_id=model_id, chunk_hash=chunk_hash):
+            if offset >= len(chunk):
+                offset -= len(chunk)
+                continue
+            yield chunk[offset:] if offset else chunk
+            offset = 0
+        return
+    skip = offset % chunk_size  # into the first chunk read
+    for chunk in _iter_chunks(store, sha256, size, chunk_digests, chunk_size, path, model_id, reuse_buffers,
+                              chunk_hash, offset // chunk_size):
+        if skip:
+            yield memoryview(chunk)[skip:] if reuse_buffers else chunk[skip:]
+            skip = 0
+        else:
+            yield chunk
+
+
+def _iter_chunks(store, sha256, size, chunk_digests, chunk_size, path, model_id, reuse_buffers, chunk_hash,
+                 start: int) -> Iterator[bytes]:
+    """The chunks from number ``start`` on, each checked against its digest."""
+    location = store.location(sha256)
     expected = [chunk_digests[i:i + 32] for i in range(0, len(chunk_digests), 32)]
     if len(expected) != -(-size // chunk_size):
         raise damaged(model_id, path, sha256, "its chunk index does not match its size", location)
     new_hash = chunk_hash_function(chunk_hash)
     if getattr(store, "supports_pread", False):
         yield from _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, location,
-                                  reuse_buffers, new_hash)
+                                  reuse_buffers, new_hash, start)
         return
     q: queue.Queue = queue.Queue(_PREFETCH)
     stop = threading.Event()
@@ -106,7 +146,9 @@ def iter_verified(store: BlobStore, *, sha256: str, size: int, chunk_digests: by
     def produce() -> None:
         try:
             with store.open(sha256) as f:
-                for index, digest in enumerate(expected):
+                if start:
+                    f.seek(start * chunk_size)  # local files and fsspec's (S3: a ranged GET) seek
+                for index, digest in enumerate(expected[start:], start):
                     want = min(chunk_size, size - index * chunk_size)
                     data = _read_full(f, want)
                     if len(data) != want:
@@ -172,7 +214,7 @@ def _pread_all(fd: int, want: int, offset: int) -> bytes:
 
 
 def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, location,
-                   reuse_buffers, new_hash) -> Iterator[bytes]:
+                   reuse_buffers, new_hash, start: int = 0) -> Iterator[bytes]:
     """Local blobs: read and check chunks on a small pool, serve them in order."""
     try:
         f = store.open(sha256)
@@ -203,7 +245,7 @@ def _iter_parallel(store, sha256, size, expected, chunk_size, path, model_id, lo
     with f, ThreadPoolExecutor(_WORKERS, thread_name_prefix="catalog-verify") as pool:
         pending: deque = deque()
         held: deque = deque()  # buffers handed out, oldest first
-        next_index = 0
+        next_index = start
         try:
             while pending or next_index < len(expected):
                 while free is not None and len(held) > HOLD:

@@ -21,7 +21,9 @@ _DESCRIPTOR = 0x0008
 _MADE_BY_UNIX = (3 << 8) | 45
 _FILE_MODE = 0o100644 << 16
 
-Entry = tuple  # (archive name, size, crc32 or None, chunks() -> Iterator[bytes])
+# (archive name, size, crc32 or None, chunks() -> Iterator[bytes]), and optionally
+# chunks_from(offset) -> Iterator[bytes]: the bytes from there on, read from there.
+Entry = tuple
 
 
 def _dos_time(when: datetime | None) -> tuple[int, int]:
@@ -33,16 +35,22 @@ def _dos_time(when: datetime | None) -> tuple[int, int]:
     return time, date
 
 
-def iter_zip(entries: Iterable[Entry], date_time: datetime | None = None) -> Iterator[bytes]:
-    """Yield a zip of ``entries``: ``(name, size, crc32 or None, chunks())``.
+def iter_zip(entries: Iterable[Entry], date_time: datetime | None = None, skip: int = 0) -> Iterator[bytes]:
+    """Yield a zip of ``entries``: ``(name, size, crc32 or None, chunks()[, chunks_from(n)])``.
 
     ``chunks()`` is called when the entry's turn comes, so an error it raises (a damaged
     blob) stops the stream before any byte of that entry is yielded.
+
+    ``skip``: yield the zip from that byte on (a ranged download).  The headers before it are
+    made but not yielded; an entry whose CRC is known is not read at all when its data lies
+    wholly before ``skip``, and read from the byte ``skip`` falls on with ``chunks_from``
+    when it has one.  An entry without a known CRC is read whole (its CRC is written after it).
     """
     dos_time, dos_date = _dos_time(date_time)
     central: list[bytes] = []
     offset = 0
-    for name, size, crc, chunks in entries:
+    for name, size, crc, chunks, *more in entries:
+        chunks_from = more[0] if more else None
         name_bytes = name.encode("utf-8")
         flags = _UTF8 | (_DESCRIPTOR if crc is None else 0)
         zip64 = size >= ZIP64_LIMIT
@@ -56,17 +64,28 @@ def iter_zip(entries: Iterable[Entry], date_time: datetime | None = None) -> Ite
             extra, small = b"", header_size
         local = struct.pack("<IHHHHHIIIHH", 0x04034B50, version, flags, 0, dos_time, dos_date,
                             header_crc, small, small, len(name_bytes), len(extra)) + name_bytes + extra
-        yield local
+        if offset + len(local) > skip:
+            yield local[max(0, skip - offset):]
         start = offset
         offset += len(local)
-        written, running = 0, 0
-        stream = chunks()
+        # Bytes of this entry's data before ``skip``: not read when the CRC is known.
+        ahead = min(size, max(0, skip - offset)) if crc is not None else 0
+        written, running = ahead, 0
+        stream: Iterator[bytes]
+        if ahead == size and size:
+            stream = iter(())
+        elif ahead and chunks_from is not None:
+            stream = chunks_from(ahead)
+        else:
+            stream, written = chunks(), 0
         try:
             for chunk in stream:
                 if crc is None:
                     running = crc32(chunk, running)
                 written += len(chunk)
-                yield chunk
+                if offset + written > skip:
+                    cut = skip - (offset + written - len(chunk))  # of its bytes, those before ``skip``
+                    yield chunk[cut:] if cut > 0 else chunk
         finally:
             # Closing the zip (a client that left) closes the entry's reader now, so its
             # blob file and threads go at once, not whenever the collector gets to them.
@@ -80,14 +99,16 @@ def iter_zip(entries: Iterable[Entry], date_time: datetime | None = None) -> Ite
             crc = running
             descriptor = (struct.pack("<IIQQ", 0x08074B50, crc, size, size) if zip64
                           else struct.pack("<IIII", 0x08074B50, crc, size, size))
-            yield descriptor
+            if offset + len(descriptor) > skip:
+                yield descriptor[max(0, skip - offset):]
             offset += len(descriptor)
         central.append(_central_record(name_bytes, flags, version, dos_time, dos_date, crc, size, start))
     cd_start = offset
-    for record in central:
-        yield record
-        offset += len(record)
-    yield _end_records(len(central), cd_start, offset - cd_start)
+    for record in [*central, None]:
+        piece = record if record is not None else _end_records(len(central), cd_start, offset - cd_start)
+        if offset + len(piece) > skip:
+            yield piece[max(0, skip - offset):]
+        offset += len(piece)
 
 
 def _central_record(name: bytes, flags: int, version: int, dos_time: int, dos_date: int, crc: int,

@@ -27,6 +27,7 @@ from tornado import web
 from traitlets import Any, Integer, default
 
 from .caller import CatalogUser
+from .hub_outage import asking_hub
 from .identity import CatalogServiceIdentityProvider
 
 # What the hub sets in the environment of every service it manages.
@@ -101,8 +102,9 @@ class CatalogHubIdentityProvider(CatalogServiceIdentityProvider):
             token = cookie.decode("ascii", "replace") if cookie else None
             if not token:
                 return None
-        model = await self.hub_auth.user_for_token(token, session_id=self.hub_auth.get_session_id(handler),
-                                                   sync=False)
+        # The hub down or restarting is a 503 to retry (hub_outage.py), not a server error.
+        model = await asking_hub(self.hub_auth.user_for_token(
+            token, session_id=self.hub_auth.get_session_id(handler), sync=False))
         if model is None:  # unknown, expired or revoked: 401 (a header's token is never tried as a cookie)
             if from_cookie:
                 handler.clear_cookie(self.hub_auth.cookie_name, path=self.hub_auth.cookie_path)

@@ -12,9 +12,12 @@ from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import APIHandler
 from jupyter_server.utils import url_path_join
 from jupyterhub.services.auth import HubOAuthCallbackHandler
+from tornado import web
 from tornado.httputil import url_concat
 
+from ..errors import CatalogUnavailable
 from .caller import groups_of
+from .hub_outage import answer_hub_unreachable, hub_unreachable
 
 
 class HubOAuthCallback(HubOAuthCallbackHandler):
@@ -25,7 +28,12 @@ class HubOAuthCallback(HubOAuthCallbackHandler):
 
     @allow_unauthenticated  # it is the way in
     async def get(self) -> None:
-        await super().get()
+        try:
+            await super().get()  # asks the hub's API for the token of the code the hub sent
+        except web.HTTPError as exc:
+            if not hub_unreachable(exc):
+                raise
+            answer_hub_unreachable(self)
 
 
 class HubLoginHandler(APIHandler):
@@ -33,6 +41,12 @@ class HubLoginHandler(APIHandler):
 
     def initialize(self, hub_auth) -> None:
         self.hub_auth = hub_auth
+
+    async def prepare(self) -> None:
+        try:
+            await super().prepare()  # asks the hub who the browser's cookie is
+        except CatalogUnavailable:  # the hub out of reach (hub_outage.py)
+            answer_hub_unreachable(self)
 
     @allow_unauthenticated
     def get(self) -> None:

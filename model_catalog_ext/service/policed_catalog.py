@@ -113,13 +113,13 @@ class PolicedCatalog:
             return self.policy.level(self.caller, place["compartment_id"], place.get("project_id")) >= READ
         return self.policy.level(self.caller, entry.compartment_id, entry.project_id) >= READ
 
-    def iter_file(self, model_id: str, path: str, reuse_buffers: bool = False):
+    def iter_file(self, model_id: str, path: str, reuse_buffers: bool = False, offset: int = 0):
         self.get(model_id)
-        return self._catalog.iter_file(model_id, path, reuse_buffers)
+        return self._catalog.iter_file(model_id, path, reuse_buffers, offset)
 
-    def iter_zip(self, model_id: str, reuse_buffers: bool = False):
+    def iter_zip(self, model_id: str, reuse_buffers: bool = False, offset: int = 0):
         self.get(model_id)
-        return self._catalog.iter_zip(model_id, reuse_buffers)
+        return self._catalog.iter_zip(model_id, reuse_buffers, offset)
 
     def zip_size(self, model_id: str) -> int:
         self.get(model_id)

@@ -242,6 +242,70 @@ describe('ModelDetailsModel', () => {
     events.emitDeleted('m1');
     expect(model.deleted).toBe(true);
   });
+
+  /** A catalog whose model m1 gains versions "elsewhere" (as another door saves them). */
+  function growingSource() {
+    const saved = [entry('m1')];
+    const records = () =>
+      saved.map((v, i) => ({ sequence: i + 1, version: v.version, action: 'saved' }) as any);
+    const src = source({
+      versions: jest.fn(async () => saved.slice()),
+      history: jest.fn(async () => records())
+    });
+    const saveElsewhere = () =>
+      saved.push(entry(`m${saved.length + 1}`, { version: saved.length + 1 }));
+    return { src, saveElsewhere };
+  }
+
+  it('reads a version saved elsewhere into Versions with the History, keeping the entry', async () => {
+    const { src, saveElsewhere } = growingSource();
+    const model = new ModelDetailsModel(src, new CatalogEvents(), 'm1');
+    await model.load();
+    const shown = model.entry;
+    saveElsewhere();
+    await model.refresh();
+    expect(model.versions.map(v => v.version)).toEqual([1, 2]);
+    expect(model.history).toHaveLength(2);
+    expect(model.entry).toBe(shown); // not read again, never blanked
+    expect(src.getModel).toHaveBeenCalledTimes(1);
+
+    // The History's own refreshes (here its "All versions" toggle) bring Versions along.
+    saveElsewhere();
+    await model.showHistoryOfAllVersions(true);
+    expect(model.history).toHaveLength(3);
+    expect(model.versions.map(v => v.version)).toEqual([1, 2, 3]);
+  });
+
+  it('refreshes when this JupyterLab saves a new version of the shown model only', async () => {
+    const { src, saveElsewhere } = growingSource();
+    const events = new CatalogEvents();
+    const model = new ModelDetailsModel(src, events, 'm1');
+    await model.load();
+    saveElsewhere();
+    events.emitAdded(entry('other', { version_set_id: 'another-model' }));
+    await Promise.resolve();
+    expect(src.versions).toHaveBeenCalledTimes(1);
+    events.emitAdded(entry('m2', { version: 2 }));
+    await new Promise(resolve => setTimeout(resolve, 0));
+    expect(model.versions.map(v => v.version)).toEqual([1, 2]);
+  });
+
+  it('shows the answer of the newest request for the versions, whatever order they come in', async () => {
+    const answers: ((versions: IModelEntry[]) => void)[] = [];
+    const src = source({
+      versions: jest.fn(() => new Promise<IModelEntry[]>(resolve => answers.push(resolve)))
+    });
+    const model = new ModelDetailsModel(src, new CatalogEvents(), 'm1');
+    const loading = model.load();
+    const older = model.refresh();
+    const newer = model.refresh();
+    answers[2]([entry('m1'), entry('m2', { version: 2 })]);
+    await newer;
+    answers[1]([entry('m1')]);
+    answers[0]([]);
+    await Promise.all([older, loading]);
+    expect(model.versions.map(v => v.id)).toEqual(['m1', 'm2']);
+  });
 });
 
 describe('CatalogListModel: one row per model, busy, failures', () => {

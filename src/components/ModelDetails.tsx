@@ -5,7 +5,8 @@ import {
   editIcon,
   folderIcon,
   notebookIcon,
-  ReactWidget
+  ReactWidget,
+  refreshIcon
 } from '@jupyterlab/ui-components';
 import React, { useEffect, useState } from 'react';
 
@@ -548,6 +549,16 @@ export function ModelDetailsView(props: {
         <span className={`mc-Badge ${inactive ? 'mc-Badge-inactive' : 'mc-Badge-active'}`}>
           {inactive ? 'inactive' : 'active'}
         </span>
+        <span className="mc-Row-spacer" />
+        {/* As the list's: versions saved elsewhere, and the history, read again. */}
+        <button
+          className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button mc-RefreshButton"
+          title="Refresh the versions and the history"
+          aria-label="Refresh"
+          onClick={() => void model.refresh()}
+        >
+          <refreshIcon.react tag="span" className="jp-ToolbarButtonComponent-icon" />
+        </button>
       </div>
 
       <div className="mc-Details-actions" role="toolbar" aria-label="Model actions">
@@ -814,6 +825,9 @@ export function ModelDetailsView(props: {
   );
 }
 
+/** Lumino's message type, without a dependency on @lumino/messaging for it alone. */
+type Message = Parameters<ReactWidget['processMessage']>[0];
+
 /** The main-area content of a model's details. */
 export class ModelDetailsWidget extends ReactWidget {
   constructor(
@@ -835,6 +849,14 @@ export class ModelDetailsWidget extends ReactWidget {
 
   protected render(): JSX.Element {
     return <ModelDetailsView model={this.model} actions={this._actions} />;
+  }
+
+  /** Back on screen (its tab chosen again): versions saved meanwhile elsewhere show. */
+  protected onAfterShow(msg: Message): void {
+    super.onAfterShow(msg);
+    if (this.model.entry && !this.model.loading) {
+      void this.model.refresh();
+    }
   }
 
   private _onChanged(): void {

@@ -70,3 +70,38 @@ def test_upgrade_from_revision_0002(tmp_path):
     svc = open_catalog(url, str(tmp_path / "blobs"))
     assert current_revision(svc.backend.engine) == HEAD_REVISION
     svc.close()
+
+
+@pytest.mark.parametrize("known_crc", [True, False])
+@pytest.mark.parametrize("zip64", [False, True])
+def test_a_zip_from_any_byte_is_the_tail_of_the_whole(monkeypatch, known_crc, zip64):
+    if zip64:
+        monkeypatch.setattr(zipstream, "ZIP64_LIMIT", 100)
+    files = {"score.py": b"def load_model(): pass\n", "dir/model.bin": os.urandom(5000), "empty": b"",
+             "x.txt": b"x" * 150}
+    when = datetime(2024, 5, 1, 12, 30, 10)
+    whole = b"".join(zipstream.iter_zip(_entries(files, known_crc), when))
+    for skip in range(len(whole) + 1):
+        assert b"".join(zipstream.iter_zip(_entries(files, known_crc), when, skip)) == whole[skip:], skip
+
+
+def test_a_zip_from_a_byte_reads_no_entry_before_it_and_the_one_it_falls_in_from_there():
+    data = {"a.bin": os.urandom(1000), "b.bin": os.urandom(1000)}
+    reads: list = []
+
+    def entry(name):
+        def chunks():
+            reads.append((name, 0))
+            return iter([data[name]])
+
+        def chunks_from(offset):
+            reads.append((name, offset))
+            return iter([data[name][offset:]])
+        return (name, 1000, zlib.crc32(data[name]), chunks, chunks_from)
+
+    whole = b"".join(zipstream.iter_zip([entry("a.bin"), entry("b.bin")]))
+    b_data = whole.index(data["b.bin"])
+    reads.clear()
+    tail = b"".join(zipstream.iter_zip([entry("a.bin"), entry("b.bin")], skip=b_data + 600))
+    assert tail == whole[b_data + 600:]
+    assert reads == [("b.bin", 600)]  # a.bin not read at all; b.bin from its 600th byte

@@ -68,6 +68,8 @@ class RunningHub:
     log: Path
     folder: Path
     tokens_made: list[str] = field(default_factory=list)  # none of them may ever be logged
+    # The command and environment it was started with, for restart_hub.
+    launch: tuple[list[str], dict[str, str]] = field(default_factory=lambda: ([], {}))
 
     def log_text(self) -> str:
         return self.log.read_text(errors="replace") if self.log.exists() else ""
@@ -173,7 +175,8 @@ def example_config(public_url: str | None = None):
     return config
 
 
-def start_hub(folder: Path, timeout: float = 120) -> RunningHub:
+def start_hub(folder: Path, timeout: float = 120, service_args: tuple[str, ...] = ()) -> RunningHub:
+    """A running hub whose catalog service has ``service_args`` beside the example's."""
     folder.mkdir(parents=True, exist_ok=True)
     if not PROXY.exists():
         raise RuntimeError(f"{PROXY} is missing: run `npm ci --prefix tests/hub` (scripts/test.sh does)")
@@ -189,7 +192,8 @@ def start_hub(folder: Path, timeout: float = 120) -> RunningHub:
     command = service_command(list(example_config().JupyterHub.services[0]["command"]),
                               ["--CatalogHubIdentityProvider.hub_cache_max_age=1",
                                # ignored under a hub (anyone could send it through the proxy): tested
-                               "--CatalogServiceIdentityProvider.trusted_header=X-Forwarded-User"])
+                               "--CatalogServiceIdentityProvider.trusted_header=X-Forwarded-User",
+                               *service_args])
     config = folder / "jupyterhub_config.py"
     config.write_text(TEST_SITE.format(
         example=str(EXAMPLE_CONFIG), public_url=public_url, hub_port=hub_port,
@@ -205,13 +209,22 @@ def start_hub(folder: Path, timeout: float = 120) -> RunningHub:
     for name in ("MODEL_CATALOG_TOKEN", "MODEL_CATALOG_URL", "MODEL_CATALOG_ARTIFACT_ROOT", "JUPYTERHUB_API_TOKEN"):
         env.pop(name, None)
     log = folder / "hub.log"
-    with open(log, "wb") as out:
-        process = subprocess.Popen([shutil.which("jupyterhub", path=env["PATH"]) or "jupyterhub", "-f", str(config)],
-                                   cwd=folder, env=env, stdout=out, stderr=subprocess.STDOUT)
+    launch = ([shutil.which("jupyterhub", path=env["PATH"]) or "jupyterhub", "-f", str(config)], env)
     hub = RunningHub(public_url, f"http://127.0.0.1:{hub_port}/hub/api", f"{public_url}/services/{CATALOG}",
-                     process, log, folder)
+                     _launch(launch, folder, log), log, folder, launch=launch)
     _wait_until_ready(hub, timeout)
     return hub
+
+
+def _launch(launch: tuple[list[str], dict[str, str]], folder: Path, log: Path) -> subprocess.Popen:
+    with open(log, "ab") as out:
+        return subprocess.Popen(launch[0], cwd=folder, env=launch[1], stdout=out, stderr=subprocess.STDOUT)
+
+
+def restart_hub(hub: RunningHub, timeout: float = 120) -> None:
+    """Start the stopped ``hub`` again, on the same ports and database (its tokens still valid)."""
+    hub.process = _launch(hub.launch, hub.folder, hub.log)
+    _wait_until_ready(hub, timeout)
 
 
 def _wait_until_ready(hub: RunningHub, timeout: float) -> None:

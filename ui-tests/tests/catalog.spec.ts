@@ -187,7 +187,7 @@ test.describe('Model catalog', () => {
     await details.getByRole('button', { name: 'Deactivate' }).click();
     await expect(details.locator('.mc-Details-header .mc-Badge-inactive')).toBeVisible();
     await expect(row(page, name)).toHaveCount(0);
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.locator('#model-catalog-panel').getByRole('button', { name: 'Refresh' }).click();
     await expect(page.locator('.mc-Panel-progress.mc-mod-active')).toHaveCount(0);
     await expect(row(page, name)).toHaveCount(0);
     await page.getByLabel('Show inactive').check();

@@ -154,7 +154,7 @@ test.describe('Issue 21 defects', () => {
         return route.continue();
       }
     );
-    await page.getByRole('button', { name: 'Refresh' }).click();
+    await page.locator('#model-catalog-panel').getByRole('button', { name: 'Refresh' }).click();
     const panel = page.locator('#model-catalog-panel');
     await expect(panel.locator('.mc-ErrorState')).toContainText(
       'The Jupyter server is not answering'

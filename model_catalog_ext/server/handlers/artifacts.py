@@ -58,18 +58,19 @@ class _StreamingHandler(CatalogAPIHandler):
         # (nothing flushed yet) would go out as JSON.
         self.finish(set_content_type=self._headers.get("Content-Type", "application/octet-stream"))
 
-    def ranged(self, chunks, size: int, etag: str):
-        """Headers of a download that may be asked for in part (Range), and its chunks."""
+    def asked_range(self, size: int, etag: str) -> tuple[int, int] | None:
+        """The headers of a download that may be asked for in part (Range), and the part asked
+        for (first and last byte), if any."""
         span = requested_range(self.request.headers, size, etag)
         self.set_header("Accept-Ranges", "bytes")
         self.set_header("ETag", f'"{etag}"')
         if span is None:
             self.set_header("Content-Length", str(size))
-            return chunks
+            return None
         self.set_status(206)
         self.set_header("Content-Range", f"bytes {span[0]}-{span[1]}/{size}")
         self.set_header("Content-Length", str(span[1] - span[0] + 1))
-        return sliced(iter(chunks), *span)
+        return span
 
 
 class ArtifactZipHandler(_StreamingHandler):
@@ -79,12 +80,14 @@ class ArtifactZipHandler(_StreamingHandler):
     async def get(self, model_id):
         entry = await self.run_blocking(self.catalog.get, model_id)
         size = await self.run_blocking(self.catalog.zip_size, model_id)
-        chunks = await self.run_blocking(self.catalog.iter_zip, model_id, True)
         name = entry.zip_name
         self.set_header("Content-Type", "application/zip")
         self.set_header("Content-Disposition", f'attachment; filename="{name}"')
         # A known length: no chunked encoding (3x faster in tornado) and real browser progress.
-        await self.stream(self.ranged(chunks, size, entry.artifact_digest))
+        span = self.asked_range(size, entry.artifact_digest)
+        first = span[0] if span else 0  # the files before it are not read (zipstream.iter_zip)
+        chunks = await self.run_blocking(self.catalog.iter_zip, model_id, True, first)
+        await self.stream(chunks if span is None else sliced(iter(chunks), 0, span[1] - first))
 
 
 class ArtifactFileHandler(_StreamingHandler):
@@ -107,8 +110,12 @@ class ArtifactFileHandler(_StreamingHandler):
         else:
             content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
         self.set_header("Content-Type", content_type)
-        chunks = await self.run_blocking(self.catalog.iter_file, model_id, path, True)
-        await self.stream(self.ranged(chunks, known[path]["size"], known[path]["sha256"]))
+        span = self.asked_range(known[path]["size"], known[path]["sha256"])
+        # A range is read from its first byte on, not from the file's (iter_file says what
+        # is checked then); the bytes after its last are not read.
+        first = span[0] if span else 0
+        chunks = await self.run_blocking(self.catalog.iter_file, model_id, path, True, first)
+        await self.stream(chunks if span is None else sliced(iter(chunks), 0, span[1] - first))
 
 
 class DownloadToFolderHandler(CatalogAPIHandler):

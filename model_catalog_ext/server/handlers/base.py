@@ -103,7 +103,10 @@ class CatalogAPIHandler(APIHandler):
         self.clear()
         if allow:
             self.set_header("Allow", allow)
-        if status == 413:  # the rest of the body is not read: the connection ends after this
+        # The rest of the body is not read (too large, or an error in prepare() of a streaming
+        # handler, e.g. a refused token): tornado ends the connection after this, so say so, or
+        # a proxy that keeps connections open (the hub's) sends its next request into a closed one.
+        if status == 413 or not getattr(self.request.connection, "_read_finished", True):
             self.set_header("Connection", "close")
         if status == 401:
             self.set_header("WWW-Authenticate", 'token realm="jupyter_server"')
