@@ -97,6 +97,11 @@ class SqlStore(CatalogBackend):
         self.artifact_root = blob_store.url
         self._listing = ListingCompiler(engine.dialect.name, self._has_fts())
         self._pages: ListingCache | None = None
+        # PostgreSQL: listings read outside a transaction -- each statement sees what is
+        # committed when it runs, as it would in one (READ COMMITTED), without a BEGIN and a
+        # ROLLBACK round trip around it.  (SQLite has no round trips, and its connections
+        # keep the transaction handling engine.py gives them.)
+        self._reads = engine if is_sqlite(engine) else engine.execution_options(isolation_level="AUTOCOMMIT")
 
     def info(self) -> BackendInfo:
         if is_sqlite(self.engine):
@@ -182,7 +187,7 @@ class SqlStore(CatalogBackend):
 
     def list(self, query: ModelQuery) -> Page:
         cache = self._pages
-        with self.engine.connect() as conn:
+        with self._reads.connect() as conn:
             if cache is None:
                 return self._list(conn, query)
             key, generation = query_key(query), conn.execute(_READ_CHANGES).scalar_one()
