@@ -190,12 +190,13 @@ class SqlStore(CatalogBackend):
         with self._reads.connect() as conn:
             if cache is None:
                 return self._list(conn, query)
-            key, generation = query_key(query), conn.execute(_READ_CHANGES).scalar_one()
-            page = cache.get(key, generation)
-            if page is None:
-                page = self._list(conn, query)
-                cache.put(key, generation, page)
-            return page
+            generation = conn.execute(_READ_CHANGES).scalar_one()
+            # Released before waiting for another caller's read of the same page.
+        return cache.get_or_read(query_key(query), generation, functools.partial(self._list_anew, query))
+
+    def _list_anew(self, query: ModelQuery) -> Page:
+        with self._reads.connect() as conn:
+            return self._list(conn, query)
 
     def _list(self, conn, query: ModelQuery) -> Page:
         candidates = self._listing.candidates(query)

@@ -143,3 +143,34 @@ def test_the_scope_key_does_not_depend_on_set_order():
     two = AccessScope(frozenset({"c2", None, "c1"}), frozenset({(None, "p2"), ("c1", "p1")}))
     assert query_key(ModelQuery(scope=one).normalized()) == query_key(ModelQuery(scope=two).normalized())
     assert query_key(ModelQuery(scope=one).normalized()) != query_key(ModelQuery().normalized())
+
+
+def test_callers_asking_at_once_share_one_read():
+    cache = ListingCache(4)
+    key = query_key(ModelQuery().normalized())
+    started, release, reads = threading.Event(), threading.Event(), []
+
+    def read():
+        reads.append(1)
+        started.set()
+        release.wait(10)
+        return Page([])
+
+    results: list = []
+    first = threading.Thread(target=lambda: results.append(cache.get_or_read(key, 1, read)))
+    first.start()
+    started.wait(10)
+    others = [threading.Thread(target=lambda: results.append(cache.get_or_read(key, 1, read))) for _ in range(3)]
+    for thread in others:
+        thread.start()
+    release.set()
+    for thread in [first, *others]:
+        thread.join(10)
+    assert len(reads) == 1 and len(results) == 4 and all(r is results[0] for r in results)
+    # A failed read fails those who waited for it too, and the next caller reads again.
+    def fail():
+        raise RuntimeError("database gone")
+
+    with pytest.raises(RuntimeError):
+        cache.get_or_read(key, 2, fail)
+    assert cache.get_or_read(key, 2, lambda: Page([])) is not None
