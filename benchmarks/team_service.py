@@ -26,10 +26,11 @@ What it does, all on this machine:
    and name filter in turn), half save while half list.
 
 Clients list the same two first pages again and again, as side panels do: a service answers
-a listing asked again from memory while the catalog is unchanged (a change counter every write
-raises, read once per listing: model_catalog_ext/catalog/listing_cache.py), so in the ``list``
-phase most listings are served from memory, and in ``mixed`` each save makes the next listing
-of each page an uncached one.  ``--no-listing-cache`` shows every listing going to PostgreSQL.
+a listing asked again from memory while nothing on it changed (a change counter and log every
+write keeps, read once per listing: model_catalog_ext/catalog/listing_cache.py), so in the
+``list`` phase listings are served from memory, and in ``mixed`` each save is checked against
+the kept pages (a save of another tag leaves them; one of the listed tag, one in 50, makes
+that page be read again).  ``--no-listing-cache`` shows every listing going to PostgreSQL.
 
 Reported: saves/s and lists/s, first-page list p50/p95 per filter (ms), each server's RSS
 (start, peak, end, summed over its processes), the CPU milliseconds one operation costs each

@@ -217,6 +217,12 @@ class ListingCompiler:
                 .select_from(models.join(first, models.c.seq == first.c.seq))
                 .where(self._is_latest(q)).order_by(*in_order).limit(q.limit + 1))
 
+    def probe(self, q: ModelQuery, version_set_ids: list[str]) -> sa.Select:
+        """A row ``q`` finds now among these version sets, if any: the check that a kept page
+        is still right after changes to them (listing_cache.py)."""
+        return (self.statement(q).with_only_columns(models.c.seq)
+                .where(models.c.version_set_id.in_(version_set_ids)).limit(1))
+
     def count_statement(self, q: ModelQuery) -> sa.Select:
         """SELECT COUNT of every entry ``q`` matches, on all pages."""
         source, where, _ = self._filtered(q, ordered=False)

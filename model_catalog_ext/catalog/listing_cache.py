@@ -1,23 +1,28 @@
-"""Pages of listings kept in memory, valid while the catalog's change counter stands still.
+"""Pages of listings kept in memory, and how each is known to be still right.
 
 Many people list the same pages (everyone's side panel opens on the same first page, and
 refreshes it): a catalog service answers those from memory instead of asking the database
-again.  Whether a kept page is still right is decided by the ``catalog_changes`` counter
-(the sum of its rows), which every write transaction raises by one as its last statement
-(migration 0009):
+again.  Every write transaction, as its last step, raises the ``catalog_changes`` counter
+and logs which version sets it touched (migration 0009); the counter's row lock makes the
+numbers follow the commits.  A listing reads the counter first:
 
-- a listing reads the counter first, then (on a miss) the page, in a later snapshot, so a
-  page kept under counter value G holds at least everything committed when G was read;
-- a reader who finds the counter still at G knows nothing was committed since, so the page
-  is what its own query would find; after any commit (on any instance of the service, or
-  any other process on the database) the counter differs and the page is read afresh.
+- the same number as when its page was read: nothing was committed since, the page is
+  what its own query would find;
+- a higher one: the changes in between are read from the log (they are all committed).  The
+  page is still right if none touched a version set the page shows (or the row after it,
+  which decides whether there is a next page) and the query finds nothing among the
+  touched version sets now (nothing new entered, nothing hidden came back).  That check is
+  made in one snapshot with the counter it is checked up to; else the page is read anew.
 
-So a caller never sees a page older than its own last write, whichever instance took the
-write.  Pages of an older counter can never match again and are dropped as soon as a
-newer one is seen.  Callers asking for the same page at once after a change wait for the
-first one's read instead of each asking the database (the same counter, the same page).
-The pages are shared between callers, who must not change them: only the
-catalog's REST handlers, which serialize them, ask for this (``share_listings``).
+Why that is enough: a row outside the touched version sets is as it was, so the rows the
+query matches now are the old matches minus touched ones plus touched ones that match
+now; with none of the latter and none of the page's among the former, the page's rows are
+still the first matches after its position, in the same order, with the same counts.  So a
+caller never gets a page older than the last change it made, whichever instance took it,
+and saves that do not concern a page (other people's models, under other tags) leave it in
+memory.  Callers asking for the same page at once wait for one read of it.  The pages are
+shared between callers, who must not change them: only the catalog's REST handlers, which
+serialize them, ask for this (``share_listings``).
 """
 from __future__ import annotations
 
@@ -25,8 +30,12 @@ import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from .query import ModelQuery, Page
+
+# A page older than this many changes is read anew rather than checked against all of them.
+MAX_CHANGES_CHECKED = 2000
 
 
 def query_key(query: ModelQuery) -> tuple:
@@ -39,45 +48,49 @@ def query_key(query: ModelQuery) -> tuple:
     return (json.dumps(query.fingerprint(), default=str), query.limit, query.page_token, query.count_total, scope)
 
 
+@dataclass
+class KeptPage:
+    """A page, the counter value it is right for, and the version sets it depends on."""
+
+    page: Page
+    generation: int
+    version_sets: frozenset[str]
+
+
+# read() -> a page read anew, with the counter value it was read under (or later).
+Reader = Callable[[], KeptPage]
+# still_good(kept) -> the counter value up to which ``kept`` is checked and right, or None.
+Checker = Callable[[KeptPage], "int | None"]
+
+
 class ListingCache:
-    """At most ``size`` pages (least recently used go first), all of one counter value."""
+    """At most ``size`` pages (the least recently used go first)."""
 
     def __init__(self, size: int):
         self.size = size
-        self.generation: int | None = None
-        self._pages: OrderedDict[tuple, Page] = OrderedDict()
+        self._pages: OrderedDict[tuple, KeptPage] = OrderedDict()
         self._lock = threading.Lock()
         self._reading: dict[tuple, _Reading] = {}  # (key, counter) -> the read under way
         self.hits = 0
+        self.checked = 0
         self.misses = 0
 
-    def _advance(self, generation: int) -> bool:
-        """Move to ``generation`` if it is newer (dropping every page); whether it is current."""
-        if self.generation is None or generation > self.generation:
-            self.generation = generation
-            self._pages.clear()
-        return generation == self.generation
-
     def get(self, key: tuple, generation: int) -> Page | None:
+        """The page kept for ``key`` if it was read under exactly ``generation``."""
         with self._lock:
-            page = self._pages.get(key) if self._advance(generation) else None
-            if page is None:
-                self.misses += 1
-                return None
-            self._pages.move_to_end(key)
-            self.hits += 1
-            return page
+            kept = self._pages.get(key)
+            return kept.page if kept is not None and kept.generation == generation else None
 
-    def get_or_read(self, key: tuple, generation: int, read: Callable[[], Page]) -> Page:
-        """The kept page, or ``read()``'s -- called by one caller at a time per page and
-        counter value; the others asking meanwhile get its page (or its error)."""
+    def get_or_read(self, key: tuple, generation: int, read: Reader, still_good: Checker) -> Page:
+        """The page for ``key`` right at counter ``generation`` (or later): kept, kept and
+        checked, or read -- one caller at a time per page and counter value; the others
+        asking meanwhile get its page (or its error)."""
         with self._lock:
-            page = self._pages.get(key) if self._advance(generation) else None
-            if page is not None:
+            kept = self._pages.get(key)
+            if kept is not None and kept.generation >= generation:
                 self._pages.move_to_end(key)
                 self.hits += 1
-                return page
-            self.misses += 1
+                return kept.page
             flight = self._reading.get((key, generation))
             leader = flight is None
             if leader:
@@ -90,9 +103,17 @@ class ListingCache:
             assert flight.page is not None
             return flight.page
         try:
-            flight.page = read()
-            self.put(key, generation, flight.page)
-            return flight.page
+            checked_up_to = still_good(kept) if kept is not None else None
+            if checked_up_to is not None and checked_up_to >= generation:
+                assert kept is not None
+                self.checked += 1
+                fresh = KeptPage(kept.page, checked_up_to, kept.version_sets)
+            else:
+                self.misses += 1
+                fresh = read()
+            self.put(key, fresh)
+            flight.page = fresh.page
+            return fresh.page
         except BaseException as exc:
             flight.error = exc
             raise
@@ -101,19 +122,56 @@ class ListingCache:
                 del self._reading[(key, generation)]
             flight.done.set()
 
-    def put(self, key: tuple, generation: int, page: Page) -> None:
+    def put(self, key: tuple, kept: KeptPage) -> None:
         with self._lock:
-            # A page read under an older counter than one already seen may miss a commit.
-            if not self._advance(generation):
-                return
-            self._pages[key] = page
+            old = self._pages.get(key)
+            if old is not None and old.generation > kept.generation:
+                return  # a newer page is already kept
+            self._pages[key] = kept
             self._pages.move_to_end(key)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
 
 
+class ChangeLog:
+    """The version sets touched by each numbered change, as read from the database's log (a
+    committed entry never changes, so the recent ones are kept here and extended)."""
+
+    def __init__(self, fetch: Callable[[int, int], list[tuple[int, str]]]):
+        self._fetch = fetch  # (after, up_to) -> [(change_no, version_set_id), ...]
+        self._lock = threading.Lock()
+        self._touched: dict[int, set[str]] = {}
+        self._after = self._up_to = 0  # the changes after < n <= up_to are all in _touched
+
+    def touched(self, after: int, up_to: int) -> set[str] | None:
+        """The version sets changes ``after < n <= up_to`` touched (None: too many to check)."""
+        if up_to - after > MAX_CHANGES_CHECKED:
+            return None
+        with self._lock:
+            if self._after == self._up_to or up_to < self._after or after > self._up_to:
+                self._load(after, up_to, fresh=True)  # nothing kept, or no overlap
+            if after < self._after:
+                self._load(after, self._after)
+            if up_to > self._up_to:
+                self._load(self._up_to, up_to)
+            if self._up_to - self._after > 2 * MAX_CHANGES_CHECKED:  # forget the oldest
+                self._after = self._up_to - MAX_CHANGES_CHECKED
+                self._touched = {n: sets for n, sets in self._touched.items() if n > self._after}
+            found: set[str] = set()
+            for n in range(after + 1, up_to + 1):
+                found |= self._touched.get(n, set())
+            return found
+
+    def _load(self, after: int, up_to: int, fresh: bool = False) -> None:
+        if fresh:
+            self._touched, self._after, self._up_to = {}, after, after
+        for change_no, version_set_id in self._fetch(after, up_to):
+            self._touched.setdefault(change_no, set()).add(version_set_id)
+        self._after, self._up_to = min(self._after, after), max(self._up_to, up_to)
+
+
 class _Reading:
-    """A page being read from the database, awaited by those who asked for it meanwhile."""
+    """A page being read, awaited by those who asked for it meanwhile."""
 
     def __init__(self) -> None:
         self.done = threading.Event()

@@ -18,7 +18,7 @@ import builtins
 import contextlib
 import functools
 import os
-import random
+import threading
 import time
 from collections.abc import Iterator, Sequence
 from typing import Any
@@ -34,7 +34,7 @@ from .entry import ModelEntry
 from .hashing import CHUNK_HASH
 from .interface import ArtifactFile, BackendInfo, Capabilities, CatalogBackend, ProgressCallback
 from .listing import ListingCompiler, version_counts
-from .listing_cache import ListingCache, query_key
+from .listing_cache import MAX_CHANGES_CHECKED, ChangeLog, KeptPage, ListingCache, query_key
 from .query import ModelQuery, Page
 from .records import (
     dumps,
@@ -53,10 +53,10 @@ from .source import ArtifactSource
 from .sql_errors import typed_write_errors
 from .staging import collect_uploads, open_staging
 from .tables import (
-    CHANGE_SLOTS,
     artifact_blobs,
     artifacts,
     blobs,
+    catalog_change_log,
     catalog_changes,
     model_history,
     model_tags,
@@ -69,12 +69,15 @@ _JSON_FIELDS = ("freeform_tags", "defined_metadata", "custom_metadata", "provena
 _MAX_COMMIT_ATTEMPTS = 5
 # The same for every SQL store; asked on every listing, so made once.
 _CAPABILITIES = Capabilities(deduplicates=True, verify_stored=True, garbage_collection=True, history=True)
-# Every write transaction's last statement, on a random one of the counter's rows: the row
-# lock it takes is held until the commit, which then follows at once, and concurrent writes
-# seldom pick the same row (listing_cache.py).
-_COUNT_CHANGE = (catalog_changes.update().where(catalog_changes.c.id == sa.bindparam("slot"))
-                 .values(changes=catalog_changes.c.changes + 1))
-_READ_CHANGES = sa.select(sa.func.coalesce(sa.func.sum(catalog_changes.c.changes), 0))
+# Every write transaction's last steps: the counter's row lock is then held only until the
+# commit that follows at once, and the numbers follow the commits (listing_cache.py).
+_COUNT_CHANGE = (catalog_changes.update().where(catalog_changes.c.id == 1)
+                 .values(changes=catalog_changes.c.changes + 1).returning(catalog_changes.c.changes))
+_READ_CHANGES = sa.select(catalog_changes.c.changes).where(catalog_changes.c.id == 1)
+# More version sets changed than this: reading the page anew costs less than looking.
+_MAX_SETS_PROBED = 200
+# The change log keeps this many changes (a listing kept longer is read anew, not checked).
+_LOG_KEPT = 10 * MAX_CHANGES_CHECKED
 
 
 class _MissingBlobs(Exception):
@@ -97,6 +100,8 @@ class SqlStore(CatalogBackend):
         self.artifact_root = blob_store.url
         self._listing = ListingCompiler(engine.dialect.name, self._has_fts())
         self._pages: ListingCache | None = None
+        self._changes = ChangeLog(self._changes_after)
+        self._touched = threading.local()  # .sets: what the thread's write transaction changes
         # PostgreSQL: listings read outside a transaction -- each statement sees what is
         # committed when it runs, as it would in one (READ COMMITTED), without a BEGIN and a
         # ROLLBACK round trip around it.  (SQLite has no round trips, and its connections
@@ -127,13 +132,29 @@ class SqlStore(CatalogBackend):
 
     @contextlib.contextmanager
     def _write(self, listed: bool = True):
-        """A write transaction; ``listed=False``: one that changes nothing a listing shows
-        (blob bookkeeping), so kept pages stay good."""
+        """A write transaction; its body names each version set whose models it changes with
+        :meth:`_touch`.  ``listed=False``: one that changes nothing a listing shows (blob
+        bookkeeping), so it is not counted."""
         with typed_write_errors(), self.engine.connect().execution_options(catalog_write=True) as conn:
             with conn.begin():
-                yield conn
+                touched = self._touched.sets = set()
+                try:
+                    yield conn
+                finally:
+                    self._touched.sets = None
                 if listed:
-                    conn.execute(_COUNT_CHANGE, {"slot": random.randrange(CHANGE_SLOTS)})
+                    change_no = conn.execute(_COUNT_CHANGE).scalar_one()
+                    if touched:
+                        conn.execute(catalog_change_log.insert(),
+                                     [{"change_no": change_no, "version_set_id": s} for s in sorted(touched)])
+                    if change_no % 256 == 0:
+                        conn.execute(catalog_change_log.delete().where(catalog_change_log.c.change_no
+                                                                       <= change_no - _LOG_KEPT))
+
+    def _touch(self, version_set_id: str) -> None:
+        """Log that this thread's write transaction changes models of ``version_set_id`` (what
+        kept listings check)."""
+        self._touched.sets.add(version_set_id)
 
     def _lock_blob_rows(self, conn, shas: builtins.list[str]) -> None:
         # SQLite: the write transaction already holds the database lock.
@@ -189,16 +210,42 @@ class SqlStore(CatalogBackend):
         cache = self._pages
         with self._reads.connect() as conn:
             if cache is None:
-                return self._list(conn, query)
+                return self._list(conn, query)[0]
             generation = conn.execute(_READ_CHANGES).scalar_one()
             # Released before waiting for another caller's read of the same page.
-        return cache.get_or_read(query_key(query), generation, functools.partial(self._list_anew, query))
+        return cache.get_or_read(query_key(query), generation, functools.partial(self._list_anew, query),
+                                 functools.partial(self._still_good, query))
 
-    def _list_anew(self, query: ModelQuery) -> Page:
+    def _list_anew(self, query: ModelQuery) -> KeptPage:
         with self._reads.connect() as conn:
-            return self._list(conn, query)
+            generation = conn.execute(_READ_CHANGES).scalar_one()
+            page, sets = self._list(conn, query)
+        # Read after the counter: right for `generation` at least.
+        return KeptPage(page, generation, sets)
 
-    def _list(self, conn, query: ModelQuery) -> Page:
+    def _still_good(self, query: ModelQuery, kept: KeptPage) -> int | None:
+        """The counter value up to which ``kept`` is checked and right (None: read it anew);
+        the checks and the counter come from one snapshot."""
+        if query.count_total:
+            return None  # any change of a match changes the total
+        repeatable = {} if is_sqlite(self.engine) else {"isolation_level": "REPEATABLE READ"}
+        with self.engine.connect().execution_options(**repeatable) as conn, conn.begin():
+            now = conn.execute(_READ_CHANGES).scalar_one()
+            touched = self._changes.touched(kept.generation, now)
+            if touched is None or len(touched) > _MAX_SETS_PROBED or touched & kept.version_sets:
+                return None
+            if touched and conn.execute(self._listing.probe(query, sorted(touched))).first() is not None:
+                return None
+            return now
+
+    def _changes_after(self, after: int, up_to: int) -> builtins.list[tuple[int, str]]:
+        log = catalog_change_log.c
+        with self._reads.connect() as conn:
+            return [(r.change_no, r.version_set_id) for r in conn.execute(
+                sa.select(log.change_no, log.version_set_id).where(log.change_no > after, log.change_no <= up_to))]
+
+    def _list(self, conn, query: ModelQuery) -> tuple[Page, frozenset[str]]:
+        """The page, and the version sets of its rows and of the row after it."""
         candidates = self._listing.candidates(query)
         rows = None
         if candidates is not None:
@@ -206,12 +253,13 @@ class SqlStore(CatalogBackend):
         if rows is None or len(rows) <= query.limit:  # none, or short: maybe cut short by the bound
             rows = conn.execute(self._listing.statement(query)).fetchall()
         more = len(rows) > query.limit
+        sets = frozenset(r.version_set_id for r in rows)
         rows = rows[: query.limit]
         items = self._entries(conn, rows)
         total = conn.execute(self._listing.count_statement(query)).scalar() if query.count_total else None
         token = self._listing.next_token(query, rows[-1]) if more else None
         counts = version_counts(rows) if query.latest_only else {}
-        return Page(items=items, next_page_token=token, total=total, version_counts=counts)
+        return Page(items=items, next_page_token=token, total=total, version_counts=counts), sets
 
     def versions(self, model_id: str) -> builtins.list[ModelEntry]:
         """Every entry of the model's version set (all states), by ascending version."""
@@ -350,6 +398,7 @@ class SqlStore(CatalogBackend):
                 "etag": new_etag(),
             }
             seq = conn.execute(models.insert().values(**row).returning(models.c.seq)).scalar_one()
+            self._touch(version_set_id)
             self._write_tags(conn, seq, values["freeform_tags"])
             entry = self._entries(conn, [conn.execute(sa.select(models).where(models.c.seq == seq)).first()])[0]
             self._record(conn, entry, now, actor, "saved", hist.saved_changes(entry))
@@ -393,6 +442,7 @@ class SqlStore(CatalogBackend):
                 values["time_updated"] = max(now_us(), row.time_updated + 1)
                 values["etag"] = new_etag()
                 conn.execute(models.update().where(models.c.seq == row.seq).values(**values))
+                self._touch(row.version_set_id)
                 if "freeform_tags" in changes:
                     self._write_tags(conn, row.seq, changes["freeform_tags"])
                 old = {key: loads(row._mapping[key]) if key in _JSON_FIELDS else row._mapping[key] for key in changes}
@@ -409,6 +459,7 @@ class SqlStore(CatalogBackend):
                 at = max(now_us(), row.time_updated + 1)
                 conn.execute(models.update().where(models.c.seq == row.seq).values(
                     lifecycle_state=state, time_updated=at, etag=new_etag()))
+                self._touch(row.version_set_id)
                 self._record(conn, row, at, actor or current_user(), hist.state_action(state),
                              hist.state_changes(row.lifecycle_state, state))
                 row = conn.execute(sa.select(models).where(models.c.seq == row.seq)).first()
@@ -420,6 +471,7 @@ class SqlStore(CatalogBackend):
         with self._write() as conn:
             row = self._row(conn, model_id, for_update=True)
             self._record(conn, row, now_us(), actor or current_user(), "deleted", {})
+            self._touch(row.version_set_id)
             conn.execute(model_tags.delete().where(model_tags.c.seq == row.seq))
             conn.execute(models.delete().where(models.c.seq == row.seq))
             if conn.execute(sa.select(models.c.seq).where(models.c.version_set_id == row.version_set_id)

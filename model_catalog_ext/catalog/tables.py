@@ -132,12 +132,19 @@ model_history = sa.Table(
     sa.Index("ix_model_history_set", "version_set_id", "seq"),
 )
 
-# Rows 0..CHANGE_SLOTS-1; every write transaction raises one of them (picked at random) by
-# one as its last statement, so their sum counts the commits (migration 0009, listing_cache.py).
-CHANGE_SLOTS = 16
+# One row (id 1), raised by one by every write transaction as its last step; its row lock,
+# held until the commit, makes the numbers follow the commits (migration 0009).
 catalog_changes = sa.Table(
     "catalog_changes",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("changes", sa.BigInteger, nullable=False),
+)
+
+# Which version sets each numbered change touched (the most recent ones are kept).
+catalog_change_log = sa.Table(
+    "catalog_change_log",
+    metadata,
+    sa.Column("change_no", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("version_set_id", sa.String(64), primary_key=True),
 )

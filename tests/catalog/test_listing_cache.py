@@ -6,7 +6,7 @@ import threading
 
 import pytest
 
-from model_catalog_ext.catalog.listing_cache import ListingCache, query_key
+from model_catalog_ext.catalog.listing_cache import MAX_CHANGES_CHECKED, ChangeLog, KeptPage, ListingCache, query_key
 from model_catalog_ext.catalog.query import AccessScope, ModelQuery, Page
 from model_catalog_ext.catalog.tables import catalog_changes
 
@@ -116,26 +116,40 @@ def test_listings_while_another_instance_saves_never_lose_a_committed_model(two_
     assert errors == []
 
 
-def test_a_page_read_under_an_older_counter_is_not_kept():
+def test_a_page_read_under_an_older_counter_does_not_replace_a_newer_one():
     cache = ListingCache(4)
     key = query_key(ModelQuery().normalized())
     page, newer = Page([]), Page([])
-    assert cache.get(key, 7) is None
-    cache.put(key, 8, newer)  # another thread already saw counter 8
-    cache.put(key, 7, page)  # read before that commit: must not replace it
-    assert cache.get(key, 8) is newer
-    assert cache.get(key, 7) is None
-    # A newer counter drops everything kept.
-    assert cache.get(key, 9) is None and cache.get(key, 8) is None
+    cache.put(key, KeptPage(newer, 8, frozenset()))
+    cache.put(key, KeptPage(page, 7, frozenset()))  # read before that commit
+    assert cache.get(key, 8) is newer and cache.get(key, 7) is None
 
 
 def test_the_cache_keeps_at_most_its_size():
     cache = ListingCache(2)
     keys = [query_key(ModelQuery(name=f"n{i}").normalized()) for i in range(3)]
     for key in keys:
-        cache.put(key, 1, Page([]))
+        cache.put(key, KeptPage(Page([]), 1, frozenset()))
     assert cache.get(keys[0], 1) is None
     assert cache.get(keys[1], 1) is not None and cache.get(keys[2], 1) is not None
+
+
+def test_the_change_log_copy_extends_both_ways_and_refuses_long_spans():
+    fetched: list[tuple[int, int]] = []
+    log = {n: f"set-{n}" for n in range(1, 5000)}
+
+    def fetch(after, up_to):
+        fetched.append((after, up_to))
+        return [(n, log[n]) for n in range(after + 1, up_to + 1)]
+
+    changes = ChangeLog(fetch)
+    assert changes.touched(10, 12) == {"set-11", "set-12"}
+    assert changes.touched(11, 15) == {"set-12", "set-13", "set-14", "set-15"}
+    assert changes.touched(8, 10) == {"set-9", "set-10"}
+    assert changes.touched(12, 12) == set()
+    assert fetched == [(10, 12), (12, 15), (8, 10)]  # each change read once
+    assert changes.touched(1, 1 + MAX_CHANGES_CHECKED + 1) is None
+    assert changes.touched(4000, 4002) == {"set-4001", "set-4002"}
 
 
 def test_the_scope_key_does_not_depend_on_set_order():
@@ -154,23 +168,130 @@ def test_callers_asking_at_once_share_one_read():
         reads.append(1)
         started.set()
         release.wait(10)
-        return Page([])
+        return KeptPage(Page([]), 1, frozenset())
+
+    def never_checked(kept):
+        raise AssertionError("nothing is kept yet")
 
     results: list = []
-    first = threading.Thread(target=lambda: results.append(cache.get_or_read(key, 1, read)))
+    first = threading.Thread(target=lambda: results.append(cache.get_or_read(key, 1, read, never_checked)))
     first.start()
     started.wait(10)
-    others = [threading.Thread(target=lambda: results.append(cache.get_or_read(key, 1, read))) for _ in range(3)]
+    others = [threading.Thread(target=lambda: results.append(cache.get_or_read(key, 1, read, never_checked)))
+              for _ in range(3)]
     for thread in others:
         thread.start()
     release.set()
     for thread in [first, *others]:
         thread.join(10)
     assert len(reads) == 1 and len(results) == 4 and all(r is results[0] for r in results)
-    # A failed read fails those who waited for it too, and the next caller reads again.
-    def fail():
+
+    # A failed check or read fails those who waited for it too, and the next caller tries again.
+    def fail(*_):
         raise RuntimeError("database gone")
 
     with pytest.raises(RuntimeError):
-        cache.get_or_read(key, 2, fail)
-    assert cache.get_or_read(key, 2, lambda: Page([])) is not None
+        cache.get_or_read(key, 2, fail, fail)
+    again = cache.get_or_read(key, 2, lambda: KeptPage(Page([]), 2, frozenset()), lambda kept: None)
+    assert again is not results[0]
+
+
+def _counted(catalog):
+    """The cache of the instance that caches: how many pages were checked and how many read."""
+    pages = catalog.backend._pages
+    return pages.checked, pages.misses
+
+
+def test_a_save_that_does_not_concern_a_page_leaves_it_in_memory(two_instances, make_artifact):
+    cached, other = two_instances
+    other.save(make_artifact("a"), display_name="alpha", freeform_tags={"team": "x"})
+    page = cached.list(tags=["team=x"], latest_only=True)
+    other.save(make_artifact("b"), display_name="beta", freeform_tags={"team": "y"})
+    checked, read = _counted(cached)
+    assert cached.list(tags=["team=x"], latest_only=True) is page  # checked, not read again
+    assert _counted(cached) == (checked + 1, read)
+    # ... and a save it concerns is in the next listing.
+    other.save(make_artifact("c"), display_name="gamma", freeform_tags={"team": "x"})
+    assert [e.display_name for e in cached.list(tags=["team=x"], latest_only=True)] == ["gamma", "alpha"]
+
+
+def test_deleting_a_newer_version_brings_back_the_older_one_it_hid(two_instances, make_artifact):
+    cached, other = two_instances
+    v1 = other.save(make_artifact("a"), display_name="model", freeform_tags={"team": "x"})
+    v2 = other.save(make_artifact("b"), display_name="model", freeform_tags={"team": "y"}, as_new_version_of=v1.id)
+    assert list(cached.list(tags=["team=x"], latest_only=True)) == []  # v2 hides v1, and v2 is not team=x
+    other.delete(v2.id)
+    assert [e.id for e in cached.list(tags=["team=x"], latest_only=True)] == [v1.id]
+
+
+def test_a_row_after_the_page_decides_its_next_page_token(two_instances, make_artifact):
+    cached, other = two_instances
+    older = other.save(make_artifact("a"), display_name="older", freeform_tags={"team": "x"})
+    other.save(make_artifact("b"), display_name="newer", freeform_tags={"team": "x"})
+    first = cached.list(tags=["team=x"], limit=1)
+    assert first.next_page_token is not None
+    other.update(older.id, freeform_tags={"team": "z"})  # the row after the page leaves the query
+    again = cached.list(tags=["team=x"], limit=1)
+    assert [e.display_name for e in again] == ["newer"] and again.next_page_token is None
+
+
+def test_a_page_with_a_total_is_read_again_after_any_change(two_instances, make_artifact):
+    cached, other = two_instances
+    other.save(make_artifact("a"), display_name="alpha", freeform_tags={"team": "x"})
+    counted = cached.list(tags=["team=x"], count_total=True, limit=1)
+    other.save(make_artifact("b"), display_name="beta", freeform_tags={"team": "x"})
+    assert cached.list(tags=["team=x"], count_total=True, limit=1).total == counted.total + 1
+
+
+def test_a_later_page_follows_changes_before_and_on_it(two_instances, make_artifact):
+    cached, other = two_instances
+    saved = [other.save(make_artifact(str(i)), display_name=f"m{i}", freeform_tags={"team": "x"}) for i in range(4)]
+    first = cached.list(tags=["team=x"], limit=2)
+    second = cached.list(tags=["team=x"], limit=2, page_token=first.next_page_token)
+    assert [e.id for e in second] == [saved[1].id, saved[0].id]
+    other.save(make_artifact("new"), display_name="new", freeform_tags={"team": "x"})  # lands on page one
+    assert cached.list(tags=["team=x"], limit=2, page_token=first.next_page_token) is second
+    other.update(saved[0].id, display_name="renamed")
+    renamed = cached.list(tags=["team=x"], limit=2, page_token=first.next_page_token)
+    assert [e.display_name for e in renamed] == ["m1", "renamed"]
+
+
+def test_kept_pages_always_equal_a_fresh_listing_through_random_changes(two_instances, make_artifact):
+    """Differential: after each of many random changes by another instance, every kept page
+    (first and second pages, one row per model or every version, with and without the tag)
+    equals what an instance without a cache lists."""
+    import random
+
+    cached, other = two_instances
+    rng = random.Random(23)
+    folder = make_artifact("a")
+    queries = [dict(tags=["team=x"], latest_only=True, limit=3), dict(tags=["team=x"], limit=3),
+               dict(latest_only=True, limit=4), dict(tags=["team=y"], latest_only=True, limit=2, state="ALL")]
+
+    def pages(catalog, query):
+        first = catalog.list(**query)
+        shown = [[(e.id, e.etag) for e in first], first.next_page_token, sorted(first.version_counts.items())]
+        if first.next_page_token:
+            second = catalog.list(**query, page_token=first.next_page_token)
+            shown.append([(e.id, e.etag) for e in second])
+        return shown
+
+    for step in range(60):
+        entries = other.list(state="ALL", limit=100).items
+        action = rng.choice(["save", "version", "retag", "state", "delete"] if entries else ["save"])
+        target = rng.choice(entries) if entries else None
+        tags = {"team": rng.choice("xyz")}
+        if action == "save":
+            other.save(folder, display_name=f"m{step}", freeform_tags=tags)
+        elif action == "version":
+            other.save(folder, display_name=target.display_name, freeform_tags=tags, as_new_version_of=target.id)
+        elif action == "retag":
+            other.update(target.id, freeform_tags=tags)
+        elif action == "state":
+            (other.activate if target.lifecycle_state == "INACTIVE" else other.deactivate)(target.id)
+        else:
+            other.delete(target.id)
+        for query in queries:
+            assert pages(cached, query) == pages(other, query), (step, action, query)
+    checked, read = _counted(cached)
+    assert checked > 0 and read > 0  # both ways were taken

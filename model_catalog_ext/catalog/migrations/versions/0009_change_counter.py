@@ -1,9 +1,12 @@
-"""A change counter: every write transaction raises one of its 16 rows by one as its last
-step, so a reader learns with one small read (the sum) whether anything changed since it
-last looked -- what lets a catalog service answer a repeated listing from memory, across
-all of its instances, without ever serving a page older than the caller's last write.
-Sixteen rows rather than one: each write locks the row it raises until it commits, and
-concurrent saves picking different rows do not wait for each other.
+"""A change counter and a change log.
+
+Every write transaction, as its last step, raises the counter by one (``catalog_changes``,
+one row) and writes the number it got, with the version sets it touched, to
+``catalog_change_log``.  The counter's row lock is held from there to the commit, so the
+numbers follow the order of the commits: whoever reads number N knows every change up to N
+is committed, and which version sets each touched.  That lets a catalog service keep
+listings in memory across all its instances (listing_cache.py): a page stays good while no
+change since it was read touched its models or anything its query would now find.
 
 Revision ID: 0009_change_counter
 Revises: 0008_model_history
@@ -18,13 +21,19 @@ depends_on = None
 
 
 def upgrade() -> None:
-    table = op.create_table(
+    counter = op.create_table(
         "catalog_changes",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=False),
         sa.Column("changes", sa.BigInteger, nullable=False),
     )
-    op.bulk_insert(table, [{"id": slot, "changes": 0} for slot in range(16)])
+    op.bulk_insert(counter, [{"id": 1, "changes": 0}])
+    op.create_table(
+        "catalog_change_log",
+        sa.Column("change_no", sa.BigInteger, primary_key=True, autoincrement=False),
+        sa.Column("version_set_id", sa.String(64), primary_key=True),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("catalog_change_log")
     op.drop_table("catalog_changes")
