@@ -17,6 +17,7 @@ after an interruption, in another process, through another instance.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import re
@@ -107,6 +108,7 @@ class UploadSessions:
         if existing is not None:  # done already: the same save again is a new save
             self.staging.delete_session(session_id)
         record["created"] = time.time()
+        record["nonce"] = secrets.token_hex(8)  # tells this session from a later one of the same id
         self.staging.write_session(session_id, record)
         return self._status(session_id, record)
 
@@ -162,11 +164,29 @@ class UploadSessions:
 
     # --- completing -------------------------------------------------------------------------
     def complete(self, owner: str | None, session_id: str) -> ModelEntry:
-        """Check every file, publish it and save the entry; the same entry when done already."""
+        """Check every file, publish it and save the entry; the same entry when done already.
+
+        Exactly once: the save carries the session's ``upload_key``, and the catalog saves
+        one entry per key (``CatalogBackend.save``), so two completes at the same instant,
+        through any instances, or a retry after a failure that followed the save, all answer
+        the one entry."""
         record = self._session(owner, session_id)
         done = self.staging.read_marker(session_id, DONE_MARKER)
         if done is not None:
             return self.service.get(done["model_id"])
+        try:
+            return self._complete(owner, session_id, record)
+        except Exception:
+            # Parts that went away as they were read (or a missing part) because a complete
+            # running at the same time finished first -- it marks the session done before it
+            # removes them: its entry.
+            with contextlib.suppress(Exception):
+                done = self.staging.read_marker(session_id, DONE_MARKER)
+            if done is None:
+                raise
+            return self.service.get(done["model_id"])
+
+    def _complete(self, owner: str | None, session_id: str, record: dict) -> ModelEntry:
         part_size = record["part_size"]
         by_file: dict[int, dict[int, StagedPart]] = {}
         for part in self.staging.parts(session_id):
@@ -192,12 +212,19 @@ class UploadSessions:
                                      retry_after=5, completing=True, upload_id=session_id)
         self.staging.write_marker(session_id, COMPLETING_MARKER, {"since": time.time()})
         try:
-            source = _StagedSource(self.staging, session_id, plan)
+            source = _StagedSource(self.staging, session_id, plan, upload_key(session_id, record))
             entry = self.service.save(source, created_by=owner, **dict(record["metadata"]))
-            self.staging.write_marker(session_id, DONE_MARKER, {"model_id": entry.id})
+            try:
+                self.staging.write_marker(session_id, DONE_MARKER, {"model_id": entry.id})
+            except Exception as exc:  # the store failed: completing again finds the entry saved
+                raise CatalogUnavailable(f"The upload {session_id} saved model {entry.id}, but the store failed "
+                                         f"as it was closed ({str(exc)[:200]}); complete it again to get that "
+                                         "model.", retry_after=1, upload_id=session_id, model_id=entry.id) from exc
         finally:
-            self.staging.remove_marker(session_id, COMPLETING_MARKER)
-        self.staging.remove_parts(session_id)
+            with contextlib.suppress(Exception):  # left behind, it only makes a retry wait; done wins over it
+                self.staging.remove_marker(session_id, COMPLETING_MARKER)
+        with contextlib.suppress(Exception):  # the session is done: what stays, garbage collection removes
+            self.staging.remove_parts(session_id)
         return entry
 
     def cancel(self, owner: str | None, session_id: str) -> None:
@@ -237,8 +264,10 @@ class _StagedSource(ArtifactSource):
     """The files of a session as a save reads them; the store publishes each one from its
     parts (``publish``) instead of copying it."""
 
-    def __init__(self, staging: Staging, session_id: str, plan: list[tuple[dict, list[StagedPart]]]):
+    def __init__(self, staging: Staging, session_id: str, plan: list[tuple[dict, list[StagedPart]]],
+                 key: str):
         self._staging, self._session = staging, session_id
+        self.upload_key = key
         self._plan = {item["path"]: (item, parts) for item, parts in plan}
         files = [SourceFile(item["path"], item["size"], functools.partial(staging.open_parts, session_id, parts))
                  for item, parts in plan]
@@ -256,6 +285,13 @@ class _StagedSource(ArtifactSource):
             raise UploadNotFound(f"The parts of '{file.path}' went away while the upload was being completed (it was "
                                  "cancelled, or collected as abandoned). Nothing was saved; start the upload "
                                  "again.", path=file.path) from None
+
+
+def upload_key(session_id: str, record: dict) -> str:
+    """What the catalog knows this session's save by: its id and nonce (an id comes back when
+    the same save is sent again after it was done, and is then a new save)."""
+    nonce = record.get("nonce") or f"{int(record.get('created', 0) * 1e6):x}"  # a session opened before nonces
+    return f"{session_id}.{nonce}"
 
 
 def check_metadata(metadata: Any) -> dict:
