@@ -337,6 +337,9 @@ class FsspecStaging(Staging):
         self.fs.invalidate_cache()
 
     def _read_small(self, session: str, name: str) -> bytes | None:
+        # s3fs asks its listing cache for the size first: a listing of the session made before
+        # this object was written (by this instance) would say it is not there.
+        self.fs.invalidate_cache(self._key(session))
         try:
             return self.fs.cat_file(self._key(session, name))
         except FileNotFoundError:
