@@ -9,8 +9,8 @@ bytes of --size-mb:
 
 - baseline: s3fs `put` of the file to the bucket, then `get` back to the disk;
 - service: `catalog.save()` through the http backend (a resumable upload: the client hashes
-  the file, sends 64 MiB parts that the service streams into the bucket, and `complete`
-  reads them back to check the sha256 and assembles them server-side), then
+  the file, sends 64 MiB parts that the service streams into the bucket, hashing the whole
+  file on the way, and `complete` checks its sha256 and assembles them server-side), then
   `catalog.download()` (each chunk checked by the service against its digest and the whole
   file by the client).
 

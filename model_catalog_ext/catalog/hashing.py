@@ -108,6 +108,12 @@ class ChunkHasher:
         self.crc32 = 0
         self._workers: list[_Worker] = []
         if threaded:
+            self.resume()
+
+    def resume(self) -> None:
+        """Start the hashing threads again after :meth:`abort`, which keeps what was hashed:
+        the bytes fed next continue the same digests (an upload's file, part after part)."""
+        if not self._workers:
             self._workers = [_Worker(self._consume_file, "catalog-hash-file", self._consumed),
                              _Worker(self._consume_chunks, "catalog-hash-chunks", self._consumed)]
 

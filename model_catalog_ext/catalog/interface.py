@@ -134,7 +134,9 @@ class CatalogBackend(abc.ABC):
              progress: ProgressCallback | None) -> ModelEntry:
         """Store ``source``'s files and a new entry with ``values`` (checked metadata plus
         ``created_by``), as the next version of ``base`` when given (ModelNotFound if it was
-        deleted meanwhile)."""
+        deleted meanwhile).  A backend with :meth:`staging` saves at most one entry per
+        ``source.upload_key`` (when set): a save whose key has an entry already -- even one
+        committed while this save ran -- stores nothing and returns that entry."""
 
     @abc.abstractmethod
     def update(self, model_id: str, changes: dict[str, Any], etag: str | None) -> ModelEntry:

@@ -3,7 +3,7 @@
 Many people list the same pages (everyone's side panel opens on the same first page, and
 refreshes it): a catalog service answers those from memory instead of asking the database
 again.  Every write transaction, as its last step, raises the ``catalog_changes`` counter
-and logs which version sets it touched (migration 0009); the counter's row lock makes the
+and logs which version sets it touched (migration 0010); the counter's row lock makes the
 numbers follow the commits.  A listing reads the counter first:
 
 - the same number as when its page was read: nothing was committed since, the page is

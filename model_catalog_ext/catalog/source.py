@@ -59,6 +59,10 @@ class SourceFile:
 class ArtifactSource:
     """The files of an artifact, validated; use as a context manager (zips stay open)."""
 
+    #: Set by a resumable upload: a backend saves at most one entry per key (see
+    #: ``CatalogBackend.save``), so completing the same upload twice never saves twice.
+    upload_key: str | None = None
+
     def __init__(self, files: list[SourceFile], origin: str, closer: Callable[[], None] | None = None):
         self.files = sorted(files, key=lambda f: f.path)
         self.origin = origin

@@ -63,6 +63,7 @@ from .tables import (
     models,
     version_sets,
 )
+from .upload_saves import record_upload_save, saved_model_id
 from .verified import BLOB_MISSING, check_blob, iter_verified
 
 _JSON_FIELDS = ("freeform_tags", "defined_metadata", "custom_metadata", "provenance")
@@ -275,6 +276,11 @@ class SqlStore(CatalogBackend):
         """Every file is hashed while it streams into the blob store; identical bytes are
         stored once."""
         stored: dict[str, StoredBlob] = {}
+        if source.upload_key is not None:  # an upload completed already: its entry, nothing stored
+            with self.engine.connect() as conn:
+                saved = saved_model_id(conn, source.upload_key)
+            if saved is not None:
+                return self.get(saved)
         try:
             self._store_files(source, progress, stored)
             return self._commit_save(values, source, stored, base, actor or current_user())
@@ -290,14 +296,15 @@ class SqlStore(CatalogBackend):
         manifest = [{"path": f.path, "size": f.size, "sha256": stored[f.path].sha256} for f in source.files]
         for attempt in range(_MAX_COMMIT_ATTEMPTS):
             try:
-                return self._insert_entry(values, manifest, stored, base, actor)
+                return self._insert_entry(values, manifest, stored, base, actor, source.upload_key)
             except _MissingBlobs as missing:
                 # A concurrent delete collected a blob we rely on: store it again.
                 for f in source.files:
                     if stored[f.path].sha256 in missing.shas:
                         stored[f.path] = self.blobs.put(f.path, f.open, f.size)
             except sa.exc.IntegrityError:
-                # Two saves took the same version number; the loser takes the next one.
+                # Two saves took the same version number (the loser takes the next one), or
+                # saved the same upload (the loser finds the winner's entry).
                 if attempt == _MAX_COMMIT_ATTEMPTS - 1:
                     raise
                 time.sleep(0.01 * (attempt + 1))
@@ -346,12 +353,15 @@ class SqlStore(CatalogBackend):
                                             known_chunks=known_chunks.get(f.size), progress=tick)
 
     def _insert_entry(self, values: dict, manifest: builtins.list[dict], stored: dict[str, StoredBlob],
-                      base: ModelEntry | None, actor: str) -> ModelEntry:
+                      base: ModelEntry | None, actor: str, upload_key: str | None = None) -> ModelEntry:
         digest = manifest_digest(manifest)
         size = sum(m["size"] for m in manifest)
         by_sha = {b.sha256: b for b in stored.values()}
         shas = sorted(by_sha)
         with self._write() as conn:
+            saved = saved_model_id(conn, upload_key) if upload_key is not None else None
+            if saved is not None:
+                return self._entries(conn, [self._row(conn, saved)])[0]
             self._insert_ignore(conn, blobs, [
                 {"sha256": b.sha256, "size": b.size, "chunk_size": self.blobs.chunk_size,
                  "chunk_digests": b.chunk_digests, "chunk_hash": b.chunk_hash, "crc32": b.crc32}
@@ -399,6 +409,8 @@ class SqlStore(CatalogBackend):
             }
             seq = conn.execute(models.insert().values(**row).returning(models.c.seq)).scalar_one()
             self._touch(version_set_id)
+            if upload_key is not None:
+                record_upload_save(conn, upload_key, row["id"], now)
             self._write_tags(conn, seq, values["freeform_tags"])
             entry = self._entries(conn, [conn.execute(sa.select(models).where(models.c.seq == seq)).first()])[0]
             self._record(conn, entry, now, actor, "saved", hist.saved_changes(entry))

@@ -9,7 +9,8 @@ or a killed service never appears (an object store shows an object when its uplo
 completes; a local store renames a finished, fsync'ed file into place).
 
 Publishing a file of a session reads its parts in order, hashes them (sha256, the chunk
-digests and the CRC the blobs table records) and only when they make the announced sha256
+digests and the CRC the blobs table records) -- unless the process that received them hashed
+them as they came (``upload_digests.py``) -- and only when they make the announced sha256
 gives them the blob's content address: on S3 by assembling the part objects server-side
 (no byte travels through the service again), on a local disk by the copy it wrote while
 hashing.  An intact blob already stored under that address is left as it is.
@@ -28,7 +29,7 @@ from typing import BinaryIO, cast
 from .blobstore import BlobStore, FsspecBlobStore, LocalBlobStore, StoredBlob, _discard, _fsync_dir
 from .filewrite import write_all
 from .hashing import ChunkHasher
-from .upload_parts import PartMismatch, PartWriter, StagedPart
+from .upload_parts import FileDigests, PartMismatch, PartWriter, StagedPart
 
 SESSION_FILE = "session.json"
 _PART_NAME = re.compile(r"^(\d+)\.(\d+)\.([0-9a-f]{64})$")
@@ -67,7 +68,8 @@ class Staging:
         """``(id, time of its last change)`` of every session."""
         raise NotImplementedError
 
-    def _publish(self, name: str, parts: list[StagedPart], session: str, size: int, sha256: str) -> StoredBlob:
+    def _publish(self, name: str, parts: list[StagedPart], session: str, size: int, sha256: str,
+                 known: FileDigests | None) -> StoredBlob:
         raise NotImplementedError
 
     # --- shared -----------------------------------------------------------------------------
@@ -113,14 +115,17 @@ class Staging:
         """The parts' bytes in order, as one readable file."""
         return cast(BinaryIO, _Concatenated([lambda p=p: self._open(session, _part_name(p)) for p in parts]))
 
-    def publish(self, session: str, path: str, parts: list[StagedPart], size: int, sha256: str) -> StoredBlob:
+    def publish(self, session: str, path: str, parts: list[StagedPart], size: int, sha256: str,
+                known: FileDigests | None = None) -> StoredBlob:
         """Give the bytes of ``parts`` (in order) the content address ``sha256`` once they are
-        found to be exactly those bytes; PartMismatch (nothing published) otherwise."""
+        found to be exactly those bytes; PartMismatch (nothing published) otherwise.
+        ``known``: their digests, taken as they arrived (``upload_digests.py``): checked
+        instead of reading the parts back to hash them."""
         if not parts:
             if size or sha256 != hashlib.sha256(b"").hexdigest():
                 raise PartMismatch("no part of it arrived")
             return self.blobs.put(path, lambda: self.open_parts(session, []), 0)
-        return self._publish(path, parts, session, size, sha256)
+        return self._publish(path, parts, session, size, sha256, known if known and known.size == size else None)
 
     def collect(self, cutoff: float) -> int:
         """Remove the sessions last changed before ``cutoff`` (epoch seconds); how many."""
@@ -157,6 +162,12 @@ def _hash_parts(staging: Staging, session: str, parts: list[StagedPart], size: i
     if hasher.size != size:
         raise PartMismatch(f"its parts hold {hasher.size} bytes, not {size}")
     return sha, digests, hasher.crc32
+
+
+def _copy_parts(staging: Staging, session: str, parts: list[StagedPart], out) -> None:
+    with staging.open_parts(session, parts) as src:
+        while chunk := src.read(staging.blobs.chunk_size):
+            write_all(out, chunk)
 
 
 def _check(got: str, announced: str) -> None:
@@ -266,11 +277,16 @@ class LocalStaging(Staging):
                 found.append((name, max(times)))
         return found
 
-    def _publish(self, name: str, parts: list[StagedPart], session: str, size: int, sha256: str) -> StoredBlob:
+    def _publish(self, name: str, parts: list[StagedPart], session: str, size: int, sha256: str,
+                 known: FileDigests | None) -> StoredBlob:
         tmp, out = self.blobs._new_tmp()
         try:
             with out:
-                sha, digests, crc = _hash_parts(self, session, parts, size, lambda chunk: write_all(out, chunk))
+                if known is not None:  # hashed as they arrived: copied, not hashed again
+                    _copy_parts(self, session, parts, out)
+                    sha, digests, crc = known.sha256, known.chunk_digests, known.crc32
+                else:
+                    sha, digests, crc = _hash_parts(self, session, parts, size, lambda chunk: write_all(out, chunk))
                 os.fsync(out.fileno())
             _check(sha, sha256)
             written = self.blobs._publish(tmp, sha)
@@ -321,6 +337,9 @@ class FsspecStaging(Staging):
         self.fs.invalidate_cache()
 
     def _read_small(self, session: str, name: str) -> bytes | None:
+        # s3fs asks its listing cache for the size first: a listing of the session made before
+        # this object was written (by this instance) would say it is not there.
+        self.fs.invalidate_cache(self._key(session))
         try:
             return self.fs.cat_file(self._key(session, name))
         except FileNotFoundError:
@@ -364,8 +383,12 @@ class FsspecStaging(Staging):
             newest[session] = max(newest.get(session, 0.0), _mtime(info))
         return list(newest.items())
 
-    def _publish(self, name: str, parts: list[StagedPart], session: str, size: int, sha256: str) -> StoredBlob:
-        sha, digests, crc = _hash_parts(self, session, parts, size)
+    def _publish(self, name: str, parts: list[StagedPart], session: str, size: int, sha256: str,
+                 known: FileDigests | None) -> StoredBlob:
+        if known is not None:  # hashed as they arrived: not read back
+            sha, digests, crc = known.sha256, known.chunk_digests, known.crc32
+        else:
+            sha, digests, crc = _hash_parts(self, session, parts, size)
         _check(sha, sha256)
         if self.blobs.holds_intact(sha, size, digests):
             return StoredBlob(sha, size, digests, False, crc)

@@ -17,6 +17,8 @@ checks that the migrated schema and these definitions agree.
 - ``model_history``: one row per change of an entry (history.py), written in the change's
   transaction; no foreign key, so a deleted entry's history stays.  Indexed by entry and by
   version set, each in ``seq`` order.
+- ``upload_saves``: which entry each completed resumable upload saved, written in the
+  save's transaction; its primary key is what makes completing an upload exactly-once.
 """
 from __future__ import annotations
 
@@ -132,8 +134,16 @@ model_history = sa.Table(
     sa.Index("ix_model_history_set", "version_set_id", "seq"),
 )
 
+upload_saves = sa.Table(
+    "upload_saves",
+    metadata,
+    sa.Column("upload_key", sa.String(64), primary_key=True),  # the session's id and its nonce
+    sa.Column("model_id", sa.String(64), nullable=False),
+    sa.Column("at", sa.BigInteger, nullable=False),  # microseconds since the epoch (UTC)
+)
+
 # One row (id 1), raised by one by every write transaction as its last step; its row lock,
-# held until the commit, makes the numbers follow the commits (migration 0009).
+# held until the commit, makes the numbers follow the commits (migration 0010).
 catalog_changes = sa.Table(
     "catalog_changes",
     metadata,

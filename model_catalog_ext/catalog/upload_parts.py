@@ -17,6 +17,15 @@ class StagedPart:
     size: int
 
 
+@dataclass(frozen=True)
+class FileDigests:
+    """What hashing a whole file of an upload gives (its blob's row needs them all)."""
+    sha256: str
+    chunk_digests: bytes
+    crc32: int
+    size: int
+
+
 class PartMismatch(Exception):
     """A part's bytes are not the size or sha256 its client announced."""
 

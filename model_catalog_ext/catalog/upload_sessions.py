@@ -17,6 +17,7 @@ after an interruption, in another process, through another instance.
 """
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import re
@@ -29,7 +30,8 @@ from ..errors import CatalogUnavailable, InvalidArtifact, InvalidInput, PayloadT
 from . import fields
 from .name_length import refuse_overlong_name
 from .source import ArtifactSource, SourceFile, is_git_folder
-from .upload_parts import PartMismatch, PartWriter, StagedPart
+from .upload_digests import RECEIVED, RunningDigests
+from .upload_parts import FileDigests, PartMismatch, PartWriter, StagedPart
 
 if TYPE_CHECKING:
     from .blobstore import StoredBlob
@@ -107,6 +109,7 @@ class UploadSessions:
         if existing is not None:  # done already: the same save again is a new save
             self.staging.delete_session(session_id)
         record["created"] = time.time()
+        record["nonce"] = secrets.token_hex(8)  # tells this session from a later one of the same id
         self.staging.write_session(session_id, record)
         return self._status(session_id, record)
 
@@ -152,7 +155,10 @@ class UploadSessions:
         if not isinstance(sha256, str) or not _SHA256.match(sha256):
             raise InvalidInput("Send each part with its sha256: Content-Digest: sha-256=:<base64 of the digest>:")
         label = f"Part {number} of '{files[file]['path']}'"
-        return _RefusingWriter(self.staging.part_writer(session_id, file, number, expected, sha256), label)
+        writer = self.staging.part_writer(session_id, file, number, expected, sha256)
+        key = upload_key(session_id, record)
+        return _RefusingWriter(writer, label, key, file,
+                               RECEIVED.start_part(key, file, number, self.staging.blobs.chunk_size))
 
     def part_received(self, session_id: str, file: int, number: int, sha256: str) -> None:
         """A part arrived whole: the same part sent before with other bytes no longer counts."""
@@ -162,11 +168,29 @@ class UploadSessions:
 
     # --- completing -------------------------------------------------------------------------
     def complete(self, owner: str | None, session_id: str) -> ModelEntry:
-        """Check every file, publish it and save the entry; the same entry when done already."""
+        """Check every file, publish it and save the entry; the same entry when done already.
+
+        Exactly once: the save carries the session's ``upload_key``, and the catalog saves
+        one entry per key (``CatalogBackend.save``), so two completes at the same instant,
+        through any instances, or a retry after a failure that followed the save, all answer
+        the one entry."""
         record = self._session(owner, session_id)
         done = self.staging.read_marker(session_id, DONE_MARKER)
         if done is not None:
             return self.service.get(done["model_id"])
+        try:
+            return self._complete(owner, session_id, record)
+        except Exception:
+            # Parts that went away as they were read (or a missing part) because a complete
+            # running at the same time finished first -- it marks the session done before it
+            # removes them: its entry.
+            with contextlib.suppress(Exception):
+                done = self.staging.read_marker(session_id, DONE_MARKER)
+            if done is None:
+                raise
+            return self.service.get(done["model_id"])
+
+    def _complete(self, owner: str | None, session_id: str, record: dict) -> ModelEntry:
         part_size = record["part_size"]
         by_file: dict[int, dict[int, StagedPart]] = {}
         for part in self.staging.parts(session_id):
@@ -192,12 +216,22 @@ class UploadSessions:
                                      retry_after=5, completing=True, upload_id=session_id)
         self.staging.write_marker(session_id, COMPLETING_MARKER, {"since": time.time()})
         try:
-            source = _StagedSource(self.staging, session_id, plan)
+            key = upload_key(session_id, record)
+            # The files this process hashed as their parts came in are not read back.
+            known = {item["path"]: RECEIVED.take(key, index, parts) for index, (item, parts) in enumerate(plan)}
+            source = _StagedSource(self.staging, session_id, plan, key, known)
             entry = self.service.save(source, created_by=owner, **dict(record["metadata"]))
-            self.staging.write_marker(session_id, DONE_MARKER, {"model_id": entry.id})
+            try:
+                self.staging.write_marker(session_id, DONE_MARKER, {"model_id": entry.id})
+            except Exception as exc:  # the store failed: completing again finds the entry saved
+                raise CatalogUnavailable(f"The upload {session_id} saved model {entry.id}, but the store failed "
+                                         f"as it was closed ({str(exc)[:200]}); complete it again to get that "
+                                         "model.", retry_after=1, upload_id=session_id, model_id=entry.id) from exc
         finally:
-            self.staging.remove_marker(session_id, COMPLETING_MARKER)
-        self.staging.remove_parts(session_id)
+            with contextlib.suppress(Exception):  # left behind, it only makes a retry wait; done wins over it
+                self.staging.remove_marker(session_id, COMPLETING_MARKER)
+        with contextlib.suppress(Exception):  # the session is done: what stays, garbage collection removes
+            self.staging.remove_parts(session_id)
         return entry
 
     def cancel(self, owner: str | None, session_id: str) -> None:
@@ -208,27 +242,40 @@ class UploadSessions:
 
 class _RefusingWriter:
     """A part writer whose refusal of bytes that are not the ones announced is the
-    InvalidArtifact (422) a client is told: which part, why, and that nothing was kept."""
+    InvalidArtifact (422) a client is told: which part, why, and that nothing was kept.
+    It also feeds the bytes to the running digests of their file (``upload_digests.py``)."""
 
-    def __init__(self, writer: PartWriter, label: str):
+    def __init__(self, writer: PartWriter, label: str, upload: str, file: int, digests: RunningDigests | None):
         self._writer, self._label = writer, label
-        self.size, self.sha256, self.abort = writer.size, writer.sha256, writer.abort
+        self.size, self.sha256 = writer.size, writer.sha256
+        self._upload, self._file, self._digests = upload, file, digests
 
     def write(self, data) -> None:
         self._refusing(self._writer.write, data)
+        if self._digests is not None:
+            self._digests.update(data)
 
     def finish(self) -> None:
         self._refusing(self._writer.finish)
+        digests, self._digests = self._digests, None
+        if digests is not None:
+            RECEIVED.part_done(self._upload, self._file, digests, self.sha256)
+
+    def abort(self) -> None:
+        self._writer.abort()
+        digests, self._digests = self._digests, None
+        if digests is not None:
+            RECEIVED.part_failed(digests)
 
     def _refusing(self, fn, *args) -> None:
         try:
             fn(*args)
         except PartMismatch as exc:
-            self._writer.abort()
+            self.abort()
             raise InvalidArtifact(f"{self._label} was refused and nothing of it kept: {exc}. Send it again.",
                                   problem="part_digest") from None
         except OSError as exc:  # the object store (or disk) failed: the part can simply be sent again
-            self._writer.abort()
+            self.abort()
             raise CatalogUnavailable(f"{self._label} could not be stored ({str(exc)[:200]}); nothing of it was "
                                      "kept. Send it again.", retry_after=1) from exc
 
@@ -237,8 +284,11 @@ class _StagedSource(ArtifactSource):
     """The files of a session as a save reads them; the store publishes each one from its
     parts (``publish``) instead of copying it."""
 
-    def __init__(self, staging: Staging, session_id: str, plan: list[tuple[dict, list[StagedPart]]]):
+    def __init__(self, staging: Staging, session_id: str, plan: list[tuple[dict, list[StagedPart]]],
+                 key: str, known: dict[str, FileDigests | None]):
         self._staging, self._session = staging, session_id
+        self.upload_key = key
+        self._known = known
         self._plan = {item["path"]: (item, parts) for item, parts in plan}
         files = [SourceFile(item["path"], item["size"], functools.partial(staging.open_parts, session_id, parts))
                  for item, parts in plan]
@@ -247,7 +297,8 @@ class _StagedSource(ArtifactSource):
     def publish(self, file: SourceFile) -> StoredBlob:
         item, parts = self._plan[file.path]
         try:
-            return self._staging.publish(self._session, file.path, parts, item["size"], item["sha256"])
+            return self._staging.publish(self._session, file.path, parts, item["size"], item["sha256"],
+                                         self._known.get(file.path))
         except PartMismatch as exc:
             raise InvalidArtifact(f"'{file.path}' of the upload was refused: {exc}. Nothing was saved; send its "
                                   "parts again (each in its place) and complete the upload again.",
@@ -256,6 +307,13 @@ class _StagedSource(ArtifactSource):
             raise UploadNotFound(f"The parts of '{file.path}' went away while the upload was being completed (it was "
                                  "cancelled, or collected as abandoned). Nothing was saved; start the upload "
                                  "again.", path=file.path) from None
+
+
+def upload_key(session_id: str, record: dict) -> str:
+    """What the catalog knows this session's save by: its id and nonce (an id comes back when
+    the same save is sent again after it was done, and is then a new save)."""
+    nonce = record.get("nonce") or f"{int(record.get('created', 0) * 1e6):x}"  # a session opened before nonces
+    return f"{session_id}.{nonce}"
 
 
 def check_metadata(metadata: Any) -> dict:

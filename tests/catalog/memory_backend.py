@@ -43,6 +43,7 @@ class MemoryBackend(CatalogBackend):
         self._last_version: dict[str, int] = {}
         self._seq = 0
         self._history: list[dict] = []  # every record, oldest first (kept after a delete)
+        self._upload_saves: dict[str, str] = {}  # upload key -> id of the entry it saved
 
     def info(self) -> BackendInfo:
         return BackendInfo("memory", "In-memory catalog (tests)", self.url)
@@ -97,6 +98,10 @@ class MemoryBackend(CatalogBackend):
         return [copy.deepcopy(e) for e in sorted(found, key=lambda e: e.version)]
 
     def save(self, values, source, base, progress, actor=None) -> ModelEntry:
+        with self._lock:
+            saved = self._upload_saves.get(source.upload_key) if source.upload_key is not None else None
+        if saved is not None:  # that upload made its entry already
+            return self.get(saved)
         manifest, total, done = [], source.total_size, 0
         for f in source.files:
             h, data = hashlib.sha256(), bytearray()
@@ -114,6 +119,8 @@ class MemoryBackend(CatalogBackend):
             manifest.append({"path": f.path, "size": len(data), "sha256": sha})
         now = datetime.now(timezone.utc)
         with self._lock:
+            if source.upload_key in self._upload_saves:  # saved by another save meanwhile
+                return copy.deepcopy(self._row(self._upload_saves[source.upload_key])["entry"])
             if base is not None:
                 vs = self._row(base.id)["entry"].version_set_id
                 version = self._last_version[vs] = self._last_version[vs] + 1
@@ -128,6 +135,8 @@ class MemoryBackend(CatalogBackend):
                                artifact_size=sum(m["size"] for m in manifest), etag=uuid.uuid4().hex,
                                **copy.deepcopy(values))
             self._rows[entry.id] = {"entry": entry, "seq": self._seq}
+            if source.upload_key is not None:
+                self._upload_saves[source.upload_key] = entry.id
             self._record(entry, now, actor, "saved", hist.saved_changes(entry))
             return copy.deepcopy(entry)
 

@@ -8,14 +8,14 @@ is committed, and which version sets each touched.  That lets a catalog service 
 listings in memory across all its instances (listing_cache.py): a page stays good while no
 change since it was read touched its models or anything its query would now find.
 
-Revision ID: 0009_change_counter
-Revises: 0008_model_history
+Revision ID: 0010_change_counter
+Revises: 0009_upload_saves
 """
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0009_change_counter"
-down_revision = "0008_model_history"
+revision = "0010_change_counter"
+down_revision = "0009_upload_saves"
 branch_labels = None
 depends_on = None
 
