@@ -10,6 +10,7 @@ import pytest
 from model_catalog_ext.catalog.blobstore import LocalBlobStore
 from model_catalog_ext.errors import DamagedArtifact, InvalidInput
 from tests.catalog.test_tamper import CHUNK, _flip, _sha
+from tests.read_counting import count_local_reads
 
 
 def _read(svc, model_id: str, path: str, offset: int) -> bytes:
@@ -32,20 +33,7 @@ def stored_reads(sql_catalog, monkeypatch):
     count = [0]
     store = sql_catalog.backend.blobs
     if isinstance(store, LocalBlobStore):  # read with os.pread / os.preadv (verified.py)
-        pread, preadv = os.pread, os.preadv
-
-        def counted_pread(fd, n, offset):
-            data = pread(fd, n, offset)
-            count[0] += len(data)
-            return data
-
-        def counted_preadv(fd, buffers, offset):
-            n = preadv(fd, buffers, offset)
-            count[0] += n
-            return n
-
-        monkeypatch.setattr(os, "pread", counted_pread)
-        monkeypatch.setattr(os, "preadv", counted_preadv)
+        count = count_local_reads(monkeypatch)
     else:  # an object in S3: the ranges fsspec's file asks the server for
         opened = store.open
 

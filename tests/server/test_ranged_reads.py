@@ -9,6 +9,7 @@ import pytest
 from tornado.httpclient import HTTPClientError
 
 from model_catalog_ext.catalog.hashing import CHUNK_SIZE
+from tests.read_counting import count_local_reads
 
 from .helpers import write_artifact
 
@@ -18,22 +19,7 @@ SIZE = 5 * CHUNK_SIZE + 12345  # six chunks, the last one short
 @pytest.fixture
 def bytes_read(monkeypatch):
     """How many bytes the process has read with os.pread / os.preadv (how local blobs are read)."""
-    count = [0]
-    pread, preadv = os.pread, os.preadv
-
-    def counted_pread(fd, n, offset):
-        data = pread(fd, n, offset)
-        count[0] += len(data)
-        return data
-
-    def counted_preadv(fd, buffers, offset):
-        n = preadv(fd, buffers, offset)
-        count[0] += n
-        return n
-
-    monkeypatch.setattr(os, "pread", counted_pread)
-    monkeypatch.setattr(os, "preadv", counted_preadv)
-    return count
+    return count_local_reads(monkeypatch)
 
 
 @pytest.fixture
