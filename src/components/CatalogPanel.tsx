@@ -1,4 +1,4 @@
-import { ReactWidget, refreshIcon, searchIcon } from '@jupyterlab/ui-components';
+import { ReactWidget, searchIcon } from '@jupyterlab/ui-components';
 import React, { useCallback, useEffect, useRef, useState } from 'react';
 
 import { ICapabilities, IModelEntry, SortField } from '../api';
@@ -7,6 +7,7 @@ import { catalogIcon } from '../icons';
 import { CatalogListModel } from '../model';
 import { describeToken, parseSearch, SEARCH_FIELDS } from '../search';
 import { ErrorState } from './ErrorState';
+import { RefreshButton } from './RefreshButton';
 import { useModelChanges } from './useModelChanges';
 import { TagChips, tagText } from './TagChips';
 import { VirtualList } from './VirtualList';
@@ -350,14 +351,7 @@ export function CatalogView(props: {
           <CatalogSource capabilities={props.capabilities ?? null} />
         </div>
         <span className="mc-Row-spacer" />
-        <button
-          className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button mc-RefreshButton"
-          title="Refresh the list"
-          aria-label="Refresh"
-          onClick={() => void model.refresh()}
-        >
-          <refreshIcon.react tag="span" className="jp-ToolbarButtonComponent-icon" />
-        </button>
+        <RefreshButton title="Refresh the list" onRefresh={() => void model.refresh()} />
       </div>
       <div className="mc-Search">
         <div className="mc-Search-box">

@@ -5,8 +5,7 @@ import {
   editIcon,
   folderIcon,
   notebookIcon,
-  ReactWidget,
-  refreshIcon
+  ReactWidget
 } from '@jupyterlab/ui-components';
 import React, { useEffect, useState } from 'react';
 
@@ -19,6 +18,7 @@ import { ModelDetailsModel, SaveOutcome } from '../model';
 import { commitUrl, repositoryWebUrl } from '../provenance';
 import { ErrorState } from './ErrorState';
 import { HistorySection } from './HistorySection';
+import { RefreshButton } from './RefreshButton';
 import { useModelChanges } from './useModelChanges';
 import { TagChips, TagEditor } from './TagChips';
 
@@ -551,14 +551,10 @@ export function ModelDetailsView(props: {
         </span>
         <span className="mc-Row-spacer" />
         {/* As the list's: versions saved elsewhere, and the history, read again. */}
-        <button
-          className="jp-ToolbarButtonComponent jp-mod-minimal jp-Button mc-RefreshButton"
+        <RefreshButton
           title="Refresh the versions and the history"
-          aria-label="Refresh"
-          onClick={() => void model.refresh()}
-        >
-          <refreshIcon.react tag="span" className="jp-ToolbarButtonComponent-icon" />
-        </button>
+          onRefresh={() => void model.refresh()}
+        />
       </div>
 
       <div className="mc-Details-actions" role="toolbar" aria-label="Model actions">
