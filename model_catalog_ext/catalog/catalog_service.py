@@ -306,8 +306,8 @@ class CatalogService:
         return UploadSessions(self, staging)
 
     def share_listings(self, pages: int) -> None:
-        """For doors that only serialize listings (the REST handlers): repeated listings of an
-        unchanged catalog come from memory, as the same Page objects (CatalogBackend.share_listings)."""
+        """For doors that only serialize listings (the REST handlers): a listing asked again
+        comes from memory, as the same Page object, while still right (CatalogBackend.share_listings)."""
         self.backend.share_listings(pages)
 
     def spool_folder(self) -> str | None:

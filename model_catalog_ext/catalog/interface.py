@@ -194,9 +194,9 @@ class CatalogBackend(abc.ABC):
         """Counts for status displays: ``{models, by_state, ...}``."""
 
     def share_listings(self, pages: int) -> None:  # noqa: B027 (a backend without a cache ignores it)
-        """Let :meth:`list` answer a query asked again, while the catalog is unchanged, with
-        the Page it gave before -- shared between callers, who must not change it; at most
-        ``pages`` pages kept (0: none)."""
+        """Let :meth:`list` answer a query asked again with the Page it gave before, as long
+        as no change since makes it wrong -- shared between callers, who must not change it;
+        at most ``pages`` pages kept (0: none)."""
 
     def close(self) -> None:  # noqa: B027 (most backends have nothing to release)
         """Release connections and files."""

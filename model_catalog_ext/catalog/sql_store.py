@@ -203,8 +203,8 @@ class SqlStore(CatalogBackend):
             return self._entries(conn, [self._row(conn, model_id)])[0]
 
     def share_listings(self, pages: int) -> None:
-        """Answer a listing asked again, while nothing has changed, with the same Page object
-        (listing_cache.py); at most ``pages`` pages are kept."""
+        """Answer a listing asked again with the same Page object while no change since makes
+        it wrong (listing_cache.py); at most ``pages`` pages are kept."""
         self._pages = ListingCache(pages) if pages > 0 else None
 
     def list(self, query: ModelQuery) -> Page:

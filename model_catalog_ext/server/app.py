@@ -58,8 +58,9 @@ class ModelCatalogConfig(Configurable):
     listing_cache_pages = Integer(
         64,
         config=True,
-        help="Pages of listings kept in memory and served again while the catalog is unchanged "
-        "(every write, from any process, clears them: never a page older than the caller's last "
+        help="Pages of listings kept in memory and served again while still right: every write, "
+        "from any process, logs what it touched, and a kept page is checked against the changes "
+        "since it was read before it is served again (never a page older than the caller's last "
         "save). 0 turns this off.",
     )
 

@@ -157,7 +157,7 @@ class ModelsHandler(CatalogAPIHandler):
         query = parse_list_query(self)
         row = listing_row(self)
         page = await self.run_blocking(self.catalog.list, query)
-        # A page served again (the catalog unchanged) carries the JSON made the first time.
+        # A kept page served again (share_listings) carries the JSON made the first time.
         form = f"listing:{self.get_query_argument('include', '')}:{query.latest_only}"
         body = page.rendered.get(form)
         if body is None:
