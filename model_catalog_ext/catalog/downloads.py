@@ -22,6 +22,7 @@ from .filewrite import reporting_full_disk, reserve, write_all
 from .interface import ArtifactFile, ProgressCallback
 from .name_length import refuse_overlong_download
 from .source import is_git_folder
+from .verified import without_head
 from .zipstream import iter_zip, zip_length
 
 
@@ -36,27 +37,12 @@ def file_chunks(entry: ModelEntry, files: list[ArtifactFile], path: str, offset:
         return item.chunks()
     if item.chunks_from is not None:
         return item.chunks_from(offset)
-    return _without_head(item.chunks(), offset)
+    return without_head(item.chunks(), offset)
 
 
 def _check_offset(offset, size: int, what: str) -> None:
     if not isinstance(offset, int) or isinstance(offset, bool) or not 0 <= offset <= size:
         raise InvalidInput(f"The offset {offset!r} is not within the {size} bytes of {what}.", size=size)
-
-
-def _without_head(chunks: Iterator[bytes], skip: int) -> Iterator[bytes]:
-    """``chunks`` without their first ``skip`` bytes (read, and so checked, all the same)."""
-    try:
-        for chunk in chunks:
-            if skip >= len(chunk):
-                skip -= len(chunk)
-                continue
-            yield chunk[skip:] if skip else chunk
-            skip = 0
-    finally:
-        close = getattr(chunks, "close", None)
-        if close is not None:
-            close()
 
 
 def zip_stream(entry: ModelEntry, files: list[ArtifactFile], offset: int = 0) -> Iterator[bytes]:

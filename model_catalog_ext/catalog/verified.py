@@ -101,22 +101,30 @@ def _from_offset(store, sha256, size, chunk_digests, chunk_size, path, model_id,
                  offset) -> Iterator:  # of bytes, or memoryviews (reuse_buffers)
     if size <= chunk_size or not chunk_digests:
         # No chunk to start from: the whole is read and checked as always, its head dropped.
-        for chunk in iter_verified(store, sha256=sha256, size=size, chunk_digests=chunk_digests,
-                                   chunk_size=chunk_size, path=path, model_id=model_id, chunk_hash=chunk_hash):
-            if offset >= len(chunk):
-                offset -= len(chunk)
+        return without_head(iter_verified(store, sha256=sha256, size=size, chunk_digests=chunk_digests,
+                                          chunk_size=chunk_size, path=path, model_id=model_id,
+                                          chunk_hash=chunk_hash), offset)
+    return without_head(_iter_chunks(store, sha256, size, chunk_digests, chunk_size, path, model_id,
+                                     reuse_buffers, chunk_hash, offset // chunk_size), offset % chunk_size)
+
+
+def without_head(chunks: Iterator, skip: int) -> Iterator:
+    """``chunks`` without their first ``skip`` bytes (read, and so checked, all the same); a
+    reused buffer is cut as a view, not copied.  Closes ``chunks`` when closed itself."""
+    try:
+        for chunk in chunks:
+            if skip >= len(chunk):
+                skip -= len(chunk)
                 continue
-            yield chunk[offset:] if offset else chunk
-            offset = 0
-        return
-    skip = offset % chunk_size  # into the first chunk read
-    for chunk in _iter_chunks(store, sha256, size, chunk_digests, chunk_size, path, model_id, reuse_buffers,
-                              chunk_hash, offset // chunk_size):
-        if skip:
-            yield memoryview(chunk)[skip:] if reuse_buffers else chunk[skip:]
-            skip = 0
-        else:
-            yield chunk
+            if skip:
+                yield memoryview(chunk)[skip:] if isinstance(chunk, bytearray) else chunk[skip:]
+                skip = 0
+            else:
+                yield chunk
+    finally:
+        close = getattr(chunks, "close", None)
+        if close is not None:
+            close()
 
 
 def _iter_chunks(store, sha256, size, chunk_digests, chunk_size, path, model_id, reuse_buffers, chunk_hash,

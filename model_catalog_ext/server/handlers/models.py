@@ -158,7 +158,7 @@ class ModelsHandler(CatalogAPIHandler):
         row = listing_row(self)
         page = await self.run_blocking(self.catalog.list, query)
         # A kept page served again (share_listings) carries the JSON made the first time.
-        form = f"listing:{self.get_query_argument('include', '')}:{query.latest_only}"
+        form = f"listing:{self.get_query_argument('include', '')}"
         body = page.rendered.get(form)
         if body is None:
             items = [row(e) for e in page.items]
