@@ -295,3 +295,16 @@ def test_kept_pages_always_equal_a_fresh_listing_through_random_changes(two_inst
             assert pages(cached, query) == pages(other, query), (step, action, query)
     checked, read = _counted(cached)
     assert checked > 0 and read > 0  # both ways were taken
+
+
+def test_no_pages_kept_turns_it_off(open_same_sql_catalog, make_artifact):
+    """``listing_cache_pages = 0``: every listing is read from the database."""
+    catalog = open_same_sql_catalog()
+    try:
+        catalog.share_listings(16)
+        catalog.share_listings(0)
+        catalog.save(make_artifact("a"), display_name="alpha")
+        assert catalog.list() is not catalog.list()
+        assert catalog.backend._pages is None
+    finally:
+        catalog.close()
